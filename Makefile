@@ -1,0 +1,46 @@
+# cxlab: two commands on a fresh machine (Python 3.11 + pip):
+#   make report   run the sample client's research report
+#   make test     lint, unit tests, notebook regression tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.cxlab-installed
+PYTEST_WORKERS ?= 2
+
+.PHONY: setup report test test-slow lint format lab bench clean-venv
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name cxlab --display-name "Python (cxlab)"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+report: setup
+	$(BIN)/cxlab report data/sample/clients/sample.yaml
+
+lint: setup
+	$(BIN)/ruff check cxlab tests benchmarks
+	$(BIN)/ruff format --check cxlab tests benchmarks
+
+format: setup
+	$(BIN)/ruff format cxlab tests benchmarks
+	$(BIN)/ruff check --fix cxlab tests benchmarks
+
+test: setup lint
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests
+	$(BIN)/python -m pytest --nbval --nbval-kernel-name cxlab --nbval-sanitize-with notebooks/sanitize.cfg notebooks
+
+test-slow: setup
+	$(BIN)/python -m pytest -m slow tests
+
+lab: setup
+	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks
+
+bench: setup
+	$(BIN)/python -m benchmarks.run_all
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,124 @@
+"""One exception family for everything cxlab refuses to do.
+
+Every error says *where* (file, column, rows, YAML location) and *which rule*
+was broken, so that a researcher can fix the input without reading a traceback.
+
+Examples
+--------
+>>> from cxlab.errors import CxlabError, DataError
+>>> try:
+...     raise DataError("text in a rating column", file="s.csv", column="q1", rows=[3, 7])
+... except CxlabError as err:
+...     print(err)
+s.csv: column 'q1', rows 3, 7: text in a rating column
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "CxlabError",
+    "CodebookError",
+    "DataError",
+    "ModelError",
+    "ParameterError",
+    "ReportError",
+    "CxlabWarning",
+    "DataQualityWarning",
+    "ConvergenceWarning",
+    "SuppressionWarning",
+]
+
+
+def _format_rows(rows: Iterable, limit: int = 5) -> str:
+    rows = list(rows)
+    shown = ", ".join(str(r) for r in rows[:limit])
+    if len(rows) > limit:
+        shown += f" (and {len(rows) - limit} more)"
+    return shown
+
+
+class CxlabError(Exception):
+    """Base class of all cxlab errors.
+
+    Parameters
+    ----------
+    rule : str
+        What was wrong, in words.
+    file : str, optional
+        The input file (or parameter file) concerned.
+    column : str or list of str, optional
+        The column(s) concerned.
+    rows : iterable, optional
+        The first offending rows (1-based data rows, as a spreadsheet shows them).
+    location : str, optional
+        Another location, e.g. a YAML path ``events[2].items.efficiency``.
+    """
+
+    def __init__(
+        self,
+        rule: str,
+        *,
+        file: str | None = None,
+        column: str | list[str] | None = None,
+        rows: Iterable | None = None,
+        location: str | None = None,
+    ) -> None:
+        self.rule = rule
+        self.file = None if file is None else str(file)
+        self.column = column
+        self.rows = None if rows is None else list(rows)
+        self.location = location
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = []
+        if self.location:
+            where.append(self.location)
+        if self.column is not None:
+            cols = [self.column] if isinstance(self.column, str) else list(self.column)
+            label = "column" if len(cols) == 1 else "columns"
+            where.append(f"{label} " + ", ".join(repr(c) for c in cols))
+        if self.rows:
+            label = "row" if len(self.rows) == 1 else "rows"
+            where.append(f"{label} {_format_rows(self.rows)}")
+        prefix = f"{self.file}: " if self.file else ""
+        middle = ", ".join(where)
+        return f"{prefix}{middle}: {self.rule}" if middle else f"{prefix}{self.rule}"
+
+
+class CodebookError(CxlabError):
+    """The codebook (YAML) is malformed or inconsistent with the framework."""
+
+
+class DataError(CxlabError):
+    """A data file breaks a rule of its codebook (columns, types, scales, ids)."""
+
+
+class ModelError(CxlabError):
+    """A model cannot be fitted as asked (too few cases, impossible margins...)."""
+
+
+class ParameterError(CxlabError):
+    """A notebook / report parameter has an unknown name, wrong type or unsafe value."""
+
+
+class ReportError(CxlabError):
+    """A report run could not be completed."""
+
+
+class CxlabWarning(UserWarning):
+    """Base class of cxlab warnings."""
+
+
+class DataQualityWarning(CxlabWarning):
+    """Data-quality problems that are not errors (straight-lining, speeders...)."""
+
+
+class ConvergenceWarning(CxlabWarning):
+    """An iterative procedure stopped before converging."""
+
+
+class SuppressionWarning(CxlabWarning):
+    """Estimates were suppressed because their base is under the minimum."""
