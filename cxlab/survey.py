@@ -123,17 +123,31 @@ class Survey:
         kinds.update({a: "emotive" for a in self.codebook.emotive_attributes})
         data = self._event_data
         items = [c for c in data.columns if c in kinds]
-        long = data.melt(
-            id_vars=["respondent_id", "event_id", "stage", "channel"],
-            value_vars=items,
-            var_name="item",
-            value_name="value",
-        ).dropna(subset=["value"])
-        long["item"] = pd.Categorical(long["item"], categories=items)
-        long["kind"] = long["item"].map(kinds).astype("category")
-        return long.reset_index(drop=True)[
-            ["respondent_id", "event_id", "stage", "channel", "item", "kind", "value"]
-        ]
+        values = data[items].to_numpy()
+        present = ~np.isnan(values)
+        row, col = np.nonzero(present)  # row-major: respondent x event, then item
+        ids = pd.Categorical(data["respondent_id"])
+        kind_names = list(dict.fromkeys(kinds[i] for i in items))
+        item_kind = np.array([kind_names.index(kinds[i]) for i in items])
+        return pd.DataFrame(
+            {
+                "respondent_id": pd.Categorical.from_codes(
+                    ids.codes[row], categories=ids.categories
+                ),
+                "event_id": pd.Categorical.from_codes(
+                    data["event_id"].cat.codes.to_numpy()[row], dtype=data["event_id"].dtype
+                ),
+                "stage": pd.Categorical.from_codes(
+                    data["stage"].cat.codes.to_numpy()[row], dtype=data["stage"].dtype
+                ),
+                "channel": pd.Categorical.from_codes(
+                    data["channel"].cat.codes.to_numpy()[row], dtype=data["channel"].dtype
+                ),
+                "item": pd.Categorical.from_codes(col, categories=items),
+                "kind": pd.Categorical.from_codes(item_kind[col], categories=kind_names),
+                "value": values[row, col],
+            }
+        )
 
     def subset(self, mask) -> Survey:
         """A survey restricted to the respondents where ``mask`` is true.
@@ -170,24 +184,22 @@ def _rows(mask: np.ndarray, row_offset: int) -> list[int]:
     return [int(i) + row_offset for i in np.flatnonzero(mask)]
 
 
-def _numeric(frame, item: Item, file, row_offset) -> pd.Series:
-    """Column as float with missing codes removed; text raises DataError."""
+def _numeric(frame, item: Item, file, row_offset) -> np.ndarray:
+    """Column as a float array with missing codes removed; text raises DataError."""
     raw = frame[item.column]
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        values = raw.astype(float)
+        values = raw.to_numpy(dtype=float, na_value=np.nan)
     else:
         stripped = raw.astype("string").str.strip()
         stripped = stripped.mask(stripped == "")
-        values = pd.to_numeric(stripped, errors="coerce").astype(float)
-        bad = values.isna().to_numpy() & stripped.notna().to_numpy()
+        conv = pd.to_numeric(stripped, errors="coerce").astype(float)
+        bad = conv.isna().to_numpy() & stripped.notna().to_numpy()
         if item.labels and bad.any():
             # a labelled item may hold its labels as text
             inverse = {str(v).casefold(): k for k, v in item.labels.items()}
-            mapped = stripped.str.casefold().map(inverse)
-            values = values.where(
-                ~pd.Series(bad, index=values.index), pd.to_numeric(mapped, errors="coerce")
-            )
-            bad = values.isna().to_numpy() & stripped.notna().to_numpy()
+            mapped = pd.to_numeric(stripped.str.casefold().map(inverse), errors="coerce")
+            conv = conv.where(~pd.Series(bad, index=conv.index), mapped)
+            bad = conv.isna().to_numpy() & stripped.notna().to_numpy()
         if bad.any():
             examples = ", ".join(repr(v) for v in stripped[bad].head(3))
             raise DataError(
@@ -197,18 +209,21 @@ def _numeric(frame, item: Item, file, row_offset) -> pd.Series:
                 column=item.column,
                 rows=_rows(bad, row_offset),
             )
+        values = conv.to_numpy(dtype=float, na_value=np.nan)
     if item.missing_codes:
-        values = values.mask(values.isin(item.missing_codes))
+        values = np.where(np.isin(values, item.missing_codes), np.nan, values)
     return values
 
 
-def _check_range(values: pd.Series, lo, hi, item: Item, file, row_offset, what):
-    v = values.to_numpy()
-    bad = ~np.isnan(v) & (
-        ((v < lo) if lo is not None else False) | ((v > hi) if hi is not None else False)
-    )
-    if np.any(bad):
-        examples = ", ".join(f"{x:g}" for x in v[bad][:3])
+def _check_range(values: np.ndarray, lo, hi, item: Item, file, row_offset, what):
+    with np.errstate(invalid="ignore"):
+        bad = np.zeros(values.shape, dtype=bool)
+        if lo is not None:
+            bad |= values < lo
+        if hi is not None:
+            bad |= values > hi
+    if bad.any():
+        examples = ", ".join(f"{x:g}" for x in values[bad][:3])
         raise DataError(
             f"values outside {what} [{'' if lo is None else f'{lo:g}'}, {'' if hi is None else f'{hi:g}'}] "
             f"after missing codes {list(item.missing_codes) or '[]'} are removed (e.g. {examples})",
@@ -229,8 +244,8 @@ def _read_item(frame, item: Item, file, row_offset, value_labels=None) -> pd.Ser
                 values = raw.astype(float)
                 if item.missing_codes:
                     values = values.mask(values.isin(item.missing_codes))
-                codes = values.map(_norm_code, na_action="ignore")
-                out = codes.map(labels)
+                by_float = {float(k): v for k, v in labels.items() if not isinstance(k, str)}
+                out = values.map(by_float)
                 bad = out.isna().to_numpy() & values.notna().to_numpy()
             else:
                 text = raw.astype("string").str.strip()
@@ -265,7 +280,7 @@ def _read_item(frame, item: Item, file, row_offset, value_labels=None) -> pd.Ser
             values = item.scale.reverse(values)
     elif item.type == "binary":
         _check_range(values, 0, 1, item, file, row_offset, "a yes/no item")
-        bad = values.notna().to_numpy() & ~values.isin([0.0, 1.0]).to_numpy()
+        bad = ~np.isnan(values) & (values != 0) & (values != 1)
         if bad.any():
             raise DataError(
                 "a yes/no item must be 0 or 1",
@@ -275,7 +290,7 @@ def _read_item(frame, item: Item, file, row_offset, value_labels=None) -> pd.Ser
             )
     else:
         _check_range(values, item.min, item.max, item, file, row_offset, "the allowed range")
-    return values
+    return pd.Series(values, index=frame.index)
 
 
 def _norm_code(key):
@@ -363,7 +378,7 @@ def survey_from_frame(
     if cb.weight:
         wi = Item(name="weight", column=cb.weight, type="numeric", min=0.0)
         w = _read_item(frame, wi, file, row_offset)
-        bad = w.isna().to_numpy() | (w.to_numpy() <= 0)
+        bad = w.isna().to_numpy() | ~(w.to_numpy() > 0)
         if bad.any():
             raise DataError(
                 "weights must be positive numbers",
@@ -440,39 +455,59 @@ def _build_event_data(frame, cb: Codebook, file, row_offset, respondents) -> pd.
     if "satisfaction" in present:
         columns.append("satisfaction")
     n = len(frame)
-    pieces = []
-    for ev in cb.events:
+    blocks, rows, event_codes = [], [], []
+    for k, ev in enumerate(cb.events):
         block = np.full((n, len(columns)), np.nan)
         for name, item in ev.items.items():
             block[:, columns.index(name)] = _read_item(frame, item, file, row_offset).to_numpy()
         rated = ~np.isnan(block).all(axis=1)
-        piece = pd.DataFrame(block[rated], columns=columns)
-        piece.insert(0, "respondent_id", respondents["respondent_id"].to_numpy()[rated])
-        piece.insert(1, "event_id", ev.id)
-        piece.insert(2, "stage", ev.stage)
-        piece.insert(3, "channel", ev.channel)
-        piece.insert(4, "weight", respondents["weight"].to_numpy()[rated])
-        pieces.append(piece)
-    data = pd.concat(pieces, ignore_index=True)
-    data["event_id"] = pd.Categorical(data["event_id"], categories=[e.id for e in cb.events])
-    data["stage"] = pd.Categorical(data["stage"], categories=list(cb.stages), ordered=True)
-    data["channel"] = data["channel"].astype("category")
-    tac = [a for a in tactile_all if a in data.columns]
-    emo = [a for a in emotive_all if a in data.columns]
-    sat = data.pop("satisfaction") if "satisfaction" in data.columns else None
-    data["tactile"] = data[tac].mean(axis=1) if tac else np.nan
-    data["emotive"] = data[emo].mean(axis=1) if emo else np.nan
-    data["performance"] = data[["tactile", "emotive"]].mean(axis=1)
-    data["satisfaction"] = sat if sat is not None else np.nan
-    data["brand_gap"] = (
-        data["performance"] - data["brand_expectation"] if "brand_expectation" in data else np.nan
+        blocks.append(block[rated])
+        rows.append(np.flatnonzero(rated))
+        event_codes.append(np.full(int(rated.sum()), k))
+    rows = np.concatenate(rows)
+    codes = np.concatenate(event_codes)
+    values = np.concatenate(blocks)
+    col = {name: values[:, j] for j, name in enumerate(columns)}
+    ids = respondents["respondent_id"].to_numpy(dtype=object)
+    channels = list(dict.fromkeys(e.channel for e in cb.events))
+    channel_of = np.array([channels.index(e.channel) for e in cb.events])
+    stage_code = np.array([list(cb.stages).index(e.stage) for e in cb.events])
+
+    def row_mean(names):
+        if not names:
+            return np.full(len(rows), np.nan)
+        block = values[:, [columns.index(a) for a in names]]
+        count = (~np.isnan(block)).sum(axis=1)
+        total = np.nansum(block, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(count > 0, total / count, np.nan)
+
+    tactile = row_mean([a for a in tactile_all if a in columns])
+    emotive = row_mean([a for a in emotive_all if a in columns])
+    both = np.column_stack([tactile, emotive])
+    n_both = (~np.isnan(both)).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        performance = np.where(n_both > 0, np.nansum(both, axis=1) / n_both, np.nan)
+    nan = np.full(len(rows), np.nan)
+    out = {
+        "respondent_id": pd.array(ids[rows], dtype="string"),
+        "event_id": pd.Categorical.from_codes(codes, categories=[e.id for e in cb.events]),
+        "stage": pd.Categorical.from_codes(
+            stage_code[codes], categories=list(cb.stages), ordered=True
+        ),
+        "channel": pd.Categorical.from_codes(channel_of[codes], categories=channels),
+        "weight": respondents["weight"].to_numpy()[rows],
+    }
+    out.update({name: col[name] for name in columns if name != "satisfaction"})
+    out["tactile"] = tactile
+    out["emotive"] = emotive
+    out["performance"] = performance
+    out["satisfaction"] = col.get("satisfaction", nan)
+    out["brand_gap"] = performance - col["brand_expectation"] if "brand_expectation" in col else nan
+    out["baseline_gap"] = (
+        performance - col["baseline_expectation"] if "baseline_expectation" in col else nan
     )
-    data["baseline_gap"] = (
-        data["performance"] - data["baseline_expectation"]
-        if "baseline_expectation" in data
-        else np.nan
-    )
-    return data
+    return pd.DataFrame(out)
 
 
 def quality_checks(frame, cb: Codebook, event_data: pd.DataFrame, duration=None) -> pd.DataFrame:
@@ -491,10 +526,20 @@ def quality_checks(frame, cb: Codebook, event_data: pd.DataFrame, duration=None)
     rows = []
     attrs = [a for a in (*cb.tactile_attributes, *cb.emotive_attributes) if a in event_data.columns]
     if attrs:
-        long = event_data[["respondent_id", *attrs]].melt(id_vars="respondent_id").dropna()
-        stats = long.groupby("respondent_id", observed=True)["value"].agg(["nunique", "size"])
-        enough = stats["size"] >= QUALITY_THRESHOLDS["straightline_min_items"]
-        flat = int(((stats["nunique"] == 1) & enough).sum())
+        values = event_data[attrs].to_numpy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # rows with no attribute ratings
+            per_row = pd.DataFrame(
+                {
+                    "lo": np.nanmin(values, axis=1),
+                    "hi": np.nanmax(values, axis=1),
+                    "n": (~np.isnan(values)).sum(axis=1),
+                }
+            )
+        codes = pd.factorize(event_data["respondent_id"])[0]
+        stats = per_row.groupby(codes).agg({"lo": "min", "hi": "max", "n": "sum"})
+        enough = stats["n"] >= QUALITY_THRESHOLDS["straightline_min_items"]
+        flat = int(((stats["lo"] == stats["hi"]) & enough).sum())
         share = flat / max(len(frame), 1)
         rows.append(
             (
