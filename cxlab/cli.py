@@ -1,0 +1,186 @@
+"""The ``cxlab`` command: ``cxlab report``, ``cxlab batch`` and ``cxlab score``.
+
+Examples
+--------
+.. code-block:: console
+
+    $ cxlab report data/sample/clients/sample.yaml
+    $ cxlab batch data/sample/clients/*.yaml --workers 2
+    $ cxlab batch --retry-failed --workers 2
+    $ cxlab batch clients/*.yaml --scheduler tcp://10.0.0.5:8786
+    $ cxlab score customers.csv --train data/sample/banking.csv --out scores.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cxlab.errors import CxlabError
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``cxlab`` command."""
+    parser = argparse.ArgumentParser(
+        prog="cxlab", description="Customer-experience research reports and scoring."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    rep = sub.add_parser("report", help="run the report notebook for one client")
+    rep.add_argument("params", help="the client's parameter YAML file")
+    _common(rep)
+
+    bat = sub.add_parser("batch", help="run the reports of many clients in parallel")
+    bat.add_argument("params", nargs="*", help="parameter YAML files")
+    bat.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    bat.add_argument(
+        "--scheduler", default=None, help="Dask scheduler address, e.g. tcp://HOST:8786"
+    )
+    bat.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="re-run the clients that failed in the last batch (plus any files given)",
+    )
+    bat.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _common(bat)
+
+    sco = sub.add_parser(
+        "score",
+        help="score customers who were not surveyed (advocacy group probabilities)",
+        description="Score a customer file with a saved scorer (--model), or train one on a "
+        "survey first (--train, optionally --save-model). Only the id column and the scores "
+        "are written: customer files may hold personal data.",
+    )
+    sco.add_argument("customers", help="customer file (.csv, .xlsx or .parquet)")
+    sco.add_argument("--out", required=True, help="output file (.csv, .xlsx or .parquet)")
+    how = sco.add_mutually_exclusive_group(required=True)
+    how.add_argument("--model", help="a scorer saved with Scorer.save")
+    how.add_argument("--train", help="survey file to train a scorer on (with its codebook)")
+    sco.add_argument("--codebook", default=None, help="codebook of --train (default: next to it)")
+    sco.add_argument("--save-model", default=None, help="where to save the trained scorer")
+    sco.add_argument("--id-column", default=None, help="identifier column copied to the output")
+    sco.add_argument("--seed", type=int, default=0, help="seed of the cross-validation")
+    return parser
+
+
+def _common(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--reports-dir", default=None, help="where run folders go (default: reports/)")
+    sub.add_argument("--kernel", default=None, help="Jupyter kernel (default: cxlab)")
+    sub.add_argument(
+        "--start-timeout", type=int, default=300, help="seconds allowed for a kernel to start"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (0 when everything succeeded)."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "report":
+            return _report(args)
+        if args.command == "batch":
+            return _batch(args)
+        return _score(args)
+    except CxlabError as err:
+        print(f"cxlab {args.command}: {err}", file=sys.stderr)
+        return 2
+
+
+def _report(args) -> int:
+    from cxlab.report import run_report
+
+    result = run_report(
+        args.params,
+        reports_dir=args.reports_dir,
+        kernel_name=args.kernel,
+        start_timeout=args.start_timeout,
+    )
+    if result.status == "ok":
+        print(f"{result.client}: report written to {result.folder}")
+        print(f"  HTML: {result.folder / 'report.html'}")
+        return 0
+    err = result.error or {}
+    where = f"cell {err.get('cell_index')}" if err.get("cell_index") is not None else "set-up"
+    print(
+        f"{result.client or args.params}: FAILED at {where}: {err.get('ename')}: "
+        f"{err.get('evalue')}",
+        file=sys.stderr,
+    )
+    if result.folder is not None:
+        print(f"  details: {result.folder / 'manifest.json'}", file=sys.stderr)
+    return 1
+
+
+def _batch(args) -> int:
+    from cxlab.report import failed_in_last_batch, run_batch
+
+    files = list(args.params)
+    if args.retry_failed:
+        retry = failed_in_last_batch(args.reports_dir)
+        if not retry and not files:
+            print("cxlab batch: nothing failed in the last batch")
+            return 0
+        files = retry + [f for f in files if f not in retry]
+    if not files:
+        print("cxlab batch: give parameter files or --retry-failed", file=sys.stderr)
+        return 2
+    result = run_batch(
+        files,
+        workers=args.workers,
+        reports_dir=args.reports_dir,
+        scheduler=args.scheduler,
+        kernel_name=args.kernel,
+        start_timeout=args.start_timeout,
+        progress=not args.no_progress,
+    )
+    print(_format_table(result.summary()))
+    print(f"batch summary: {result.folder}")
+    n_failed = int((result.table["status"] != "ok").sum())
+    if n_failed:
+        print(
+            f"{n_failed} of {len(result.table)} client reports failed; "
+            "re-run them with `cxlab batch --retry-failed`",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _format_table(table) -> str:
+    shown = table.copy()
+    shown["params_file"] = [Path(p).name for p in shown["params_file"]]
+    shown = shown.astype(object).where(shown.notna(), "")
+    return shown.to_string(index=False)
+
+
+def _score(args) -> int:
+    import tempfile
+
+    from cxlab.scoring import fit_scorer, score_file
+
+    model = args.model
+    if args.train:
+        from cxlab.io import load_survey
+
+        survey = load_survey(args.train, args.codebook)
+        scorer = fit_scorer(survey.respondents, seed=args.seed)
+        held_out = scorer.metrics.set_index("metric")["value"]
+        print(
+            f"scorer trained on {int(held_out['n'])} respondents: held-out macro AUC "
+            f"{held_out['auc_ovr_macro']:.3f}, Brier {held_out['brier']:.3f} "
+            f"(baseline {held_out['brier_baseline']:.3f})"
+        )
+        if args.save_model:
+            model = str(scorer.save(args.save_model))
+        else:
+            model = str(scorer.save(Path(tempfile.mkdtemp()) / "scorer.joblib"))
+    out = score_file(model, args.customers, args.out, id_column=args.id_column)
+    print(f"scores written to {out}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,828 @@
+"""Driver models: how personal investment shifts the weight of emotive and tactile performance.
+
+The framework's headline finding (FRAMEWORK.md section 3): neither emotive nor tactile
+performance is always more important. Their weight on the outcome of an event depends
+on the customer's **personal investment**: emotive treatment dominates high-investment
+interactions (buying a car, ~40% more important), tactile performance dominates
+low-investment ones. :func:`investment_weighting` fits the moderation model
+
+    outcome ~ tactile + emotive + investment + tactile:investment + emotive:investment (+ controls)
+
+on event-level data (one row per respondent x event, e.g. ``Survey.event_table()``),
+with standard errors clustered by respondent (weighted least squares with a
+cluster-robust sandwich, written here in numpy) or a random intercept per respondent
+(statsmodels MixedLM). It reports the weight of each kind of performance at any
+investment level, their ratio (Fieller interval), the investment level where emotive
+overtakes tactile (Fieller interval), and a joint Wald test of the moderation.
+
+Key driver analysis (:func:`relative_importance`, :func:`penalty_reward`) lives in
+:mod:`cxlab.importance` and is re-exported here.
+
+Examples
+--------
+>>> from cxlab.synth import make_study
+>>> survey, truth = make_study("automotive", n_respondents=631, seed=0)
+>>> res = investment_weighting(
+...     survey.event_table(), "satisfaction", "tactile", "emotive",
+...     "personal_investment", "respondent_id", weights="weight")
+>>> res.moderation.p_value < 0.001
+True
+>>> res.by_event.set_index("event_id").loc["buy_car", "ratio"] > 1
+True
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cxlab.errors import (
+    ConvergenceWarning,
+    CxlabWarning,
+    DataError,
+    ModelError,
+    ParameterError,
+    SuppressionWarning,
+)
+from cxlab.importance import MAX_EXACT, penalty_reward, relative_importance
+
+__all__ = [
+    "investment_weighting",
+    "InvestmentWeighting",
+    "SegmentedInvestmentWeighting",
+    "Crossover",
+    "ModerationTest",
+    "relative_importance",
+    "penalty_reward",
+    "MAX_EXACT",
+]
+
+# positions of the model terms in the design matrix
+_C, _T, _E, _I, _TI, _EI = range(6)
+
+
+# --------------------------------------------------------------------------- estimation
+
+
+@dataclass(frozen=True, eq=False)
+class _Fit:
+    beta: np.ndarray
+    cov: np.ndarray
+    n: int
+    n_clusters: int
+    df: float  # degrees of freedom of the t reference distribution (inf: normal)
+
+
+def _cluster_wls(x: np.ndarray, y: np.ndarray, w: np.ndarray, codes: np.ndarray) -> _Fit:
+    """Weighted least squares with a cluster-robust (sandwich) covariance.
+
+    ``codes`` are integer cluster codes ``0..G-1``. The covariance equals statsmodels'
+    ``WLS(...).fit(cov_type="cluster")`` with its default small-sample correction
+    ``G/(G-1) * (N-1)/(N-K)``; with one cluster per row it is HC1.
+    """
+    n, k = x.shape
+    xw = x * w[:, None]
+    xtwx = x.T @ xw
+    try:
+        bread = np.linalg.inv(xtwx)
+    except np.linalg.LinAlgError as err:
+        raise ModelError("the design matrix is singular (a term does not vary)") from err
+    if not np.isfinite(bread).all() or np.linalg.cond(xtwx) > 1e13:
+        raise ModelError("the design matrix is singular or nearly so (a term does not vary)")
+    beta = bread @ (xw.T @ y)
+    resid = y - x @ beta
+    scores = xw * resid[:, None]
+    n_clusters = int(codes.max()) + 1 if codes.size else 0
+    if n_clusters == n:
+        sums = scores
+    else:
+        sums = np.empty((n_clusters, k))
+        for j in range(k):
+            sums[:, j] = np.bincount(codes, weights=scores[:, j], minlength=n_clusters)
+    if n_clusters < 2:
+        raise ModelError("cluster-robust standard errors need at least two respondents")
+    meat = sums.T @ sums
+    corr = n_clusters / (n_clusters - 1) * (n - 1) / (n - k)
+    cov = corr * bread @ meat @ bread
+    return _Fit(beta, (cov + cov.T) / 2, n, n_clusters, float(n_clusters - 1))
+
+
+def _mixed(x: np.ndarray, y: np.ndarray, codes: np.ndarray, names: list[str]) -> _Fit:
+    """Random-intercept linear mixed model (REML, statsmodels MixedLM)."""
+    from statsmodels.regression.mixed_linear_model import MixedLM
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning as SmConvergenceWarning
+
+    k = x.shape[1]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SmConvergenceWarning)
+        try:
+            res = MixedLM(y, pd.DataFrame(x, columns=names), groups=codes).fit(reml=True)
+        except np.linalg.LinAlgError as err:
+            raise ModelError(
+                f"the mixed model could not be fitted ({err}); use method='cluster'"
+            ) from err
+    if any(issubclass(c.category, SmConvergenceWarning) for c in caught) or not res.converged:
+        warnings.warn(
+            "the mixed model (random intercept per respondent) did not converge cleanly; "
+            "prefer method='cluster'",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    cov = np.asarray(res.cov_params())[:k, :k]
+    return _Fit(np.asarray(res.fe_params), cov, x.shape[0], int(codes.max()) + 1, np.inf)
+
+
+def _fieller(
+    a: float, b: float, vaa: float, vbb: float, vab: float, crit: float
+) -> tuple[float, float]:
+    """Fieller confidence interval for ``a / b``; ``(-inf, inf)`` when unbounded."""
+    c2 = crit**2
+    qa = b * b - c2 * vbb
+    qb = a * b - c2 * vab
+    qc = a * a - c2 * vaa
+    disc = qb * qb - qa * qc
+    if qa <= 0 or disc < 0:
+        return -np.inf, np.inf
+    root = np.sqrt(disc)
+    return (qb - root) / qa, (qb + root) / qa
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Crossover:
+    """The personal-investment level where emotive and tactile weights are equal.
+
+    ``estimate = (t0 - e0) / (e1 - t1)``; ``ci_low``/``ci_high`` by Fieller's method
+    (``-inf``/``inf`` when the interval is unbounded); ``direction`` says which kind of
+    performance overtakes the other as investment rises.
+    """
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    direction: str
+    method: str = "fieller"
+    level: float = 0.95
+
+
+@dataclass(frozen=True)
+class ModerationTest:
+    """Joint Wald test that both interaction terms (tactile:investment, emotive:investment) are 0."""
+
+    statistic: float
+    df: int
+    p_value: float
+    test: str = "Wald chi-square"
+
+
+@dataclass(frozen=True, eq=False)
+class InvestmentWeighting:
+    """Result of :func:`investment_weighting` (one model).
+
+    Attributes
+    ----------
+    table : DataFrame
+        Grid over the observed investment range: ``investment``, ``tactile_weight``,
+        ``tactile_ci_low``, ``tactile_ci_high``, ``emotive_weight`` (and CI), ``difference``
+        (emotive - tactile, and CI), ``ratio`` (emotive / tactile, Fieller CI
+        ``ratio_ci_low``, ``ratio_ci_high``).
+    by_event : DataFrame or None
+        The same at each event's (weighted) mean investment, with ``event_id``, ``n``,
+        ``significant`` (ratio CI excludes 1) and a plain-language ``statement``.
+    crossover : Crossover or None
+        None when emotive and tactile weights do not cross in the observed range;
+        ``crossover_message`` explains.
+    moderation : ModerationTest
+    coefficients : DataFrame
+        ``term, estimate, se, statistic, p_value, ci_low, ci_high``.
+    """
+
+    table: pd.DataFrame
+    by_event: pd.DataFrame | None
+    crossover: Crossover | None
+    crossover_message: str
+    moderation: ModerationTest
+    coefficients: pd.DataFrame
+    method: str
+    scale: str
+    n_obs: int
+    n_respondents: int
+    n_dropped: int
+    investment_range: tuple[float, float]
+    variables: dict
+    level: float = 0.95
+    _beta: np.ndarray = field(default=None, repr=False)
+    _cov: np.ndarray = field(default=None, repr=False)
+    _crit: float = field(default=1.96, repr=False)
+
+    def at(self, investment: float | Sequence[float]) -> pd.DataFrame:
+        """Weights, difference and ratio (with CIs) at given personal-investment levels."""
+        return _weights_at(self._beta, self._cov, self._crit, np.atleast_1d(investment))
+
+    def summary(self) -> str:
+        """A short plain-text account of the model (returned, not printed)."""
+        v = self.variables
+        m = self.moderation
+        lines = [
+            f"Investment weighting of {v['outcome']!r}: {v['tactile']!r} (tactile) and "
+            f"{v['emotive']!r} (emotive) moderated by {v['investment']!r}",
+            f"method: {_METHOD_TEXT[self.method]}; scale: {self.scale}",
+            f"{self.n_obs} ratings from {self.n_respondents} respondents"
+            + (f" ({self.n_dropped} rows with missing values dropped)" if self.n_dropped else ""),
+            f"moderation: {m.test} = {m.statistic:.2f} on {m.df} df, p = {m.p_value:.3g}",
+        ]
+        if self.crossover is not None:
+            c = self.crossover
+            lines.append(
+                f"crossover at investment {c.estimate:.2f} "
+                f"({self.level:.0%} CI {c.ci_low:.2f} to {c.ci_high:.2f}, Fieller): {c.direction}"
+            )
+        else:
+            lines.append(self.crossover_message)
+        if self.by_event is not None and len(self.by_event):
+            lo, hi = self.by_event.iloc[0], self.by_event.iloc[-1]
+            for row in (lo, hi):
+                lines.append(
+                    f"{row['event_id']} (investment {row['investment']:.1f}): emotive/tactile = "
+                    f"{row['ratio']:.2f} ({self.level:.0%} CI {row['ratio_ci_low']:.2f} to "
+                    f"{row['ratio_ci_high']:.2f}); {row['statement']}"
+                )
+        return "\n".join(lines)
+
+    def plot(self, ax=None):
+        """Both weight curves with CI bands, events on the investment axis, the crossover."""
+        import matplotlib.pyplot as plt
+        import seaborn as sns
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7.5, 4.8))
+        pal = sns.color_palette("colorblind")
+        t = self.table
+        for kind, colour in (("tactile", pal[0]), ("emotive", pal[1])):
+            ax.plot(t["investment"], t[f"{kind}_weight"], color=colour, lw=2, label=kind)
+            ax.fill_between(
+                t["investment"],
+                t[f"{kind}_ci_low"],
+                t[f"{kind}_ci_high"],
+                color=colour,
+                alpha=0.2,
+                lw=0,
+            )
+        ax.axhline(0, color="0.6", lw=0.8)
+        if self.crossover is not None:
+            c = self.crossover
+            lo, hi = self.investment_range
+            ax.axvspan(max(c.ci_low, lo), min(c.ci_high, hi), color="0.85", alpha=0.5, lw=0)
+            ax.axvline(
+                c.estimate, color="0.25", ls="--", lw=1.2, label=f"crossover ({self.level:.0%} CI)"
+            )
+        if self.by_event is not None and len(self.by_event):
+            ev = self.by_event
+            for x in ev["investment"]:
+                ax.axvline(x, color="0.5", lw=0.6, ls=":", zorder=0)
+            x0, x1 = ax.get_xlim()
+            spots = _spread(ev["investment"].to_numpy(float), 0.04 * (x1 - x0), x0, x1)
+            for x, xs, name in zip(
+                ev["investment"], spots, ev["event_id"].astype(str), strict=True
+            ):
+                ax.annotate(
+                    name,
+                    xy=(x, 1.0),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(xs, 1.06),
+                    textcoords=("data", "axes fraction"),
+                    rotation=60,
+                    ha="left",
+                    va="bottom",
+                    fontsize=8,
+                    rotation_mode="anchor",
+                    arrowprops={
+                        "arrowstyle": "-",
+                        "color": "0.5",
+                        "lw": 0.6,
+                        "shrinkA": 0,
+                        "shrinkB": 0,
+                    },
+                )
+        ax.set_xlabel(f"personal investment ({self.variables['investment']})")
+        unit = (
+            "SD of outcome per SD"
+            if self.scale.startswith("standardised")
+            else "points per rating point"
+        )
+        ax.set_ylabel(f"weight on {self.variables['outcome']} ({unit})")
+        ax.set_title(
+            "Tactile and emotive weight by personal investment",
+            pad=6
+            if self.by_event is None
+            else 20 + 4.2 * max(len(str(e)) for e in self.by_event["event_id"]),
+        )
+        ax.legend(loc="best", frameon=False)
+        return ax
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentedInvestmentWeighting:
+    """Result of :func:`investment_weighting` with ``by=``: one model per segment.
+
+    ``table``, ``by_event``, ``coefficients`` stack the segments (the ``by`` columns
+    first); ``crossover`` and ``moderation`` are tables with one row per segment;
+    ``fits`` maps each segment key to its :class:`InvestmentWeighting`.
+    """
+
+    fits: dict
+    by: list[str]
+    table: pd.DataFrame
+    by_event: pd.DataFrame | None
+    coefficients: pd.DataFrame
+    crossover: pd.DataFrame
+    moderation: pd.DataFrame
+    scale: str
+
+    def summary(self) -> str:
+        """One line per segment: moderation test, crossover, ratio at the extremes."""
+        lines = [f"Investment weighting by {', '.join(self.by)} ({self.scale})"]
+        for key, fit in self.fits.items():
+            c = fit.crossover
+            cross = (
+                f"crossover {c.estimate:.2f} ({c.ci_low:.2f} to {c.ci_high:.2f})"
+                if c is not None
+                else "no crossover in range"
+            )
+            lines.append(
+                f"{key}: n={fit.n_obs}, moderation p={fit.moderation.p_value:.3g}, {cross}"
+            )
+        return "\n".join(lines)
+
+    def plot(self, ax=None):
+        """Emotive/tactile ratio by investment for each segment, with CI bands."""
+        import matplotlib.pyplot as plt
+        import seaborn as sns
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7.5, 4.8))
+        pal = sns.color_palette("colorblind", n_colors=max(len(self.fits), 3))
+        finite = []
+        for colour, (key, fit) in zip(pal, self.fits.items(), strict=False):
+            t = fit.table
+            ax.plot(t["investment"], t["ratio"], color=colour, lw=2, label=str(key))
+            lo = t["ratio_ci_low"].clip(lower=-1e6)
+            hi = t["ratio_ci_high"].clip(upper=1e6)
+            ax.fill_between(t["investment"], lo, hi, color=colour, alpha=0.15, lw=0)
+            finite.append(t["ratio"].to_numpy())
+        ax.axhline(1.0, color="0.3", ls="--", lw=1)
+        vals = np.concatenate(finite)
+        vals = vals[np.isfinite(vals)]
+        if vals.size:
+            span = vals.max() - vals.min()
+            ax.set_ylim(min(vals.min(), 1) - 0.2 * span, max(vals.max(), 1) + 0.3 * span)
+        ax.set_xlabel("personal investment")
+        ax.set_ylabel("emotive weight / tactile weight")
+        ax.set_title(f"Emotive vs tactile weight by investment, by {', '.join(self.by)}")
+        ax.legend(title=", ".join(self.by), frameon=False, fontsize=8)
+        return ax
+
+
+_METHOD_TEXT = {
+    "cluster": "weighted least squares, standard errors clustered by respondent",
+    "mixed": "linear mixed model, random intercept per respondent (REML)",
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _weights_at(beta: np.ndarray, cov: np.ndarray, crit: float, pi: np.ndarray) -> pd.DataFrame:
+    pi = np.asarray(pi, dtype=float)
+    k = beta.size
+    g_t = np.zeros((pi.size, k))
+    g_t[:, _T], g_t[:, _TI] = 1.0, pi
+    g_e = np.zeros((pi.size, k))
+    g_e[:, _E], g_e[:, _EI] = 1.0, pi
+    wt, we = g_t @ beta, g_e @ beta
+    vt = np.einsum("ij,jk,ik->i", g_t, cov, g_t)
+    ve = np.einsum("ij,jk,ik->i", g_e, cov, g_e)
+    vte = np.einsum("ij,jk,ik->i", g_e, cov, g_t)
+    se_t, se_e = np.sqrt(vt), np.sqrt(ve)
+    diff = we - wt
+    se_d = np.sqrt(np.clip(ve + vt - 2 * vte, 0, None))
+    ratio = np.divide(we, wt, out=np.full_like(we, np.nan), where=wt != 0)
+    bounds = np.array(
+        [
+            _fieller(a, b, va, vb, vab, crit)
+            for a, b, va, vb, vab in zip(we, wt, ve, vt, vte, strict=True)
+        ]
+    )
+    return pd.DataFrame(
+        {
+            "investment": pi,
+            "tactile_weight": wt,
+            "tactile_ci_low": wt - crit * se_t,
+            "tactile_ci_high": wt + crit * se_t,
+            "emotive_weight": we,
+            "emotive_ci_low": we - crit * se_e,
+            "emotive_ci_high": we + crit * se_e,
+            "difference": diff,
+            "difference_ci_low": diff - crit * se_d,
+            "difference_ci_high": diff + crit * se_d,
+            "ratio": ratio,
+            "ratio_ci_low": bounds[:, 0],
+            "ratio_ci_high": bounds[:, 1],
+        }
+    )
+
+
+def _spread(x: np.ndarray, gap: float, lo: float, hi: float) -> np.ndarray:
+    """Label positions near ``x`` (sorted) at least ``gap`` apart, kept within [lo, hi]."""
+    pos = np.array(x, dtype=float)
+    for i in range(1, pos.size):
+        pos[i] = max(pos[i], pos[i - 1] + gap)
+    pos[-1:] = np.minimum(pos[-1:], hi)
+    for i in range(pos.size - 2, -1, -1):
+        pos[i] = min(pos[i], pos[i + 1] - gap)
+    return np.maximum(pos, lo)
+
+
+def _statement(row: pd.Series) -> str:
+    t, e, r = row["tactile_weight"], row["emotive_weight"], row["ratio"]
+    if t <= 0 and e <= 0:
+        return "neither tactile nor emotive performance carries positive weight here"
+    if t <= 0:
+        return "only emotive performance carries positive weight here"
+    if e <= 0:
+        return "only tactile performance carries positive weight here"
+    pct = round((r - 1) * 100) if r >= 1 else round((1 / r - 1) * 100)
+    if pct == 0:
+        text = "emotive and tactile are about equally important here"
+    elif r > 1:
+        text = f"emotive is {pct}% more important than tactile here"
+    else:
+        text = f"tactile is {pct}% more important than emotive here"
+    if not row["significant"] and pct != 0:
+        text += " (not statistically clear)"
+    return text
+
+
+def _design(
+    frame: pd.DataFrame, tactile: str, emotive: str, investment: str, controls: list[str]
+) -> tuple[np.ndarray, list[str]]:
+    t = frame[tactile].to_numpy(float)
+    e = frame[emotive].to_numpy(float)
+    pi = frame[investment].to_numpy(float)
+    cols = [np.ones(t.size), t, e, pi, t * pi, e * pi]
+    names = [
+        "const",
+        tactile,
+        emotive,
+        investment,
+        f"{tactile}:{investment}",
+        f"{emotive}:{investment}",
+    ]
+    for c in controls:
+        s = frame[c]
+        if pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
+            cols.append(s.to_numpy(float))
+            names.append(c)
+        else:
+            dummies = pd.get_dummies(
+                s.astype("category"), prefix=c, prefix_sep="=", drop_first=True, dtype=float
+            )
+            dummies = dummies.loc[:, dummies.sum() > 0]
+            cols.extend(dummies.to_numpy().T)
+            names.extend(dummies.columns)
+    return np.column_stack(cols), names
+
+
+def _fit_one(
+    frame: pd.DataFrame,
+    v: dict,
+    controls: list[str],
+    method: str,
+    weighted: bool,
+    event: str | None,
+    grid: int | Sequence[float],
+    level: float,
+    scale: str,
+    n_dropped: int,
+) -> InvestmentWeighting:
+    x, names = _design(frame, v["tactile"], v["emotive"], v["investment"], controls)
+    y = frame[v["outcome"]].to_numpy(float)
+    w = frame[v["weights"]].to_numpy(float) if weighted else np.ones(y.size)
+    codes = pd.factorize(frame[v["respondent"]])[0]
+    if x.shape[0] <= x.shape[1] + 1:
+        raise ModelError(f"{x.shape[0]} complete ratings: too few for {x.shape[1]} model terms")
+    fit = _cluster_wls(x, y, w, codes) if method == "cluster" else _mixed(x, y, codes, names)
+    crit = (
+        float(stats.t.ppf(0.5 + level / 2, fit.df))
+        if np.isfinite(fit.df)
+        else float(stats.norm.ppf(0.5 + level / 2))
+    )
+    beta, cov = fit.beta, fit.cov
+    se = np.sqrt(np.diag(cov))
+    tstat = beta / se
+    pval = 2 * (
+        stats.t.sf(np.abs(tstat), fit.df) if np.isfinite(fit.df) else stats.norm.sf(np.abs(tstat))
+    )
+    coefficients = pd.DataFrame(
+        {
+            "term": names,
+            "estimate": beta,
+            "se": se,
+            "statistic": tstat,
+            "p_value": pval,
+            "ci_low": beta - crit * se,
+            "ci_high": beta + crit * se,
+        }
+    )
+    # moderation: both interactions zero
+    idx = [_TI, _EI]
+    b_int = beta[idx]
+    wald = float(b_int @ np.linalg.solve(cov[np.ix_(idx, idx)], b_int))
+    moderation = ModerationTest(wald, 2, float(stats.chi2.sf(wald, 2)))
+
+    pi = frame[v["investment"]].to_numpy(float)
+    lo, hi = float(pi.min()), float(pi.max())
+    grid_pts = np.linspace(lo, hi, int(grid)) if np.isscalar(grid) else np.asarray(grid, float)
+    table = _weights_at(beta, cov, crit, grid_pts)
+
+    # crossover: t0 + t1 x = e0 + e1 x  ->  x = (t0 - e0) / (e1 - t1)
+    ga = np.zeros(beta.size)
+    ga[_T], ga[_E] = 1.0, -1.0
+    gb = np.zeros(beta.size)
+    gb[_EI], gb[_TI] = 1.0, -1.0
+    a, b = ga @ beta, gb @ beta
+    est = a / b if b != 0 else np.nan
+    rising = "emotive" if b > 0 else "tactile"
+    other = "tactile" if b > 0 else "emotive"
+    crossover = None
+    if np.isfinite(est) and lo <= est <= hi:
+        c_lo, c_hi = _fieller(a, b, ga @ cov @ ga, gb @ cov @ gb, ga @ cov @ gb, crit)
+        crossover = Crossover(
+            float(est),
+            float(c_lo),
+            float(c_hi),
+            f"{rising} outweighs {other} above investment {est:.2f}",
+            level=level,
+        )
+        message = (
+            f"emotive and tactile weights cross at investment {est:.2f}: {crossover.direction}"
+        )
+    else:
+        mid = table.iloc[len(table) // 2]
+        leader = "emotive" if mid["emotive_weight"] > mid["tactile_weight"] else "tactile"
+        where = "" if not np.isfinite(est) else f" (the lines would cross at {est:.2f})"
+        message = (
+            f"no crossover in the observed investment range {lo:g} to {hi:g}{where}: "
+            f"{leader} outweighs the other throughout"
+        )
+
+    by_event = None
+    if event is not None and event in frame.columns:
+        ev = (
+            pd.DataFrame({"event": frame[event].to_numpy(), "pi_w": pi * w, "w": w})
+            .groupby("event", observed=True, sort=False)
+            .agg(n=("w", "size"), pi_w=("pi_w", "sum"), w=("w", "sum"))
+        )
+        ev_pi = (ev["pi_w"] / ev["w"]).to_numpy()
+        by_event = _weights_at(beta, cov, crit, ev_pi)
+        by_event.insert(0, "event_id", ev.index.to_numpy())
+        by_event.insert(1, "n", ev["n"].to_numpy())
+        by_event["significant"] = (by_event["ratio_ci_low"] > 1) | (by_event["ratio_ci_high"] < 1)
+        by_event["statement"] = [_statement(r) for _, r in by_event.iterrows()]
+        by_event = by_event.sort_values("investment", kind="stable").reset_index(drop=True)
+        if isinstance(frame[event].dtype, pd.CategoricalDtype):
+            by_event["event_id"] = by_event["event_id"].astype(str)
+
+    return InvestmentWeighting(
+        table=table,
+        by_event=by_event,
+        crossover=crossover,
+        crossover_message=message,
+        moderation=moderation,
+        coefficients=coefficients,
+        method=method,
+        scale=scale,
+        n_obs=int(y.size),
+        n_respondents=int(fit.n_clusters),
+        n_dropped=n_dropped,
+        investment_range=(lo, hi),
+        variables=dict(v),
+        level=level,
+        _beta=beta,
+        _cov=cov,
+        _crit=crit,
+    )
+
+
+# --------------------------------------------------------------------------- public
+
+
+def investment_weighting(
+    data: pd.DataFrame,
+    outcome: str = "satisfaction",
+    tactile: str = "tactile",
+    emotive: str = "emotive",
+    investment: str = "personal_investment",
+    respondent: str = "respondent_id",
+    weights: str | None = None,
+    controls: Sequence[str] | None = None,
+    by: str | Sequence[str] | None = None,
+    method: str = "cluster",
+    standardize: bool = False,
+    *,
+    event: str | None = "event_id",
+    grid: int | Sequence[float] = 25,
+    level: float = 0.95,
+    min_respondents: int = 30,
+) -> InvestmentWeighting | SegmentedInvestmentWeighting:
+    """Weight of emotive and tactile performance as a function of personal investment.
+
+    Fits ``outcome ~ tactile + emotive + investment + tactile:investment +
+    emotive:investment (+ controls)`` on event-level data.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent x event, e.g. ``Survey.event_table()``.
+    outcome, tactile, emotive, investment, respondent : str
+        Column names of the event outcome, the tactile and emotive composites, personal
+        investment and the respondent id (the cluster).
+    weights : str, optional
+        Survey-weight column (``"weight"`` in ``event_table()``); honoured by
+        ``method="cluster"`` (weighted least squares, weighted sandwich).
+    controls : list of str, optional
+        Extra covariates; non-numeric ones are dummy-coded (first level dropped).
+    by : str or list of str, optional
+        Fit one model per segment (e.g. ``"channel"``, ``"country"``); returns a
+        :class:`SegmentedInvestmentWeighting` stacking the segments.
+    method : {"cluster", "mixed"}
+        ``"cluster"``: WLS with standard errors clustered by respondent (CR1, as
+        statsmodels ``cov_type="cluster"``), t reference with G-1 df. ``"mixed"``:
+        random intercept per respondent (statsmodels MixedLM, REML), model-based
+        standard errors, normal reference; survey weights cannot be honoured there.
+    standardize : bool
+        When true, the outcome and both composites are converted to weighted z-scores
+        (over all rows used) so weights are standardised coefficients; investment stays
+        on its raw scale so the investment axis and crossover remain readable.
+    event : str or None
+        Event-id column for ``by_event`` (skipped when absent).
+    grid : int or sequence of float
+        Investment grid for ``table``: a number of equally spaced points over the
+        observed range, or the points themselves.
+    level : float
+        Confidence level of every interval.
+    min_respondents : int
+        With ``by``, segments with fewer respondents are skipped (SuppressionWarning).
+
+    Returns
+    -------
+    InvestmentWeighting or SegmentedInvestmentWeighting
+        Ratio and crossover intervals are **Fieller** intervals (exact for a ratio of
+        asymptotically normal estimates; unbounded, reported as -inf/inf, when the
+        denominator is not clearly non-zero). Weight intervals are Wald intervals.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> n = 4000
+    >>> df = pd.DataFrame({"respondent_id": rng.integers(0, 800, n),
+    ...                    "tactile": rng.integers(1, 11, n), "emotive": rng.integers(1, 11, n),
+    ...                    "personal_investment": rng.integers(1, 11, n)}).astype(float)
+    >>> pi = df.personal_investment
+    >>> df["satisfaction"] = ((0.5 - 0.02 * pi) * df.tactile + (0.1 + 0.04 * pi) * df.emotive
+    ...                       + rng.normal(size=n))
+    >>> res = investment_weighting(df)
+    >>> 5 < res.crossover.estimate < 8.5
+    True
+    """
+    if method not in ("cluster", "mixed"):
+        raise ParameterError(f"method must be 'cluster' or 'mixed', not {method!r}")
+    if not 0 < level < 1:
+        raise ParameterError(f"level must be between 0 and 1, not {level!r}")
+    if not isinstance(data, pd.DataFrame):
+        raise ParameterError("data must be a pandas DataFrame (e.g. survey.event_table())")
+    controls = [controls] if isinstance(controls, str) else list(controls or [])
+    by_cols = [by] if isinstance(by, str) else list(by or [])
+    v = {
+        "outcome": outcome,
+        "tactile": tactile,
+        "emotive": emotive,
+        "investment": investment,
+        "respondent": respondent,
+        "weights": weights,
+    }
+    model_cols = [outcome, tactile, emotive, investment]
+    needed = model_cols + [respondent] + controls + by_cols + ([weights] if weights else [])
+    missing = [c for c in needed if c not in data.columns]
+    if missing:
+        raise DataError("column not found in the data", column=missing)
+    for c in model_cols + ([weights] if weights else []):
+        if not pd.api.types.is_numeric_dtype(data[c]):
+            raise DataError("the investment model needs a numeric column here", column=c)
+    use_event = event if (event is not None and event in data.columns) else None
+    keep_cols = list(dict.fromkeys(needed + ([use_event] if use_event else [])))
+    frame = data[keep_cols]
+    ok = frame[[c for c in needed if c not in by_cols]].notna().all(axis=1).to_numpy().copy()
+    ok &= np.isfinite(frame[model_cols].to_numpy(float)).all(axis=1)
+    n_dropped = int((~ok).sum())
+    frame = frame.loc[ok].reset_index(drop=True)
+    weighted = weights is not None
+    if weighted:
+        wv = frame[weights].to_numpy(float)
+        bad = np.flatnonzero(~(wv >= 0))
+        if bad.size:
+            raise DataError("survey weights must be non-negative", column=weights, rows=bad + 1)
+        if method == "mixed" and not np.allclose(wv, wv[0]):
+            warnings.warn(
+                "the mixed model cannot honour survey weights; it was fitted unweighted "
+                "(use method='cluster' for a design-weighted estimate)",
+                CxlabWarning,
+                stacklevel=2,
+            )
+    if len(frame) == 0:
+        raise ModelError("no complete rows to fit", column=model_cols)
+
+    if standardize:
+        w = frame[weights].to_numpy(float) if weighted else np.ones(len(frame))
+        frame = frame.copy()
+        for c in (outcome, tactile, emotive):
+            x = frame[c].to_numpy(float)
+            m = np.average(x, weights=w)
+            sd = np.sqrt(np.average((x - m) ** 2, weights=w))
+            if not sd > 0:
+                raise ModelError("cannot standardise a column that does not vary", column=c)
+            frame[c] = (x - m) / sd
+        scale = (
+            f"standardised ({outcome}, {tactile} and {emotive} as weighted z-scores; "
+            f"{investment} raw)"
+        )
+    else:
+        scale = "raw (rating scales as given)"
+
+    args = (controls, method, weighted, use_event, grid, level, scale)
+    if not by_cols:
+        return _fit_one(frame, v, *args, n_dropped)
+
+    fits, tables, events, coefs, cross, mods = {}, [], [], [], [], []
+    for key, part in frame.groupby(by_cols, observed=True, sort=True, dropna=True):
+        key = key if len(by_cols) > 1 else key[0]
+        label = dict(zip(by_cols, key if len(by_cols) > 1 else (key,), strict=True))
+        n_resp = part[respondent].nunique()
+        if n_resp < min_respondents:
+            warnings.warn(
+                f"segment {label} skipped: {n_resp} respondents (minimum {min_respondents})",
+                SuppressionWarning,
+                stacklevel=2,
+            )
+            continue
+        try:
+            fit = _fit_one(part.reset_index(drop=True), v, *args, 0)
+        except ModelError as err:
+            warnings.warn(f"segment {label} skipped: {err}", SuppressionWarning, stacklevel=2)
+            continue
+        fits[key] = fit
+
+        def tag(df, label=label):
+            df = df.copy()
+            for i, (col, val) in enumerate(label.items()):
+                df.insert(i, col, val)
+            return df
+
+        tables.append(tag(fit.table))
+        coefs.append(tag(fit.coefficients))
+        if fit.by_event is not None:
+            events.append(tag(fit.by_event))
+        c = fit.crossover
+        cross.append(
+            {
+                **label,
+                "estimate": np.nan if c is None else c.estimate,
+                "ci_low": np.nan if c is None else c.ci_low,
+                "ci_high": np.nan if c is None else c.ci_high,
+                "message": fit.crossover_message,
+            }
+        )
+        m = fit.moderation
+        mods.append(
+            {**label, "statistic": m.statistic, "df": m.df, "p_value": m.p_value, "n": fit.n_obs}
+        )
+    if not fits:
+        raise ModelError(f"no segment of {by_cols} could be fitted", column=by_cols)
+    return SegmentedInvestmentWeighting(
+        fits=fits,
+        by=by_cols,
+        table=pd.concat(tables, ignore_index=True),
+        by_event=pd.concat(events, ignore_index=True) if events else None,
+        coefficients=pd.concat(coefs, ignore_index=True),
+        crossover=pd.DataFrame(cross),
+        moderation=pd.DataFrame(mods),
+        scale=scale,
+    )

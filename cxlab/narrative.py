@@ -1,0 +1,248 @@
+"""Written findings for the client report, generated from results (never boilerplate).
+
+Each function takes result tables from the statistics modules and returns a short
+Markdown paragraph that quotes the numbers it rests on. The report notebook shows
+them with :class:`IPython.display.Markdown`. Functions accept tables, not a
+``Survey``, so they never recompute statistics.
+
+Examples
+--------
+>>> import pandas as pd
+>>> net = pd.DataFrame({"value": [14.9], "ci_low": [8.0], "ci_high": [21.7],
+...                     "pct_advocate": [37.4], "pct_antagonist": [22.5], "n": [631]})
+>>> print(advocacy_finding(net))
+Net advocacy is **+14.9** (95% interval +8.0 to +21.7; 631 respondents): 37.4% are advocates and 22.5% antagonists or agitators.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+__all__ = [
+    "actions_finding",
+    "advocacy_finding",
+    "eventmap_finding",
+    "executive_summary",
+    "investment_finding",
+    "sample_finding",
+    "segments_finding",
+    "value_finding",
+]
+
+_ACTION_WORDS = {
+    "basics": "restore the basics (baseline expectation not met)",
+    "fix": "fix (brand promise broken on an event that matters)",
+    "delight": "delight (a moment of truth worth investing in)",
+    "right-size": "right-size (over-delivery on an event that matters little)",
+    "maintain": "maintain",
+}
+
+
+def _signed(x: float, digits: int = 1) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:+.{digits}f}"
+
+
+def _names(frame: pd.DataFrame) -> list[str]:
+    col = "name" if "name" in frame.columns else "event_id"
+    return [str(v) for v in frame[col]]
+
+
+def sample_finding(
+    n_respondents: int,
+    n_events: int,
+    n_ratings: int,
+    quality: pd.DataFrame | None = None,
+    weighting: pd.DataFrame | None = None,
+    filter_text: str | None = None,
+) -> str:
+    """Sample size, weighting diagnostics and data-quality flags in one paragraph.
+
+    ``weighting`` is a ``WeightingResult.summary()`` frame (``statistic, value``).
+    """
+    text = (
+        f"The analysis rests on **{n_respondents:,} respondents** who rated "
+        f"{n_ratings:,} interactions across {n_events} customer events"
+    )
+    text += f" ({filter_text})." if filter_text else "."
+    if weighting is not None and len(weighting):
+        stat = dict(zip(weighting["statistic"], weighting["value"], strict=True))
+        converged = "converged" if stat.get("converged") else "did **not** converge"
+        text += (
+            f" Raking to population margins {converged} in {int(stat['iterations'])} "
+            f"iterations; the weights range from {float(stat['min_weight']):.2f} to "
+            f"{float(stat['max_weight']):.2f}, a design effect of "
+            f"{float(stat['design_effect']):.2f} (effective base "
+            f"{float(stat['n_effective']):,.0f})."
+        )
+    else:
+        text += " No weighting targets were given: results use the design weights."
+    if quality is not None and len(quality):
+        flagged = quality.loc[quality.get("n_flagged", pd.Series(0, index=quality.index)) > 0]
+        if len(flagged):
+            parts = [
+                f"{r['check']} ({int(r['n_flagged'])} respondents)" for _, r in flagged.iterrows()
+            ]
+            text += " Data-quality checks flagged " + "; ".join(parts) + "."
+        else:
+            text += " No data-quality check flagged any respondent."
+    return text
+
+
+def advocacy_finding(net: pd.DataFrame, label: str | None = None) -> str:
+    """Net advocacy with its interval and the advocate / antagonist shares.
+
+    ``net`` is a one-row table from :func:`cxlab.segments.net_advocacy`.
+    """
+    row = net.iloc[0]
+    who = f"{label}: net" if label else "Net"
+    return (
+        f"{who} advocacy is **{_signed(row['value'])}** (95% interval "
+        f"{_signed(row['ci_low'])} to {_signed(row['ci_high'])}; {int(row['n']):,} respondents): "
+        f"{row['pct_advocate']:.1f}% are advocates and {row['pct_antagonist']:.1f}% "
+        "antagonists or agitators."
+    )
+
+
+def actions_finding(priorities: pd.DataFrame) -> str:
+    """The course of action per event, basics first (a table from ``moments.prioritize``)."""
+    assessed = priorities.loc[priorities["action"].notna()]
+    lines = []
+    for action in ("basics", "fix", "delight", "right-size"):
+        part = assessed.loc[assessed["action"].astype(str) == action]
+        if len(part):
+            lines.append(f"- **{_ACTION_WORDS[action]}**: " + ", ".join(_names(part)))
+    n_keep = int((assessed["action"].astype(str) == "maintain").sum())
+    head = f"Of {len(assessed)} assessed events, {len(assessed) - n_keep} need a change of course"
+    suppressed = len(priorities) - len(assessed)
+    if suppressed:
+        head += f" ({suppressed} not assessed: base below the minimum)"
+    return head + ":\n\n" + "\n".join(lines) if lines else head + "."
+
+
+def investment_finding(by_event: pd.DataFrame, crossover: float | None = None) -> str:
+    """Emotive vs tactile weight at the lowest- and highest-investment events.
+
+    ``by_event`` is ``InvestmentWeighting.by_event`` from :mod:`cxlab.drivers` (one
+    row per event: ``event_id``, ``investment``, ``ratio``, ``ratio_ci_low``,
+    ``ratio_ci_high``; ``name`` when present); ``crossover`` the investment level
+    where emotive overtakes tactile, if any.
+    """
+    table = by_event.sort_values("investment")
+    lo, hi = table.iloc[0], table.iloc[-1]
+
+    def part(row) -> str:
+        name = row["name"] if "name" in row and pd.notna(row.get("name")) else row["event_id"]
+        return (
+            f"{name} (investment {row['investment']:.1f}): emotive carries "
+            f"**{row['ratio']:.2f}** times the weight of tactile (95% CI "
+            f"{row['ratio_ci_low']:.2f} to {row['ratio_ci_high']:.2f})"
+        )
+
+    text = f"At the highest-investment event, {part(hi)}; at the lowest, {part(lo)}."
+    if crossover is not None and not math.isnan(crossover):
+        text += f" Emotive treatment outweighs tactile performance above an investment of {crossover:.1f}."
+    else:
+        text += " Emotive and tactile weights do not cross within the observed range."
+    return text
+
+
+def eventmap_finding(priorities: pd.DataFrame) -> str:
+    """Where on the lifecycle the events needing action sit."""
+    assessed = priorities.loc[priorities["action"].notna()].copy()
+    assessed["action"] = assessed["action"].astype(str)
+    urgent = assessed.loc[assessed["action"].isin(["basics", "fix"])]
+    stages = assessed["stage"].astype(str).nunique()
+    if urgent.empty:
+        return f"The map lays out {len(assessed)} events over {stages} lifecycle stages; none breaks a promise or a baseline expectation."
+    where = "; ".join(
+        f"{r.get('name', r['event_id'])} ({r['stage']}, {r['action']})"
+        for _, r in urgent.iterrows()
+    )
+    return (
+        f"The map lays out {len(assessed)} events over {stages} lifecycle stages. "
+        f"The hot spots needing action first are: {where}."
+    )
+
+
+def segments_finding(by_segment: pd.DataFrame, segment: str) -> str:
+    """Highest and lowest net advocacy across the levels of one segment variable."""
+    shown = by_segment.loc[~by_segment.get("suppressed", False)].dropna(subset=["value"])
+    if shown.empty:
+        return f"No {segment} group reaches the minimum base."
+    best = shown.loc[shown["value"].idxmax()]
+    worst = shown.loc[shown["value"].idxmin()]
+    return (
+        f"By {segment.replace('_', ' ')}, net advocacy is highest for **{best[segment]}** "
+        f"({_signed(best['value'])}, n={int(best['n'])}) and lowest for **{worst[segment]}** "
+        f"({_signed(worst['value'])}, n={int(worst['n'])})."
+    )
+
+
+def value_finding(ranking: pd.DataFrame) -> str:
+    """The event with the highest return (a ``ValueCase.table`` from :mod:`cxlab.valuecase`).
+
+    Needs ``name`` (or ``event_id``), ``action``, ``npv``, ``npv_lo``, ``npv_hi`` and ``roi``.
+    """
+    if ranking.empty:
+        return "No event could be valued."
+    top = ranking.iloc[0]
+    name = top.get("name", top.get("event_id"))
+    text = (
+        f"The highest return is to **{top['action']} {name}**: a net present value of "
+        f"{top['npv']:,.0f} (95% interval {top['npv_lo']:,.0f} to {top['npv_hi']:,.0f})"
+    )
+    if pd.notna(top.get("roi")):
+        text += f", {top['roi']:.1f} times its cost"
+    positive = int((ranking["npv_lo"] > 0).sum())
+    return text + f". {positive} of {len(ranking)} events have an interval entirely above zero."
+
+
+def executive_summary(
+    client: str,
+    net: pd.DataFrame,
+    priorities: pd.DataFrame,
+    investment: pd.DataFrame | None = None,
+    ranking: pd.DataFrame | None = None,
+) -> str:
+    """Four answers for an executive: where we stand, what, how, and when.
+
+    Built from the same tables the sections show; each bullet quotes its numbers.
+    """
+    row = net.iloc[0]
+    assessed = priorities.loc[priorities["action"].notna()]
+    actions = assessed["action"].astype(str)
+    broken = assessed.loc[actions.isin(["basics", "fix"])]
+    mot = assessed.loc[assessed["moment_of_truth"].astype(bool)]
+    lines = [f"**{client}**", ""]
+    lines.append(
+        f"- **Where we stand:** net advocacy {_signed(row['value'])} "
+        f"(95% interval {_signed(row['ci_low'])} to {_signed(row['ci_high'])}); "
+        f"{len(broken)} of {len(assessed)} events break a brand promise or a baseline "
+        "expectation" + (f" ({', '.join(_names(broken))})." if len(broken) else ".")
+    )
+    what = f"- **What matters:** {len(mot)} moments of truth"
+    what += f" ({', '.join(_names(mot))})" if len(mot) else ""
+    if investment is not None and len(investment):
+        hi = investment.sort_values("investment").iloc[-1]
+        what += (
+            f"; where personal investment is highest, emotive treatment weighs "
+            f"{hi['ratio']:.2f} times tactile performance"
+        )
+    lines.append(what + ".")
+    how = []
+    for action in ("basics", "fix", "delight", "right-size"):
+        part = assessed.loc[actions == action]
+        if len(part):
+            how.append(f"{action} {', '.join(_names(part))}")
+    lines.append("- **How:** " + ("; ".join(how) if how else "maintain every event") + ".")
+    when = "- **When:** restore the basics first"
+    if ranking is not None and len(ranking):
+        top = ranking.iloc[0]
+        when += (
+            f", then {top.get('action')} {top.get('name', top.get('event_id'))} "
+            f"(highest return: net present value {top['npv']:,.0f})"
+        )
+    lines.append(when + ".")
+    return "\n".join(lines)

@@ -1,0 +1,637 @@
+"""The value case: what closing each event's gap is worth, set against its cost.
+
+"Delight when it makes sense (and cents)" (FRAMEWORK.md section 6).  For every event
+:func:`value_case` takes the course from :func:`cxlab.moments.prioritize` and a planned
+change in performance (the *lift*):
+
+* **fix** - raise performance to the brand-specific expectation (lift = -brand gap);
+* **basics** - raise performance to the customary baseline (lift = -baseline gap);
+* **delight** and **maintain** - raise performance by ``lift`` points (1 by default);
+* **right-size** - lower performance to the brand expectation (a negative lift), where
+  the cost table carries the saving as a negative cost.
+
+The lift moves event satisfaction by the event's slope of satisfaction on performance,
+satisfaction moves ``recommend`` through the respondent-level advocacy regression
+(:func:`cxlab.moments.advocacy_impact`; negative impact estimates are read as zero,
+since better satisfaction does not make customers less likely to recommend), and the shift in each respondent's predicted
+``recommend`` (with the model's residual spread) moves the advocacy mix.  Each group's
+value per customer over the horizon comes from the data: annual value ``spend -
+service_cost`` and retention implied by mean ``tenure`` (``1 - 1 / tenure``), both by
+advocacy group, discounted yearly.  Net present value = customers x value of the mix
+change - present value of the yearly cost.  Uncertainty: a seeded bootstrap over
+respondents re-estimates every step (gaps, slopes, the advocacy model, the economics).
+
+Examples
+--------
+>>> from cxlab.synth import make_study
+>>> from cxlab.valuecase import value_case, default_costs
+>>> survey, truth = make_study("banking", n_respondents=631, seed=0)
+>>> vc = value_case(survey, default_costs(survey), n_boot=100)  # doctest: +SKIP
+>>> vc.summary().head(3)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cxlab.errors import DataError, DataQualityWarning, ParameterError
+from cxlab.moments import ACTION_COLORS, _advocacy_design, _weights, _wls_sandwich, prioritize
+from cxlab.segments import ADVOCACY_LEVELS, classify_advocacy
+
+__all__ = ["DEFAULT_SCENARIOS", "ValueCase", "default_costs", "value_case"]
+
+#: Sensitivity scenarios: multipliers on the modelled advocacy response (``effect``) and
+#: on costs (``cost``), and overrides of ``discount_rate`` / ``horizon_years`` /
+#: ``customers``.  "central" uses the arguments of :func:`value_case` unchanged.
+DEFAULT_SCENARIOS: dict[str, dict[str, float]] = {
+    "low": {"effect": 0.5, "cost": 1.3, "discount_rate": 0.12},
+    "central": {"effect": 1.0, "cost": 1.0},
+    "high": {"effect": 1.25, "cost": 0.8, "discount_rate": 0.05},
+}
+
+#: Illustrative yearly cost of an improvement by course of action (money per year);
+#: right-size is a saving.
+DEFAULT_COST_BY_ACTION: dict[str, float] = {
+    "basics": 60_000.0,
+    "fix": 250_000.0,
+    "delight": 400_000.0,
+    "right-size": -20_000.0,
+    "maintain": 150_000.0,
+}
+
+_SCENARIO_KEYS = {"effect", "cost", "discount_rate", "horizon_years", "customers"}
+
+
+# ------------------------------------------------------------------------ result
+@dataclass(frozen=True)
+class ValueCase:
+    """Value case per event.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per event, best first: ``rank, event_id, name, stage, channel, action,
+        lift`` (performance points), ``satisfaction_change``, ``recommend_change``
+        (among customers who go through the event), ``reach`` (share of customers who
+        do), ``advocate_change, neutral_change, antagonist_change, agitator_change,
+        net_advocacy_change`` (percentage points of the whole base),
+        ``benefit_per_customer``, ``benefit``, ``cost`` (per year), ``cost_pv``,
+        ``npv, npv_lo, npv_hi``, ``roi, roi_lo, roi_hi`` (NPV / PV of cost; NaN for
+        savings), ``p_positive`` (bootstrap share with NPV > 0), ``p_best`` (share in
+        which the event has the highest NPV), ``break_even_customers``.
+    sensitivity : DataFrame
+        One row per event x scenario: ``event_id, name, scenario, effect, cost_factor,
+        discount_rate, horizon_years, customers, benefit, cost_pv, npv, roi, rank``.
+    economics : DataFrame
+        Per advocacy group: ``advocacy_group, n, annual_value, tenure, retention,
+        horizon_value`` (central assumptions).
+    assumptions : dict
+        The central assumptions (customers, horizon, discount rate, lift, n_boot, seed).
+    draws : DataFrame
+        Bootstrap NPV draws (one column per event).
+    """
+
+    table: pd.DataFrame
+    sensitivity: pd.DataFrame
+    economics: pd.DataFrame
+    assumptions: dict = field(default_factory=dict)
+    draws: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def summary(self) -> pd.DataFrame:
+        """The ranking in report form (money rounded, shares in percent)."""
+        t = self.table
+        out = pd.DataFrame(
+            {
+                "rank": t["rank"],
+                "event": t["name"],
+                "action": t["action"],
+                "net advocacy change (pts)": t["net_advocacy_change"].round(1),
+                "NPV": t["npv"].round(-3),
+                "NPV 95% CI": [
+                    f"{lo:,.0f} to {hi:,.0f}"
+                    for lo, hi in zip(t["npv_lo"], t["npv_hi"], strict=True)
+                ],
+                "ROI": t["roi"].round(2),
+                "P(NPV > 0)": (100 * t["p_positive"]).round(0),
+                "break-even customers": t["break_even_customers"].round(-2),
+            }
+        )
+        return out.reset_index(drop=True)
+
+    def plot(self, ax=None):
+        """Net present value per event with bootstrap intervals, coloured by action."""
+        import matplotlib.pyplot as plt
+        from matplotlib.patches import Patch
+        from matplotlib.ticker import FuncFormatter
+
+        t = self.table.dropna(subset=["npv"]).sort_values("npv")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 0.45 * len(t) + 1.8))
+        ypos = np.arange(len(t))
+        colors = [ACTION_COLORS.get(str(a), "#BBBBBB") for a in t["action"]]
+        err = np.vstack([t["npv"] - t["npv_lo"], t["npv_hi"] - t["npv"]]).clip(0)
+        ax.barh(ypos, t["npv"], color=colors, edgecolor="black", linewidth=0.5)
+        ax.errorbar(t["npv"], ypos, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(ypos, [_wrap(str(n), 28) for n in t["name"]])
+        ax.xaxis.set_major_formatter(FuncFormatter(_money))
+        a = self.assumptions
+        ax.set_xlabel(
+            f"Net present value over {a.get('horizon_years')} years "
+            f"({a.get('customers', 0):,.0f} customers, discount {a.get('discount_rate', 0):.0%})"
+        )
+        ax.set_title("Value case: net value of closing each event's gap (95% bootstrap CI)")
+        present = [x for x in ACTION_COLORS if x in set(t["action"].astype(str))]
+        ax.legend(
+            handles=[Patch(color=ACTION_COLORS[x], label=x) for x in present],
+            title="Action",
+            loc="lower right",
+            frameon=True,
+            fontsize=8,
+        )
+        ax.grid(axis="x", alpha=0.3)
+        return ax
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def _money(x: float, _pos=None) -> str:
+    ax = abs(x)
+    if ax >= 1e6:
+        return f"{x / 1e6:,.1f}M"
+    if ax >= 1e3:
+        return f"{x / 1e3:,.0f}k"
+    return f"{x:,.0f}"
+
+
+# ------------------------------------------------------------------------- costs
+def default_costs(
+    survey=None,
+    priorities: pd.DataFrame | None = None,
+    by_action: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """An illustrative cost table for the sample data (one yearly cost per event).
+
+    Each event is costed by its course of action (:data:`DEFAULT_COST_BY_ACTION`:
+    basics 60k, fix 250k, delight 400k, maintain 150k per year; right-size a 20k
+    saving), so a report can run before the client supplies real costs.
+
+    Parameters
+    ----------
+    survey : Survey, optional
+        Prioritised with default rules when ``priorities`` is not given.
+    priorities : DataFrame, optional
+        A :func:`cxlab.moments.prioritize` table.
+    by_action : mapping, optional
+        Overrides of the cost per action.
+
+    Returns
+    -------
+    DataFrame
+        ``event_id, cost, basis``.
+
+    Examples
+    --------
+    >>> default_costs(survey).head()  # doctest: +SKIP
+    """
+    if priorities is None:
+        if survey is None:
+            raise ParameterError("default_costs needs a survey or a priorities table")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            priorities = prioritize(survey)
+    costs = {**DEFAULT_COST_BY_ACTION, **(by_action or {})}
+    action = priorities["action"].astype(object)
+    cost = action.map(costs).astype(float)
+    basis = [
+        f"illustrative yearly cost of a '{a}' improvement" if isinstance(a, str) else "not assessed"
+        for a in action
+    ]
+    return pd.DataFrame({"event_id": priorities["event_id"], "cost": cost, "basis": basis})
+
+
+def _cost_series(costs, event_ids: list) -> pd.Series:
+    if isinstance(costs, pd.DataFrame):
+        for col in ("event_id", "cost"):
+            if col not in costs.columns:
+                raise DataError("the cost table needs columns event_id and cost", column=col)
+        series = costs.set_index("event_id")["cost"]
+    elif isinstance(costs, Mapping):
+        series = pd.Series(dict(costs))
+    elif isinstance(costs, pd.Series):
+        series = costs
+    else:
+        raise ParameterError("costs must be a DataFrame (event_id, cost), a dict or a Series")
+    values = pd.to_numeric(series, errors="coerce")
+    bad = values.isna() & series.notna()
+    if bad.any():
+        raise DataError(
+            "costs must be numeric", column="cost", rows=[str(i) for i in series.index[bad]]
+        )
+    if values.index.duplicated().any():
+        raise DataError("an event appears twice in the cost table", column="event_id")
+    unknown = sorted(set(map(str, values.index)) - set(map(str, event_ids)))
+    if unknown:
+        warnings.warn(
+            f"costs given for events not in the survey: {unknown}", DataQualityWarning, stacklevel=3
+        )
+    missing = [e for e in event_ids if e not in values.index]
+    if missing:
+        warnings.warn(
+            f"no cost for events {missing}: their value case is left empty",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+    return values.reindex(event_ids)
+
+
+# ------------------------------------------------------------------------- model
+def _prepare(survey, weights, outcome, cuts) -> dict:
+    et = survey.event_table()
+    resp = survey.respondents
+    design = _advocacy_design(et, resp, weights, outcome)
+    rid = design["respondent_id"]
+    r = resp.set_index("respondent_id").loc[rid]
+    flags = [c for c in ("complained", "warned_others") if c in r.columns]
+    agit = r[flags].fillna(0).astype(float).gt(0).any(axis=1) if flags else None
+    groups = classify_advocacy(r[outcome], agitator=agit, cuts=cuts)
+    for col in ("spend", "service_cost", "tenure"):
+        if col not in r.columns:
+            raise DataError("the value case needs this respondent column", column=col)
+    num = r[["spend", "service_cost", "tenure"]].apply(pd.to_numeric, errors="coerce")
+    events = design["events"]
+    all_ids = pd.Index(resp["respondent_id"])
+    # every respondent is resampled; event rows (gaps, slopes) use all raters, the
+    # advocacy model and the economics those who answered the outcome
+    pos = all_ids.get_indexer(et["respondent_id"])
+    code = pd.Index(events).get_indexer(et["event_id"])
+    keep = (pos >= 0) & (code >= 0)
+    rows = et.loc[keep]
+    return {
+        **design,
+        "group": groups.cat.codes.to_numpy(),
+        "annual": (num["spend"] - num["service_cost"]).to_numpy(float),
+        "tenure": num["tenure"].to_numpy(float),
+        "row_pos": pos[keep],
+        "w_all": _weights(resp, weights),
+        "yidx": all_ids.get_indexer(rid),
+        "row_event": code[keep],
+        "perf": rows["performance"].to_numpy(float),
+        "sat": rows["satisfaction"].to_numpy(float),
+        "brand_gap": rows["brand_gap"].to_numpy(float),
+        "baseline_gap": rows["baseline_gap"].to_numpy(float),
+        "cuts": cuts,
+    }
+
+
+def _event_sums(prep: dict, omega: np.ndarray, k: int) -> dict:
+    """Per-event weighted gaps and slope of satisfaction on performance."""
+    w = omega[prep["row_pos"]]
+    e = prep["row_event"]
+    out = {}
+    for g in ("brand_gap", "baseline_gap"):
+        v = prep[g]
+        ok = np.isfinite(v)
+        out[g] = np.bincount(e[ok], w[ok] * v[ok], k) / np.bincount(e[ok], w[ok], k)
+    x, y = prep["perf"], prep["sat"]
+    ok = np.isfinite(x) & np.isfinite(y)
+    e, w, x, y = e[ok], w[ok], x[ok], y[ok]
+    sw = np.bincount(e, w, k)
+    mx, my = np.bincount(e, w * x, k) / sw, np.bincount(e, w * y, k) / sw
+    sxy = np.bincount(e, w * (x - mx[e]) * (y - my[e]), k)
+    sxx = np.bincount(e, w * (x - mx[e]) ** 2, k)
+    out["slope"] = sxy / sxx
+    return out
+
+
+def _mix(mu: np.ndarray, sigma: float, cuts, q: float) -> np.ndarray:
+    """Probabilities of (agitator, antagonist, neutral, advocate) for latent means ``mu``."""
+    low = stats.norm.cdf((cuts[0] + 0.5 - mu) / sigma)
+    upto = stats.norm.cdf((cuts[1] + 0.5 - mu) / sigma)
+    return np.stack([low * q, low * (1 - q), upto - low, 1 - upto], axis=-1)
+
+
+def _economics(prep: dict, omega: np.ndarray, horizon: int, rate: float) -> dict:
+    g, a, t = prep["group"], prep["annual"], prep["tenure"]
+    ok = (g >= 0) & np.isfinite(a) & np.isfinite(t)
+    sw = np.bincount(g[ok], omega[ok], 4)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        annual = np.bincount(g[ok], omega[ok] * a[ok], 4) / sw
+        tenure = np.bincount(g[ok], omega[ok] * t[ok], 4) / sw
+    # a group absent from the sample borrows its neighbour's economics
+    for j in (1, 0, 2, 3):
+        if not np.isfinite(annual[j]):
+            donor = {0: 1, 1: 0, 2: 1, 3: 2}[j]
+            annual[j], tenure[j] = annual[donor], tenure[donor]
+    retention = np.clip(1 - 1 / np.maximum(tenure, 1.0), 0.0, 0.99)
+    years = np.arange(1, horizon + 1)
+    factor = (retention[:, None] ** (years - 1) / (1 + rate) ** years).sum(axis=1)
+    low = np.isin(g, (0, 1))
+    q = float(omega[low & (g == 0)].sum() / max(omega[low].sum(), 1e-12))
+    return {
+        "annual": annual,
+        "tenure": tenure,
+        "retention": retention,
+        "value": annual * factor,
+        "n": np.bincount(g[g >= 0], minlength=4),
+        "q": q,
+    }
+
+
+def _evaluate(prep, omega, actions, costs, a: dict, lift: float) -> dict:
+    """Every quantity of the value case for one set of respondent weights ``omega``
+    (aligned with ``survey.respondents``)."""
+    k = len(prep["events"])
+    ev = _event_sums(prep, omega, k)
+    omega = omega[prep["yidx"]]
+    beta, _, sigma = _wls_sandwich(prep["X"], prep["y"], omega)
+    mu = prep["X"] @ beta
+    lifts = np.where(
+        actions == "fix",
+        np.maximum(-ev["brand_gap"], 0),
+        np.where(
+            actions == "basics",
+            np.maximum(-ev["baseline_gap"], 0),
+            np.where(
+                actions == "right-size",
+                -np.maximum(ev["brand_gap"], 0),
+                np.where(np.isin(actions, ("delight", "maintain")), lift, np.nan),
+            ),
+        ),
+    )
+    dsat = ev["slope"] * lifts
+    # satisfaction never lowers advocacy: a negative impact estimate is noise, read as 0
+    drec = a["effect"] * np.maximum(beta[1:], 0.0) * dsat  # per rater
+    rated = prep["rated"]
+    eco = _economics(prep, omega, int(a["horizon_years"]), a["discount_rate"])
+    base = _mix(mu, sigma, prep["cuts"], eco["q"])  # n x 4
+    new = _mix(mu[:, None] + rated * np.nan_to_num(drec)[None, :], sigma, prep["cuts"], eco["q"])
+    sw = omega.sum()
+    dmix = np.einsum("i,ieg->eg", omega, new - base[:, None, :]) / sw  # k x 4
+    dmix[~np.isfinite(drec)] = np.nan
+    benefit_pc = dmix @ eco["value"]
+    years = np.arange(1, int(a["horizon_years"]) + 1)
+    annuity = float((1 / (1 + a["discount_rate"]) ** years).sum())
+    cost_pv = costs * a["cost"] * annuity
+    benefit = a["customers"] * benefit_pc
+    npv = benefit - cost_pv
+    with np.errstate(invalid="ignore", divide="ignore"):
+        roi = np.where(cost_pv > 0, npv / cost_pv, np.nan)
+        breakeven = np.where((cost_pv > 0) & (benefit_pc > 0), cost_pv / benefit_pc, np.nan)
+    reach = (rated * omega[:, None]).sum(axis=0) / sw
+    return {
+        "lift": lifts,
+        "satisfaction_change": dsat,
+        "recommend_change": drec,
+        "reach": reach,
+        "dmix": dmix,
+        "benefit_per_customer": benefit_pc,
+        "benefit": benefit,
+        "cost_pv": cost_pv,
+        "npv": npv,
+        "roi": roi,
+        "break_even_customers": breakeven,
+        "economics": eco,
+    }
+
+
+def _check_assumptions(a: dict) -> None:
+    if int(a["horizon_years"]) < 1 or int(a["horizon_years"]) != a["horizon_years"]:
+        raise ParameterError(f"horizon_years must be a whole number >= 1, got {a['horizon_years']}")
+    if not -0.5 < a["discount_rate"] < 1:
+        raise ParameterError(f"discount_rate must lie in (-0.5, 1), got {a['discount_rate']}")
+    if a["customers"] <= 0:
+        raise ParameterError(f"customers must be positive, got {a['customers']}")
+    if a["effect"] < 0 or a["cost"] < 0:
+        raise ParameterError("scenario multipliers effect and cost must be >= 0")
+
+
+# ---------------------------------------------------------------------- public
+def value_case(
+    survey,
+    costs,
+    diagnosis: pd.DataFrame | None = None,
+    horizon_years: int = 3,
+    discount_rate: float = 0.08,
+    scenarios: Mapping[str, Mapping[str, float]] | None = None,
+    *,
+    customers: float = 100_000,
+    lift: float = 1.0,
+    weights: str | None = "weight",
+    n_boot: int = 500,
+    seed: int = 0,
+    confidence: float = 0.95,
+    cuts: tuple[float, float] = (6, 8),
+) -> ValueCase:
+    """Value of closing each event's gap, against its cost, with uncertainty.
+
+    Parameters
+    ----------
+    survey : Survey
+        The study (respondents need ``recommend, spend, service_cost, tenure``).
+    costs : DataFrame, dict or Series
+        Yearly improvement cost per event (``event_id, cost``; a saving is negative),
+        e.g. ``improvement_costs.csv`` or :func:`default_costs`.
+    diagnosis : DataFrame, optional
+        A :func:`cxlab.moments.prioritize` table (its ``action`` column sets each
+        event's lift); by default the survey is prioritised with default rules.  A
+        :func:`cxlab.moments.diagnose` table without ``action`` is prioritised first.
+    horizon_years : int
+        Years of benefits and costs counted (3).
+    discount_rate : float
+        Yearly discount rate (0.08).
+    scenarios : mapping, optional
+        ``{name: {"effect": ..., "cost": ..., "discount_rate": ..., "horizon_years": ...,
+        "customers": ...}}`` for the sensitivity table; default :data:`DEFAULT_SCENARIOS`.
+    customers : float
+        Size of the customer base the survey represents (set it for each client).
+    lift : float
+        Performance points gained by a delight or maintain improvement (1).
+    weights : str or None
+        Weight column.
+    n_boot : int
+        Bootstrap replicates over respondents (0 for point estimates only).  Each
+        replicate re-estimates gaps, slopes, the advocacy model and the group economics;
+        the course of action per event is held fixed.
+    seed : int
+        Seed of the bootstrap.
+    confidence : float
+        Level of the bootstrap percentile intervals.
+    cuts : (antagonist_max, neutral_max)
+        Advocacy cut points on ``recommend`` (as :func:`cxlab.segments.classify_advocacy`).
+
+    Returns
+    -------
+    ValueCase
+        ``.table`` ranked by NPV, ``.sensitivity``, ``.economics``, ``.summary()``,
+        ``.plot()``.
+
+    Examples
+    --------
+    >>> vc = value_case(survey, truth["improvement_costs"], n_boot=200)  # doctest: +SKIP
+    >>> vc.table[["rank", "event_id", "npv", "roi"]].head(3)  # doctest: +SKIP
+    """
+    if not 0 < confidence < 1:
+        raise ParameterError(f"confidence must lie in (0, 1), got {confidence!r}")
+    if n_boot < 0:
+        raise ParameterError(f"n_boot must be >= 0, got {n_boot!r}")
+    if diagnosis is None or "action" not in diagnosis.columns:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            diagnosis = (
+                prioritize(survey, weights=weights)
+                if diagnosis is None
+                else prioritize(diagnosis=diagnosis)
+            )
+    if diagnosis["event_id"].duplicated().any():
+        raise ParameterError(
+            "the diagnosis has several rows per event (a by-segment table); pass an "
+            "overall prioritize() table or a segment's rows with survey.subset(...)"
+        )
+    prep = _prepare(survey, weights, "recommend", cuts)
+    events = list(prep["events"])
+    info = diagnosis.drop_duplicates("event_id").set_index("event_id")
+    actions = info["action"].astype(object).reindex(events).to_numpy()
+    cost = _cost_series(costs, events).to_numpy(float)
+    central = {
+        "effect": 1.0,
+        "cost": 1.0,
+        "discount_rate": float(discount_rate),
+        "horizon_years": horizon_years,
+        "customers": float(customers),
+    }
+    _check_assumptions(central)
+    omega = prep["w_all"].astype(float)
+    point = _evaluate(prep, omega, actions, cost, central, lift)
+
+    # bootstrap over respondents (multiplicities as frequency weights)
+    rng = np.random.default_rng(seed)
+    n = len(omega)
+    draws = np.full((n_boot, len(events)), np.nan)
+    roi_draws = np.full((n_boot, len(events)), np.nan)
+    for b in range(n_boot):
+        counts = np.bincount(rng.integers(0, n, n), minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            res = _evaluate(prep, omega * counts, actions, cost, central, lift)
+        draws[b], roi_draws[b] = res["npv"], res["roi"]
+    alpha = (1 - confidence) / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        npv_lo, npv_hi = (
+            np.nanquantile(draws, [alpha, 1 - alpha], axis=0)
+            if n_boot
+            else (np.full(len(events), np.nan),) * 2
+        )
+        roi_lo, roi_hi = (
+            np.nanquantile(roi_draws, [alpha, 1 - alpha], axis=0)
+            if n_boot
+            else (np.full(len(events), np.nan),) * 2
+        )
+    if n_boot:
+        filled = np.where(np.isfinite(draws), draws, -np.inf)
+        best = np.bincount(filled.argmax(axis=1), minlength=len(events)) / n_boot
+        p_pos = np.where(np.isfinite(draws).any(axis=0), (draws > 0).mean(axis=0), np.nan)
+    else:
+        best = p_pos = np.full(len(events), np.nan)
+
+    dmix = point["dmix"]
+    table = pd.DataFrame(
+        {
+            "event_id": events,
+            "name": info["name"].reindex(events).to_numpy() if "name" in info else events,
+            "stage": info["stage"].reindex(events).to_numpy() if "stage" in info else None,
+            "channel": info["channel"].reindex(events).to_numpy() if "channel" in info else None,
+            "action": actions,
+            "lift": point["lift"],
+            "satisfaction_change": point["satisfaction_change"],
+            "recommend_change": point["recommend_change"],
+            "reach": point["reach"],
+            "advocate_change": 100 * dmix[:, 3],
+            "neutral_change": 100 * dmix[:, 2],
+            "antagonist_change": 100 * dmix[:, 1],
+            "agitator_change": 100 * dmix[:, 0],
+            "net_advocacy_change": 100 * (dmix[:, 3] - dmix[:, 1] - dmix[:, 0]),
+            "benefit_per_customer": point["benefit_per_customer"],
+            "benefit": point["benefit"],
+            "cost": cost,
+            "cost_pv": point["cost_pv"],
+            "npv": point["npv"],
+            "npv_lo": npv_lo,
+            "npv_hi": npv_hi,
+            "roi": point["roi"],
+            "roi_lo": roi_lo,
+            "roi_hi": roi_hi,
+            "p_positive": p_pos,
+            "p_best": best,
+            "break_even_customers": point["break_even_customers"],
+        }
+    )
+    table = table.sort_values("npv", ascending=False, na_position="last", kind="stable")
+    table.insert(0, "rank", table["npv"].rank(ascending=False, method="min"))
+    table = table.reset_index(drop=True)
+
+    sens = []
+    for name, over in (scenarios or DEFAULT_SCENARIOS).items():
+        extra = set(over) - _SCENARIO_KEYS
+        if extra:
+            raise ParameterError(f"scenario {name!r} has unknown keys {sorted(extra)}")
+        a = {**central, **over}
+        _check_assumptions(a)
+        res = _evaluate(prep, omega, actions, cost, a, lift)
+        part = pd.DataFrame(
+            {
+                "event_id": events,
+                "name": table.set_index("event_id")["name"].reindex(events).to_numpy(),
+                "scenario": name,
+                "effect": a["effect"],
+                "cost_factor": a["cost"],
+                "discount_rate": a["discount_rate"],
+                "horizon_years": a["horizon_years"],
+                "customers": a["customers"],
+                "benefit": res["benefit"],
+                "cost_pv": res["cost_pv"],
+                "npv": res["npv"],
+                "roi": res["roi"],
+            }
+        )
+        part["rank"] = part["npv"].rank(ascending=False, method="min")
+        sens.append(part)
+    sensitivity = pd.concat(sens, ignore_index=True)
+
+    eco = point["economics"]
+    economics = pd.DataFrame(
+        {
+            "advocacy_group": pd.Categorical(ADVOCACY_LEVELS, ADVOCACY_LEVELS, ordered=True),
+            "n": eco["n"],
+            "annual_value": eco["annual"],
+            "tenure": eco["tenure"],
+            "retention": eco["retention"],
+            "horizon_value": eco["value"],
+        }
+    )
+    assumptions = {
+        **central,
+        "lift": lift,
+        "n_boot": n_boot,
+        "seed": seed,
+        "confidence": confidence,
+        "cuts": tuple(cuts),
+        "agitator_share_of_low": eco["q"],
+    }
+    return ValueCase(
+        table=table,
+        sensitivity=sensitivity,
+        economics=economics,
+        assumptions=assumptions,
+        draws=pd.DataFrame(draws, columns=events),
+    )

@@ -1,0 +1,189 @@
+"""Tests for cxlab.advocacy_drivers: ordinal advocacy drivers, defector/promoter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxlab.advocacy_drivers import advocacy_drivers, defector_promoter
+from cxlab.segments import classify_advocacy
+
+
+# ------------------------------------------------------------------- drivers
+def test_weighted_ordered_model_equals_replicated_rows():
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    from cxlab.advocacy_drivers import _weighted_ordered_model
+
+    rng = np.random.default_rng(4)
+    n = 300
+    x = rng.normal(size=(n, 2))
+    y = np.digitize(x @ [1.0, -0.5] + rng.logistic(size=n), [-1, 1])
+    w = rng.integers(1, 4, n).astype(float)
+    weighted = _weighted_ordered_model()(y, x, w, distr="logit").fit(method="bfgs", disp=False)
+    rep = np.repeat(np.arange(n), w.astype(int))
+    peer = OrderedModel(y[rep], x[rep], distr="logit").fit(method="bfgs", disp=False)
+    np.testing.assert_allclose(weighted.params, peer.params, rtol=1e-4, atol=1e-5)
+    unweighted = _weighted_ordered_model()(y, x, np.ones(n), distr="logit").fit(
+        method="bfgs", disp=False
+    )
+    plain = OrderedModel(y, x, distr="logit").fit(method="bfgs", disp=False)
+    np.testing.assert_allclose(unweighted.params, plain.params, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("study", ["banking", "automotive"])
+def test_advocacy_drivers_rank_planted_impacts(study, request):
+    survey, truth = request.getfixturevalue(study)
+    res = advocacy_drivers(survey)
+    impact = pd.Series(truth["advocacy_impact"])
+    top = impact.sort_values(ascending=False)
+    t = res.table.set_index("event_id")
+    # the largest planted impacts rank first (ties in truth within 0.05 are interchangeable)
+    big = set(top[top >= top.iloc[0] - 0.05].index)
+    first = set(res.table["event_id"].iloc[: len(big)])
+    assert first == big
+    # linear agreement of coefficients with planted impacts (the small impacts 0.1-0.12 are
+    # closer together than one SE, so a rank correlation among them would be noise)
+    rho = pd.Series(t["coef"]).corr(impact.reindex(t.index))
+    assert rho > 0.75
+    # the smallest planted impact is not significantly positive in the advocate probability
+    assert t.loc[top.index[-1], "advocate_ci_low"] < t.loc[top.index[0], "advocate_ci_low"]
+    # advocate and antagonist effects go in opposite directions
+    assert (np.sign(t["advocate_pp"]) == -np.sign(t["antagonist_pp"])).all()
+
+
+def test_advocacy_drivers_delta_se_matches_parametric_simulation(banking):
+    from cxlab.advocacy_drivers import _weighted_ordered_model, _wide
+    from cxlab.segments import _frames, _respondent_groups
+
+    survey, _ = banking
+    res = advocacy_drivers(survey)
+    # independent check of the delta method: simulate params from N(params, cov)
+    r, et = _frames(survey)
+    X, rated, cols = _wide(r, et, ["satisfaction"], 30)
+    g = _respondent_groups(r, three=True)
+    keep = g.notna().to_numpy()
+    Xk = (X[keep] - X[keep].mean()).to_numpy()
+    model = _weighted_ordered_model()(
+        g.cat.codes.to_numpy()[keep], Xk, np.ones(keep.sum()), distr="logit"
+    )
+    coef = res.coefficients
+    draws = np.random.default_rng(0).multivariate_normal(
+        coef["coef"].to_numpy(), np.diag(coef["se"].to_numpy() ** 2), size=1
+    )
+    assert draws.shape[1] == len(coef)
+    fit = model.fit(method="bfgs", disp=False, cov_type="HC0")
+    sims = np.random.default_rng(1).multivariate_normal(fit.params, fit.cov_params(), size=400)
+    j = [c[1] for c in cols].index("resolve_issue")
+    r_j = rated[keep][:, j]
+    shifted = Xk.copy()
+    shifted[:, j] += 1
+
+    def ame(p):
+        return (
+            100
+            * (
+                model.predict(p, exog=shifted[r_j])[:, 2] - model.predict(p, exog=Xk[r_j])[:, 2]
+            ).mean()
+        )
+
+    sd = np.std([ame(p) for p in sims], ddof=1)
+    row = res.table.set_index("event_id").loc["resolve_issue"]
+    assert row["advocate_pp"] == pytest.approx(ame(fit.params), rel=1e-6)
+    assert row["advocate_se"] == pytest.approx(sd, rel=0.15)
+
+
+def test_advocacy_drivers_weights_and_composites(banking):
+    survey, truth = banking
+    r = survey.respondents.assign(
+        weight=np.where(survey.respondents.gender.astype(str) == "Male", 1.5, 0.8)
+    )
+    res_w = advocacy_drivers((r, survey.event_table()))
+    res_u = advocacy_drivers(survey)
+    assert res_w.n_effective < res_u.n_effective
+    assert not np.allclose(
+        res_w.table.sort_values("event_id")["coef"], res_u.table.sort_values("event_id")["coef"]
+    )
+    comp = advocacy_drivers(survey, measure=["tactile", "emotive"])
+    assert len(comp.table) == 2 * len(truth["advocacy_impact"])
+    assert set(comp.table["measure"]) == {"tactile", "emotive"}
+    ax = res_u.plot()
+    assert ax.get_title() and ax.get_xlabel()
+
+
+# ------------------------------------------------------------ defector/promoter
+def test_defector_promoter_ranks_and_peer(banking):
+    survey, truth = banking
+    dp = defector_promoter(survey)
+    events = dp[dp.kind == "event"].reset_index(drop=True)
+    impact = pd.Series(truth["advocacy_impact"])
+    assert set(events["item"].iloc[:2]) == set(impact.nlargest(2).index)
+    assert (dp["d"].diff().dropna() <= 0).all()
+    # peer: pingouin's Cohen's d (unweighted, pooled SD) for the top event
+    import pingouin as pg
+
+    r = survey.respondents
+    et = survey.event_table()
+    g = classify_advocacy(r.recommend)
+    sat = et[et.event_id == events["item"].iloc[0]].set_index("respondent_id")["satisfaction"]
+    grp = pd.Series(g.astype(str).to_numpy(), index=r.respondent_id).reindex(sat.index)
+    d_peer = pg.compute_effsize(sat[grp == "advocate"], sat[grp == "antagonist"], eftype="cohen")
+    assert events["d"].iloc[0] == pytest.approx(d_peer, rel=1e-6)
+    assert {"efficiency", "dignity", "tactile", "emotive"} <= set(
+        dp.loc[dp.kind == "attribute", "item"]
+    )
+
+
+@pytest.mark.slow
+def test_drivers_recovery_across_studies():
+    """Over 20 synthetic studies the two largest planted impacts rank first most of the time."""
+    from cxlab.synth import make_study
+
+    hits = 0
+    for seed in range(20):
+        survey, truth = make_study("banking", n_respondents=631, seed=100 + seed)
+        res = advocacy_drivers(survey)
+        top2 = set(pd.Series(truth["advocacy_impact"]).nlargest(2).index)
+        hits += set(res.table["event_id"].iloc[:2]) == top2
+    print(f"top-2 planted drivers ranked first in {hits}/20 studies")
+    assert hits >= 17
+
+
+@pytest.mark.slow
+def test_drivers_marginal_effect_ci_coverage():
+    """Delta-method CIs of the advocate/antagonist changes cover the true AME about 95%."""
+    rng = np.random.default_rng(21)
+    n, beta, cuts = 600, np.array([0.5, 0.25, 0.0]), np.array([-1.0, 0.8])
+    events = ["a", "b", "c"]
+    sat = rng.integers(1, 11, size=(n, 3)).astype(float)
+    rated = rng.random((n, 3)) < 0.7
+    centred = np.where(rated, sat - np.nanmean(np.where(rated, sat, np.nan), axis=0), 0.0)
+    eta = centred @ beta
+    # true AME over raters for a one-point improvement, probabilities from the true model
+    true = {}
+    for j, e in enumerate(events):
+        r = rated[:, j]
+        up = eta[r] + beta[j]
+
+        def probs(x):
+            cdf = 1 / (1 + np.exp(-(cuts[None, :] - x[:, None])))
+            return np.column_stack([cdf[:, 0], cdf[:, 1] - cdf[:, 0], 1 - cdf[:, 1]])
+
+        d = probs(up) - probs(eta[r])
+        true[e] = 100 * d[:, 2].mean(), 100 * d[:, 0].mean()
+    ids = [f"r{i}" for i in range(n)]
+    rows = [(ids[i], e, sat[i, j]) for i in range(n) for j, e in enumerate(events) if rated[i, j]]
+    et = pd.DataFrame(rows, columns=["respondent_id", "event_id", "satisfaction"])
+    hits, total = 0, 0
+    for _ in range(150):
+        y = np.digitize(eta + rng.logistic(size=n), cuts)
+        resp = pd.DataFrame({"respondent_id": ids, "recommend": np.array([3.0, 8.0, 10.0])[y]})
+        t = advocacy_drivers((resp, et), weights=None).table.set_index("event_id")
+        for e in events:
+            adv, ant = true[e]
+            hits += t.loc[e, "advocate_ci_low"] <= adv <= t.loc[e, "advocate_ci_high"]
+            hits += t.loc[e, "antagonist_ci_low"] <= ant <= t.loc[e, "antagonist_ci_high"]
+            total += 2
+    print(f"AME delta-method CI coverage: {hits}/{total} = {hits / total:.3f}")
+    assert 0.92 <= hits / total <= 0.975

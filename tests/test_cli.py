@@ -1,0 +1,216 @@
+"""`cxlab report` / `cxlab batch`: a batch with one broken client, retry, Dask."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cxlab.cli import build_parser, main
+
+
+def client_file(folder: Path, root: Path, name: str, extra: str = "") -> Path:
+    sample = root / "data" / "sample"
+    text = (
+        f"client: {name}\n"
+        f"data_path: {sample / 'banking.csv'}\n"
+        f"codebook: {sample / 'banking_codebook.yaml'}\n"
+        f"weighting_targets: {sample / 'clients' / 'targets' / 'banking_margins.yaml'}\n"
+        f"improvement_costs: {sample / 'banking_improvement_costs.csv'}\n"
+        "min_base: 30\n" + extra
+    )
+    path = folder / f"{name.lower().replace(' ', '_')}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def broken_batch(tmp_path_factory, project_root):
+    """A batch of two clients, the second deliberately broken inside the notebook."""
+    folder = tmp_path_factory.mktemp("clients")
+    reports = folder / "reports"
+    root = Path(project_root)
+    good = client_file(folder, root, "Good Bank")
+    # passes parameter validation, fails in the notebook: no such respondent column
+    broken = client_file(folder, root, "Broken Bank", "segment_filter: {no_such_column: x}\n")
+    code = main(
+        [
+            "batch",
+            str(good),
+            str(broken),
+            "--workers",
+            "2",
+            "--reports-dir",
+            str(reports),
+            "--no-progress",
+        ]
+    )
+    return code, reports, good, broken
+
+
+def test_batch_exits_non_zero_and_the_good_client_finishes(broken_batch, capsys):
+    code, reports, _good, _broken = broken_batch
+    assert code == 1
+    runs = list((reports / "good-bank").iterdir())
+    assert len(runs) == 1
+    assert json.loads((runs[0] / "manifest.json").read_text())["status"] == "ok"
+    assert (runs[0] / "report.html").is_file()
+
+
+def test_failed_client_records_the_failing_cell_and_error(broken_batch):
+    _, reports, _, _ = broken_batch
+    (run,) = list((reports / "broken-bank").iterdir())
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    error = manifest["error"]
+    assert error["ename"] == "ParameterError"
+    assert "no_such_column" in error["evalue"]
+    assert isinstance(error["cell_index"], int) and error["cell_index"] > 0
+    assert (run / "client_report.ipynb").is_file()  # the partial notebook is kept
+
+
+def test_batch_summary_and_cross_client_key_figures(broken_batch):
+    _, reports, good, broken = broken_batch
+    (batch,) = list((reports / "_batches").iterdir())
+    summary = pd.read_csv(batch / "summary.csv")
+    by_file = summary.set_index("params_file")
+    assert by_file.loc[str(good.resolve()), "status"] == "ok"
+    assert by_file.loc[str(broken.resolve()), "status"] == "failed"
+    assert by_file.loc[str(broken.resolve()), "error"] == "ParameterError"
+    figures = pd.read_csv(batch / "key_figures.csv").set_index("client")
+    good_run = next((reports / "good-bank").iterdir())
+    recorded = json.loads((good_run / "key_figures.json").read_text())
+    assert figures.loc["Good Bank", "net_advocacy"] == pytest.approx(recorded["net_advocacy"])
+    assert pd.isna(figures.loc["Broken Bank", "net_advocacy"])
+    assert (batch / "key_figures.png").is_file()
+
+
+def test_retry_failed_reruns_only_the_failed_client(broken_batch, project_root):
+    _, reports, good, broken = broken_batch
+    client_file(broken.parent, Path(project_root), "Broken Bank")  # the fix
+    code = main(["batch", "--retry-failed", "--reports-dir", str(reports), "--no-progress"])
+    assert code == 0
+    assert len(list((reports / "good-bank").iterdir())) == 1
+    runs = sorted((reports / "broken-bank").iterdir())
+    assert len(runs) == 2  # the failed run is kept, never overwritten
+    statuses = {json.loads((r / "manifest.json").read_text())["status"] for r in runs}
+    assert statuses == {"ok", "failed"}
+    code = main(["batch", "--retry-failed", "--reports-dir", str(reports), "--no-progress"])
+    assert code == 0  # nothing left to retry
+
+
+def test_report_command_refuses_an_escaping_client_name(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("client: ../../etc\n")
+    assert main(["report", str(bad), "--reports-dir", str(tmp_path / "r")]) == 1
+    err = capsys.readouterr().err
+    assert "client" in err and "bad.yaml" in err
+    assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir())
+
+
+def test_batch_without_files_or_history(tmp_path, capsys):
+    assert main(["batch", "--reports-dir", str(tmp_path)]) == 2
+    assert main(["batch", "--retry-failed", "--reports-dir", str(tmp_path)]) == 2
+    assert "no earlier batch" in capsys.readouterr().err
+
+
+def test_parser_options():
+    args = build_parser().parse_args(
+        ["batch", "a.yaml", "b.yaml", "--workers", "3", "--scheduler", "tcp://127.0.0.1:1"]
+    )
+    assert args.params == ["a.yaml", "b.yaml"] and args.workers == 3
+    assert args.scheduler == "tcp://127.0.0.1:1" and args.reports_dir is None
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["report"])
+
+
+def test_batch_on_a_dask_cluster(tmp_path, project_root):
+    distributed = pytest.importorskip("distributed")
+    root = Path(project_root)
+    files = [
+        client_file(tmp_path, root, "Dask Bank 1"),
+        client_file(tmp_path, root, "Dask Bank 2", "segment_filter: {country: [UK]}\n"),
+    ]
+    reports = tmp_path / "reports"
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        code = main(
+            ["batch", *map(str, files), "--scheduler", cluster.scheduler_address]
+            + ["--reports-dir", str(reports), "--no-progress"]
+        )
+    assert code == 0
+    for i in (1, 2):
+        (run,) = list((reports / f"dask-bank-{i}").iterdir())
+        assert json.loads((run / "manifest.json").read_text())["status"] == "ok"
+    # the filtered client's report says so and rests on the UK respondents only
+    html = (run / "report.html").read_text()
+    assert "respondents with country = UK" in html
+    shares = pd.read_csv(run / "tables" / "advocacy_shares.csv")
+    assert 50 < shares["count"].sum() < 400  # a subset of the 631
+
+
+@pytest.mark.filterwarnings("ignore::cxlab.errors.DataQualityWarning")
+def test_score_trains_scores_and_writes_only_ids_and_scores(tmp_path, project_root, capsys):
+    """`cxlab score --train`: advocates get a higher advocate probability than antagonists."""
+    import warnings
+
+    from cxlab.errors import DataQualityWarning
+    from cxlab.io import load_survey
+
+    sample = Path(project_root) / "data" / "sample"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        survey = load_survey(sample / "banking.csv")
+    customers = survey.respondents.drop(columns=["recommend"])
+    customers.insert(1, "email", survey.personal["email"].to_numpy())  # personal data present
+    path = tmp_path / "customers.csv"
+    customers.to_csv(path, index=False)
+    out = tmp_path / "scores.csv"
+    model = tmp_path / "scorer.joblib"
+    code = main(
+        ["score", str(path), "--train", str(sample / "banking.csv"), "--out", str(out)]
+        + ["--save-model", str(model), "--id-column", "respondent_id"]
+    )
+    assert code == 0 and model.is_file()
+    assert "held-out macro AUC" in capsys.readouterr().out
+    scores = pd.read_csv(out)
+    assert list(scores.columns) == [
+        "respondent_id",
+        "prob_antagonist",
+        "prob_neutral",
+        "prob_advocate",
+        "advocacy_group",
+    ]
+    probs = scores[["prob_antagonist", "prob_neutral", "prob_advocate"]].sum(axis=1)
+    assert probs.to_numpy() == pytest.approx(1.0)
+    recommend = survey.respondents.set_index("respondent_id")["recommend"]
+    actual = scores["respondent_id"].astype(str).map(recommend.rename(index=str))
+    assert (
+        scores.loc[actual >= 9, "prob_advocate"].mean()
+        > scores.loc[actual <= 6, "prob_advocate"].mean()
+    )
+    # the saved model scores the same file to the same result
+    again = tmp_path / "again.csv"
+    assert (
+        main(
+            [
+                "score",
+                str(path),
+                "--model",
+                str(model),
+                "--out",
+                str(again),
+                "--id-column",
+                "respondent_id",
+            ]
+        )
+        == 0
+    )
+    pd.testing.assert_frame_equal(pd.read_csv(again), scores)

@@ -1,0 +1,389 @@
+"""Tests for cxlab.segments: classification, net advocacy, shares, economics."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxlab.errors import DataError, ParameterError, SuppressionWarning
+from cxlab.segments import (
+    ADVOCACY_LEVELS,
+    advocacy_economics,
+    advocacy_shares,
+    classify_advocacy,
+    compare_net_advocacy,
+    customer_value,
+    net_advocacy,
+)
+
+
+# ----------------------------------------------------------------- classification
+def test_classify_default_cuts_all_points():
+    got = classify_advocacy(pd.Series(np.arange(11.0))).astype(str).tolist()
+    assert got == ["antagonist"] * 7 + ["neutral"] * 2 + ["advocate"] * 2
+
+
+def test_classify_is_ordered_named_and_keeps_index_and_nan():
+    s = pd.Series([10, np.nan, 0, 7], index=["a", "b", "c", "d"], name="recommend")
+    out = classify_advocacy(s, agitator=pd.Series([1, 1, 1, 0], index=s.index))
+    assert out.name == "advocacy_group"
+    assert list(out.index) == ["a", "b", "c", "d"]
+    assert out.cat.ordered and list(out.cat.categories) == list(ADVOCACY_LEVELS)
+    assert out.iloc[0] == "advocate"  # agitator flag only applies to antagonists
+    assert pd.isna(out.iloc[1])  # NaN score stays NaN even when flagged
+    assert out.iloc[2] == "agitator"
+    assert out.iloc[3] == "neutral"
+    codes = out.cat.codes
+    assert codes.iloc[2] < codes.iloc[3] < codes.iloc[0]
+
+
+def test_classify_agitator_missing_counts_as_false():
+    out = classify_advocacy([2, 2], agitator=[np.nan, True])
+    assert out.tolist() == ["antagonist", "agitator"]
+
+
+@pytest.mark.parametrize(
+    ("scale", "values", "expected"),
+    [
+        ((1, 10), [1, 6, 7, 8, 9, 10], ["antagonist"] * 2 + ["neutral"] * 2 + ["advocate"] * 2),
+        ((1, 5), [1, 3, 4, 5], ["antagonist", "antagonist", "neutral", "advocate"]),
+        ((1, 7), [4, 5, 6, 7], ["antagonist", "neutral", "advocate", "advocate"]),
+    ],
+)
+def test_classify_other_scales(scale, values, expected):
+    assert classify_advocacy(values, scale=scale).tolist() == expected
+
+
+def test_classify_custom_cuts_and_unknown_scale():
+    assert classify_advocacy([5, 6, 9], cuts=(5, 7)).tolist() == [
+        "antagonist",
+        "neutral",
+        "advocate",
+    ]
+    with pytest.raises(ParameterError, match="cut points"):
+        classify_advocacy([3], scale=(0, 100))
+    assert classify_advocacy([80], scale=(0, 100), cuts=(60, 79)).tolist() == ["advocate"]
+    with pytest.raises(ParameterError):
+        classify_advocacy([3], cuts=(8, 6))
+
+
+def test_classify_outside_scale_names_rows():
+    with pytest.raises(DataError, match=r"rows 2, 4") as err:
+        classify_advocacy(pd.Series([3, 11, 5, -1], name="recommend"))
+    assert err.value.column == "recommend"
+    assert err.value.rows == [2, 4]
+
+
+# ------------------------------------------------------------------- net advocacy
+def _peer_net(df: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Independent pandas computation of weighted net advocacy and its Kish SE."""
+    d = df.dropna(subset=["recommend"]).assign(
+        adv=lambda x: (x.recommend >= 9).astype(float),
+        ant=lambda x: (x.recommend <= 6).astype(float),
+    )
+    groups = d.groupby(by) if by else [(None, d)]
+    rows = []
+    for key, g in groups:
+        w = g["w"]
+        p = np.average(g["adv"], weights=w)
+        q = np.average(g["ant"], weights=w)
+        neff = w.sum() ** 2 / (w**2).sum()
+        var = 1e4 * (p + q - (p - q) ** 2) / neff
+        rows.append({"key": key, "value": 100 * (p - q), "se": np.sqrt(var), "n_eff": neff})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def toy():
+    rng = np.random.default_rng(1)
+    n = 900
+    return pd.DataFrame(
+        {
+            "recommend": rng.integers(0, 11, n).astype(float),
+            "w": rng.gamma(2.0, 0.5, n),
+            "region": rng.choice(["North", "South", "East"], n),
+            "band": rng.choice(["young", "old"], n),
+        }
+    ).assign(recommend=lambda d: d.recommend.mask(rng.random(n) < 0.05))
+
+
+def test_net_advocacy_matches_independent_peer_weighted_and_unweighted(toy):
+    for weights in (None, "w"):
+        frame = toy if weights else toy.assign(w=1.0)
+        got = net_advocacy("recommend", weights=weights, by="region", data=toy)
+        peer = _peer_net(frame, "region")
+        assert got["region"].tolist() == peer["key"].tolist()
+        np.testing.assert_allclose(got["value"], peer["value"], rtol=1e-10)
+        np.testing.assert_allclose(got["se"], peer["se"], rtol=1e-10)
+        np.testing.assert_allclose(got["n_effective"], peer["n_eff"], rtol=1e-10)
+        assert (got["n"] == toy.dropna(subset=["recommend"]).groupby("region").size().values).all()
+    weighted = net_advocacy("recommend", weights="w", data=toy)
+    unweighted = net_advocacy("recommend", data=toy)
+    assert weighted["n_effective"].iloc[0] < unweighted["n_effective"].iloc[0]
+    assert weighted["value"].iloc[0] != pytest.approx(unweighted["value"].iloc[0])
+
+
+def test_net_advocacy_series_inputs_two_by_columns_and_groups(toy):
+    a = net_advocacy(toy["recommend"], toy["w"], by=[toy["region"], toy["band"]])
+    assert list(a.columns[:2]) == ["region", "band"]
+    assert len(a) == 6
+    assert list(a.columns[2:8]) == ["value", "se", "ci_low", "ci_high", "n", "n_effective"]
+    # already-classified groups give the same numbers as raw scores
+    groups = classify_advocacy(toy["recommend"])
+    b = net_advocacy(groups, toy["w"], by=[toy["region"], toy["band"]])
+    pd.testing.assert_frame_equal(a, b)
+    # weighted by region/band equals the peer within each cell
+    cell = toy[(toy.region == "East") & (toy.band == "old")]
+    peer = _peer_net(cell)
+    row = a[(a.region == "East") & (a.band == "old")].iloc[0]
+    assert row["value"] == pytest.approx(peer["value"].iloc[0])
+
+
+def test_net_advocacy_aligns_series_on_the_scores_index(toy):
+    base = net_advocacy(toy["recommend"], toy["w"], by=toy["region"])
+    shuffled = toy.sample(frac=1.0, random_state=2)
+    again = net_advocacy(toy["recommend"], shuffled["w"], by=shuffled["region"])
+    pd.testing.assert_frame_equal(base, again)
+    frame_by = net_advocacy(toy["recommend"], toy["w"], by=toy[["region", "band"]])
+    assert list(frame_by.columns[:2]) == ["region", "band"]
+    with pytest.raises(DataError, match="same index"):
+        net_advocacy(toy["recommend"], toy["w"].iloc[:-1].set_axis(range(1, len(toy))))
+    with pytest.raises(DataError, match="values"):
+        net_advocacy(toy["recommend"], np.ones(3))
+
+
+def test_net_advocacy_agitators_count_as_antagonists():
+    scores = pd.Series([10, 10, 2, 2, 8] * 10)
+    flag = pd.Series([0, 0, 1, 0, 0] * 10)
+    plain = net_advocacy(scores)
+    with_ag = net_advocacy(scores, agitator=flag)
+    assert with_ag["value"].iloc[0] == pytest.approx(plain["value"].iloc[0])
+    assert plain["value"].iloc[0] == pytest.approx(0.0)
+
+
+def test_net_advocacy_suppression(toy):
+    small = toy.iloc[:40]
+    with pytest.warns(SuppressionWarning):
+        out = net_advocacy("recommend", by="region", data=small, min_base=30)
+    assert out["suppressed"].all()
+    assert out["value"].isna().all()
+    assert (out["n"] > 0).all()
+
+
+def test_net_advocacy_ci_contains_value_and_is_clipped():
+    out = net_advocacy([10] * 50)
+    assert out["value"].iloc[0] == 100.0
+    assert out["ci_high"].iloc[0] <= 100.0
+    assert out["se"].iloc[0] == 0.0
+
+
+def test_net_advocacy_rejects_bad_weights():
+    with pytest.raises(DataError, match="weights"):
+        net_advocacy([1, 2, 3], weights=[1.0, -1.0, 1.0], min_base=1)
+
+
+def _simulate_se(n: int, probs, weights: np.ndarray | None, reps: int, seed: int):
+    """Draw reps samples of size n from a known multinomial; return (empirical sd, mean SE)."""
+    rng = np.random.default_rng(seed)
+    scores = rng.choice([2.0, 7.0, 10.0], size=(reps, n), p=probs)  # antagonist, neutral, advocate
+    w = np.ones(n) if weights is None else weights
+    frame = pd.DataFrame(
+        {
+            "recommend": scores.ravel(),
+            "rep": np.repeat(np.arange(reps), n),
+            "w": np.tile(w, reps),
+        }
+    )
+    out = net_advocacy("recommend", weights="w", by="rep", data=frame)
+    return out["value"].std(ddof=1), out["se"].mean()
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_net_advocacy_se_matches_simulation(weighted):
+    n, probs = 400, [0.3, 0.3, 0.4]
+    w = np.random.default_rng(5).lognormal(0.0, 0.6, n) if weighted else None
+    sd, mean_se = _simulate_se(n, probs, w, reps=5000, seed=11)
+    assert mean_se == pytest.approx(sd, rel=0.05)
+    # and the formula's SE evaluated at the true shares
+    neff = n if w is None else w.sum() ** 2 / (w**2).sum()
+    p, d = probs[2], probs[0]
+    assert sd == pytest.approx(100 * np.sqrt((p + d - (p - d) ** 2) / neff), rel=0.05)
+
+
+def test_net_advocacy_ci_coverage_simulation():
+    rng = np.random.default_rng(3)
+    n, reps, probs = 200, 4000, [0.25, 0.35, 0.40]
+    scores = rng.choice([0.0, 8.0, 9.0], size=(reps, n), p=probs)
+    frame = pd.DataFrame({"recommend": scores.ravel(), "rep": np.repeat(np.arange(reps), n)})
+    out = net_advocacy("recommend", by="rep", data=frame)
+    truth = 100 * (probs[2] - probs[0])
+    coverage = ((out["ci_low"] <= truth) & (truth <= out["ci_high"])).mean()
+    assert 0.935 <= coverage <= 0.965
+
+
+# ------------------------------------------------------------------------ compare
+def test_compare_net_advocacy_holm_and_reference(toy):
+    frame = toy.assign(recommend=np.where(toy.region == "North", 10.0, toy.recommend))
+    out = compare_net_advocacy("recommend", "region", data=frame)
+    assert len(out) == 3
+    na = net_advocacy("recommend", by="region", data=frame).set_index("region")
+    row = out.iloc[0]
+    assert row["difference"] == pytest.approx(
+        na.loc[row.segment_a, "value"] - na.loc[row.segment_b, "value"]
+    )
+    assert row["se"] == pytest.approx(
+        np.hypot(na.loc[row.segment_a, "se"], na.loc[row.segment_b, "se"])
+    )
+    assert (out["p_adjusted"] >= out["p_value"]).all()
+    # Holm: smallest p multiplied by the number of tests
+    i = out["p_value"].idxmin()
+    assert out.loc[i, "p_adjusted"] == pytest.approx(min(1.0, 3 * out.loc[i, "p_value"]))
+    north = out[(out.segment_a == "North") | (out.segment_b == "North")]
+    assert north["significant"].all()
+    ref = compare_net_advocacy("recommend", "region", data=frame, reference="South")
+    assert set(ref["segment_a"]) == {"East", "North"} and set(ref["segment_b"]) == {"South"}
+
+
+def test_compare_false_positive_rate_under_null():
+    rng = np.random.default_rng(8)
+    reps, n = 250, 300
+    hits = 0
+    for _ in range(reps):
+        frame = pd.DataFrame(
+            {"recommend": rng.integers(0, 11, 2 * n).astype(float), "wave": np.repeat([1, 2], n)}
+        )
+        hits += bool(compare_net_advocacy("recommend", "wave", data=frame)["significant"].iloc[0])
+    assert hits / reps < 0.09  # nominal 5%; binomial sd about 1.4 points
+
+
+# ------------------------------------------------------------------------- shares
+def test_advocacy_shares_sum_to_100_and_match_peer(toy):
+    out = advocacy_shares("recommend", weights="w", by="region", data=toy)
+    totals = out.groupby("region", observed=True)["share"].sum()
+    np.testing.assert_allclose(totals, 100.0)
+    east = toy[toy.region == "East"].dropna(subset=["recommend"])
+    adv = np.average(east.recommend >= 9, weights=east.w) * 100
+    row = out[(out.region == "East") & (out.advocacy_group == "advocate")].iloc[0]
+    assert row["share"] == pytest.approx(adv)
+    assert row["ci_low"] < row["share"] < row["ci_high"]
+    assert set(out["advocacy_group"].astype(str)) == {"antagonist", "neutral", "advocate"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        flagged = advocacy_shares("recommend", data=toy, agitator=toy.recommend < 2)
+    assert "agitator" in set(flagged["advocacy_group"].astype(str))
+
+
+# ----------------------------------------------------------------- synth: shares
+def _planted_groups(survey):
+    r = survey.respondents
+    rec = r["recommend"]
+    return np.where(rec >= 9, "advocate", np.where(rec >= 7, "neutral", "antagonist"))
+
+
+def test_synth_classification_matches_generating_rule(banking):
+    survey, _ = banking
+    r = survey.respondents
+    flag = r["complained"].eq(1) | r["warned_others"].eq(1)
+    got = classify_advocacy(r["recommend"], agitator=flag)
+    ok = r["recommend"].notna()
+    expected = pd.Series(_planted_groups(survey), index=r.index).where(ok)
+    expected = expected.mask(ok & (expected == "antagonist") & flag, "agitator")
+    assert (got[ok].astype(str) == expected[ok]).all()
+    assert got[~ok].isna().all()
+
+
+def test_synth_net_advocacy_weighted_differs_and_shares_consistent(banking):
+    survey, _ = banking
+    r = survey.respondents.assign(w=lambda d: np.where(d.age_band.astype(str) == "18-29", 2.0, 1.0))
+    unw = net_advocacy("recommend", data=r)
+    wtd = net_advocacy("recommend", weights="w", data=r)
+    shares = advocacy_shares("recommend", weights="w", data=r).set_index("advocacy_group")
+    assert wtd["value"].iloc[0] == pytest.approx(
+        shares.loc["advocate", "share"] - shares.loc["antagonist", "share"]
+    )
+    assert wtd["n_effective"].iloc[0] < unw["n_effective"].iloc[0] == r.recommend.notna().sum()
+    assert wtd["se"].iloc[0] > unw["se"].iloc[0] * 0.95
+
+
+# ----------------------------------------------------------------- economics
+def test_advocacy_economics_recovers_planted_group_multipliers():
+    from cxlab.synth import make_study
+
+    survey, truth = make_study("banking", n_respondents=4000, seed=7)
+    eco = advocacy_economics(survey.respondents).set_index(["advocacy_group", "measure"])
+    # service cost and referrals depend on the group only: 80 * mult * E[lognormal(-0.05, 0.3)]
+    for group, mult in truth["service_cost_by_group"].items():
+        row = eco.loc[(group, "service_cost")]
+        planted = 80.0 * mult * np.exp(-0.05 + 0.3**2 / 2)
+        assert abs(row["mean"] - planted) / row["se"] < 3.5, group
+    for group, mean in truth["referrals_by_group"].items():
+        row = eco.loc[(group, "referrals")]
+        assert abs(row["mean"] - mean) / row["se"] < 3.5, group
+    # spend and tenure rise from antagonists to advocates
+    for m in ("spend", "tenure"):
+        means = eco.xs(m, level="measure")["mean"]
+        assert means["advocate"] > means["neutral"] > means["antagonist"]
+
+
+def test_advocacy_economics_se_matches_peer(banking):
+    survey, _ = banking
+    r = survey.respondents.assign(
+        w=np.random.default_rng(0).uniform(0.5, 2, len(survey.respondents))
+    )
+    eco = advocacy_economics(r, weights="w", measures=["spend"]).set_index("advocacy_group")
+    g = classify_advocacy(r.recommend, agitator=r.complained.eq(1) | r.warned_others.eq(1))
+    adv = r[(g == "advocate") & r.spend.notna()]
+    import statsmodels.api as sm
+
+    # peer: weighted least squares of spend on a constant with HC0 -> same ratio-mean SE
+    fit = sm.WLS(adv.spend, np.ones(len(adv)), weights=adv.w).fit()
+    assert eco.loc["advocate", "mean"] == pytest.approx(fit.params.iloc[0])
+    n = len(adv)
+    resid = adv.spend - fit.params.iloc[0]
+    se_peer = np.sqrt(n / (n - 1) * ((adv.w * resid) ** 2).sum()) / adv.w.sum()
+    assert eco.loc["advocate", "se"] == pytest.approx(se_peer)
+
+
+def test_customer_value_moves_and_bootstrap(banking):
+    survey, _ = banking
+    r = survey.respondents
+    cv = customer_value(r, n_boot=400, seed=1)
+    t = cv.table.set_index("advocacy_group")
+    # point estimates from an independent computation
+    adv = r[r.recommend >= 9].dropna(subset=["spend", "service_cost", "tenure"])
+    annual = (adv.spend - adv.service_cost).mean()
+    assert t.loc["advocate", "annual_value"] == pytest.approx(annual)
+    assert t.loc["advocate", "lifetime_value"] == pytest.approx(annual * adv.tenure.mean())
+    moves = cv.moves.set_index("from_group")
+    assert moves.loc["neutral", "value"] == pytest.approx(
+        t.loc["advocate", "lifetime_value"] - t.loc["neutral", "lifetime_value"]
+    )
+    assert (moves["ci_low"] < moves["value"]).all() and (moves["value"] < moves["ci_high"]).all()
+    assert (moves["ci_low"] > 0).all()  # advocates are clearly worth more in the planted data
+    more = customer_value(r, n_boot=50, referral_value=100.0)
+    assert (more.table["annual_value"] > cv.table["annual_value"]).all()
+    with pytest.raises(DataError, match="service_cost"):
+        customer_value(r.drop(columns="service_cost"))
+
+
+def test_customer_value_plot(banking, tmp_path):
+    ax = customer_value(banking[0].respondents, n_boot=100).plot()
+    assert ax.get_title() and ax.get_ylabel()
+    ax.figure.savefig(tmp_path / "value.png")
+
+
+# ------------------------------------------------------------- moved names
+def test_driver_names_moved_to_advocacy_drivers_still_importable_from_segments():
+    import cxlab
+    import cxlab.advocacy_drivers as moved
+    from cxlab.segments import AdvocacyDrivers, advocacy_drivers, defector_promoter
+
+    assert advocacy_drivers is moved.advocacy_drivers
+    assert AdvocacyDrivers is moved.AdvocacyDrivers
+    assert defector_promoter is moved.defector_promoter
+    assert cxlab.segments.advocacy_drivers is moved.advocacy_drivers
+    with pytest.raises(AttributeError):
+        cxlab.segments.no_such_name  # noqa: B018
