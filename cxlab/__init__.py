@@ -32,6 +32,7 @@ _SUBMODULES = (
     "importance",
     "segments",
     "advocacy_drivers",
+    "economics",
     "scoring",
     "clusters",
     "moments",

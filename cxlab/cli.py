@@ -115,7 +115,7 @@ def _report(args) -> int:
 
 
 def _batch(args) -> int:
-    from cxlab.report import failed_in_last_batch, run_batch
+    from cxlab.batch import failed_in_last_batch, run_batch
 
     files = list(args.params)
     if args.retry_failed:
@@ -150,8 +150,11 @@ def _batch(args) -> int:
 
 
 def _format_table(table) -> str:
+    import pandas as pd
+
     shown = table.copy()
     shown["params_file"] = [Path(p).name for p in shown["params_file"]]
+    shown["cell"] = [("" if pd.isna(v) else str(int(v))) for v in shown["cell"]]
     shown = shown.astype(object).where(shown.notna(), "")
     return shown.to_string(index=False)
 

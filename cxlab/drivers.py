@@ -10,10 +10,11 @@ low-investment ones. :func:`investment_weighting` fits the moderation model
 
 on event-level data (one row per respondent x event, e.g. ``Survey.event_table()``),
 with standard errors clustered by respondent (weighted least squares with a
-cluster-robust sandwich, written here in numpy) or a random intercept per respondent
-(statsmodels MixedLM). It reports the weight of each kind of performance at any
-investment level, their ratio (Fieller interval), the investment level where emotive
-overtakes tactile (Fieller interval), and a joint Wald test of the moderation.
+cluster-robust sandwich, written in numpy in :mod:`cxlab._regression` with the rest of
+the numerical core) or a random intercept per respondent (statsmodels MixedLM). It
+reports the weight of each kind of performance at any investment level, their ratio
+(Fieller interval), the investment level where emotive overtakes tactile (Fieller
+interval), and a joint Wald test of the moderation.
 
 Key driver analysis (:func:`relative_importance`, :func:`penalty_reward`) lives in
 :mod:`cxlab.importance` and is re-exported here.
@@ -27,7 +28,7 @@ Examples
 ...     "personal_investment", "respondent_id", weights="weight")
 >>> res.moderation.p_value < 0.001
 True
->>> res.by_event.set_index("event_id").loc["buy_car", "ratio"] > 1
+>>> bool(res.by_event.set_index("event_id").loc["buy_car", "ratio"] > 1)
 True
 """
 
@@ -39,16 +40,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from cxlab.errors import (
-    ConvergenceWarning,
-    CxlabWarning,
-    DataError,
-    ModelError,
-    ParameterError,
-    SuppressionWarning,
-)
+from cxlab._regression import Crossover, ModerationTest, _estimate, _weights_at
+from cxlab._regression import _cluster_wls as _cluster_wls  # used by cxlab.importance
+from cxlab._regression import _design as _design  # used by benchmarks/bench_drivers.py
+from cxlab._regression import _fieller as _fieller
+from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError, SuppressionWarning
 from cxlab.importance import MAX_EXACT, penalty_reward, relative_importance
 
 __all__ = [
@@ -61,125 +58,6 @@ __all__ = [
     "penalty_reward",
     "MAX_EXACT",
 ]
-
-# positions of the model terms in the design matrix
-_C, _T, _E, _I, _TI, _EI = range(6)
-
-
-# --------------------------------------------------------------------------- estimation
-
-
-@dataclass(frozen=True, eq=False)
-class _Fit:
-    beta: np.ndarray
-    cov: np.ndarray
-    n: int
-    n_clusters: int
-    df: float  # degrees of freedom of the t reference distribution (inf: normal)
-
-
-def _cluster_wls(x: np.ndarray, y: np.ndarray, w: np.ndarray, codes: np.ndarray) -> _Fit:
-    """Weighted least squares with a cluster-robust (sandwich) covariance.
-
-    ``codes`` are integer cluster codes ``0..G-1``. The covariance equals statsmodels'
-    ``WLS(...).fit(cov_type="cluster")`` with its default small-sample correction
-    ``G/(G-1) * (N-1)/(N-K)``; with one cluster per row it is HC1.
-    """
-    n, k = x.shape
-    xw = x * w[:, None]
-    xtwx = x.T @ xw
-    try:
-        bread = np.linalg.inv(xtwx)
-    except np.linalg.LinAlgError as err:
-        raise ModelError("the design matrix is singular (a term does not vary)") from err
-    if not np.isfinite(bread).all() or np.linalg.cond(xtwx) > 1e13:
-        raise ModelError("the design matrix is singular or nearly so (a term does not vary)")
-    beta = bread @ (xw.T @ y)
-    resid = y - x @ beta
-    scores = xw * resid[:, None]
-    n_clusters = int(codes.max()) + 1 if codes.size else 0
-    if n_clusters == n:
-        sums = scores
-    else:
-        sums = np.empty((n_clusters, k))
-        for j in range(k):
-            sums[:, j] = np.bincount(codes, weights=scores[:, j], minlength=n_clusters)
-    if n_clusters < 2:
-        raise ModelError("cluster-robust standard errors need at least two respondents")
-    meat = sums.T @ sums
-    corr = n_clusters / (n_clusters - 1) * (n - 1) / (n - k)
-    cov = corr * bread @ meat @ bread
-    return _Fit(beta, (cov + cov.T) / 2, n, n_clusters, float(n_clusters - 1))
-
-
-def _mixed(x: np.ndarray, y: np.ndarray, codes: np.ndarray, names: list[str]) -> _Fit:
-    """Random-intercept linear mixed model (REML, statsmodels MixedLM)."""
-    from statsmodels.regression.mixed_linear_model import MixedLM
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning as SmConvergenceWarning
-
-    k = x.shape[1]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", SmConvergenceWarning)
-        try:
-            res = MixedLM(y, pd.DataFrame(x, columns=names), groups=codes).fit(reml=True)
-        except np.linalg.LinAlgError as err:
-            raise ModelError(
-                f"the mixed model could not be fitted ({err}); use method='cluster'"
-            ) from err
-    if any(issubclass(c.category, SmConvergenceWarning) for c in caught) or not res.converged:
-        warnings.warn(
-            "the mixed model (random intercept per respondent) did not converge cleanly; "
-            "prefer method='cluster'",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
-    cov = np.asarray(res.cov_params())[:k, :k]
-    return _Fit(np.asarray(res.fe_params), cov, x.shape[0], int(codes.max()) + 1, np.inf)
-
-
-def _fieller(
-    a: float, b: float, vaa: float, vbb: float, vab: float, crit: float
-) -> tuple[float, float]:
-    """Fieller confidence interval for ``a / b``; ``(-inf, inf)`` when unbounded."""
-    c2 = crit**2
-    qa = b * b - c2 * vbb
-    qb = a * b - c2 * vab
-    qc = a * a - c2 * vaa
-    disc = qb * qb - qa * qc
-    if qa <= 0 or disc < 0:
-        return -np.inf, np.inf
-    root = np.sqrt(disc)
-    return (qb - root) / qa, (qb + root) / qa
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class Crossover:
-    """The personal-investment level where emotive and tactile weights are equal.
-
-    ``estimate = (t0 - e0) / (e1 - t1)``; ``ci_low``/``ci_high`` by Fieller's method
-    (``-inf``/``inf`` when the interval is unbounded); ``direction`` says which kind of
-    performance overtakes the other as investment rises.
-    """
-
-    estimate: float
-    ci_low: float
-    ci_high: float
-    direction: str
-    method: str = "fieller"
-    level: float = 0.95
-
-
-@dataclass(frozen=True)
-class ModerationTest:
-    """Joint Wald test that both interaction terms (tactile:investment, emotive:investment) are 0."""
-
-    statistic: float
-    df: int
-    p_value: float
-    test: str = "Wald chi-square"
 
 
 @dataclass(frozen=True, eq=False)
@@ -370,9 +248,12 @@ class SegmentedInvestmentWeighting:
             _, ax = plt.subplots(figsize=(7.5, 4.8))
         pal = sns.color_palette("colorblind", n_colors=max(len(self.fits), 3))
         finite = []
-        for colour, (key, fit) in zip(pal, self.fits.items(), strict=False):
+        styles = ["-", "--", "-.", ":"]
+        for i, (colour, (key, fit)) in enumerate(zip(pal, self.fits.items(), strict=False)):
             t = fit.table
-            ax.plot(t["investment"], t["ratio"], color=colour, lw=2, label=str(key))
+            ax.plot(
+                t["investment"], t["ratio"], color=colour, lw=2, ls=styles[i % 4], label=str(key)
+            )
             lo = t["ratio_ci_low"].clip(lower=-1e6)
             hi = t["ratio_ci_high"].clip(upper=1e6)
             ax.fill_between(t["investment"], lo, hi, color=colour, alpha=0.15, lw=0)
@@ -399,46 +280,6 @@ _METHOD_TEXT = {
 # --------------------------------------------------------------------------- helpers
 
 
-def _weights_at(beta: np.ndarray, cov: np.ndarray, crit: float, pi: np.ndarray) -> pd.DataFrame:
-    pi = np.asarray(pi, dtype=float)
-    k = beta.size
-    g_t = np.zeros((pi.size, k))
-    g_t[:, _T], g_t[:, _TI] = 1.0, pi
-    g_e = np.zeros((pi.size, k))
-    g_e[:, _E], g_e[:, _EI] = 1.0, pi
-    wt, we = g_t @ beta, g_e @ beta
-    vt = np.einsum("ij,jk,ik->i", g_t, cov, g_t)
-    ve = np.einsum("ij,jk,ik->i", g_e, cov, g_e)
-    vte = np.einsum("ij,jk,ik->i", g_e, cov, g_t)
-    se_t, se_e = np.sqrt(vt), np.sqrt(ve)
-    diff = we - wt
-    se_d = np.sqrt(np.clip(ve + vt - 2 * vte, 0, None))
-    ratio = np.divide(we, wt, out=np.full_like(we, np.nan), where=wt != 0)
-    bounds = np.array(
-        [
-            _fieller(a, b, va, vb, vab, crit)
-            for a, b, va, vb, vab in zip(we, wt, ve, vt, vte, strict=True)
-        ]
-    )
-    return pd.DataFrame(
-        {
-            "investment": pi,
-            "tactile_weight": wt,
-            "tactile_ci_low": wt - crit * se_t,
-            "tactile_ci_high": wt + crit * se_t,
-            "emotive_weight": we,
-            "emotive_ci_low": we - crit * se_e,
-            "emotive_ci_high": we + crit * se_e,
-            "difference": diff,
-            "difference_ci_low": diff - crit * se_d,
-            "difference_ci_high": diff + crit * se_d,
-            "ratio": ratio,
-            "ratio_ci_low": bounds[:, 0],
-            "ratio_ci_high": bounds[:, 1],
-        }
-    )
-
-
 def _spread(x: np.ndarray, gap: float, lo: float, hi: float) -> np.ndarray:
     """Label positions near ``x`` (sorted) at least ``gap`` apart, kept within [lo, hi]."""
     pos = np.array(x, dtype=float)
@@ -448,56 +289,6 @@ def _spread(x: np.ndarray, gap: float, lo: float, hi: float) -> np.ndarray:
     for i in range(pos.size - 2, -1, -1):
         pos[i] = min(pos[i], pos[i + 1] - gap)
     return np.maximum(pos, lo)
-
-
-def _statement(row: pd.Series) -> str:
-    t, e, r = row["tactile_weight"], row["emotive_weight"], row["ratio"]
-    if t <= 0 and e <= 0:
-        return "neither tactile nor emotive performance carries positive weight here"
-    if t <= 0:
-        return "only emotive performance carries positive weight here"
-    if e <= 0:
-        return "only tactile performance carries positive weight here"
-    pct = round((r - 1) * 100) if r >= 1 else round((1 / r - 1) * 100)
-    if pct == 0:
-        text = "emotive and tactile are about equally important here"
-    elif r > 1:
-        text = f"emotive is {pct}% more important than tactile here"
-    else:
-        text = f"tactile is {pct}% more important than emotive here"
-    if not row["significant"] and pct != 0:
-        text += " (not statistically clear)"
-    return text
-
-
-def _design(
-    frame: pd.DataFrame, tactile: str, emotive: str, investment: str, controls: list[str]
-) -> tuple[np.ndarray, list[str]]:
-    t = frame[tactile].to_numpy(float)
-    e = frame[emotive].to_numpy(float)
-    pi = frame[investment].to_numpy(float)
-    cols = [np.ones(t.size), t, e, pi, t * pi, e * pi]
-    names = [
-        "const",
-        tactile,
-        emotive,
-        investment,
-        f"{tactile}:{investment}",
-        f"{emotive}:{investment}",
-    ]
-    for c in controls:
-        s = frame[c]
-        if pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
-            cols.append(s.to_numpy(float))
-            names.append(c)
-        else:
-            dummies = pd.get_dummies(
-                s.astype("category"), prefix=c, prefix_sep="=", drop_first=True, dtype=float
-            )
-            dummies = dummies.loc[:, dummies.sum() > 0]
-            cols.extend(dummies.to_numpy().T)
-            names.extend(dummies.columns)
-    return np.column_stack(cols), names
 
 
 def _fit_one(
@@ -512,112 +303,9 @@ def _fit_one(
     scale: str,
     n_dropped: int,
 ) -> InvestmentWeighting:
-    x, names = _design(frame, v["tactile"], v["emotive"], v["investment"], controls)
-    y = frame[v["outcome"]].to_numpy(float)
-    w = frame[v["weights"]].to_numpy(float) if weighted else np.ones(y.size)
-    codes = pd.factorize(frame[v["respondent"]])[0]
-    if x.shape[0] <= x.shape[1] + 1:
-        raise ModelError(f"{x.shape[0]} complete ratings: too few for {x.shape[1]} model terms")
-    fit = _cluster_wls(x, y, w, codes) if method == "cluster" else _mixed(x, y, codes, names)
-    crit = (
-        float(stats.t.ppf(0.5 + level / 2, fit.df))
-        if np.isfinite(fit.df)
-        else float(stats.norm.ppf(0.5 + level / 2))
-    )
-    beta, cov = fit.beta, fit.cov
-    se = np.sqrt(np.diag(cov))
-    tstat = beta / se
-    pval = 2 * (
-        stats.t.sf(np.abs(tstat), fit.df) if np.isfinite(fit.df) else stats.norm.sf(np.abs(tstat))
-    )
-    coefficients = pd.DataFrame(
-        {
-            "term": names,
-            "estimate": beta,
-            "se": se,
-            "statistic": tstat,
-            "p_value": pval,
-            "ci_low": beta - crit * se,
-            "ci_high": beta + crit * se,
-        }
-    )
-    # moderation: both interactions zero
-    idx = [_TI, _EI]
-    b_int = beta[idx]
-    wald = float(b_int @ np.linalg.solve(cov[np.ix_(idx, idx)], b_int))
-    moderation = ModerationTest(wald, 2, float(stats.chi2.sf(wald, 2)))
-
-    pi = frame[v["investment"]].to_numpy(float)
-    lo, hi = float(pi.min()), float(pi.max())
-    grid_pts = np.linspace(lo, hi, int(grid)) if np.isscalar(grid) else np.asarray(grid, float)
-    table = _weights_at(beta, cov, crit, grid_pts)
-
-    # crossover: t0 + t1 x = e0 + e1 x  ->  x = (t0 - e0) / (e1 - t1)
-    ga = np.zeros(beta.size)
-    ga[_T], ga[_E] = 1.0, -1.0
-    gb = np.zeros(beta.size)
-    gb[_EI], gb[_TI] = 1.0, -1.0
-    a, b = ga @ beta, gb @ beta
-    est = a / b if b != 0 else np.nan
-    rising = "emotive" if b > 0 else "tactile"
-    other = "tactile" if b > 0 else "emotive"
-    crossover = None
-    if np.isfinite(est) and lo <= est <= hi:
-        c_lo, c_hi = _fieller(a, b, ga @ cov @ ga, gb @ cov @ gb, ga @ cov @ gb, crit)
-        crossover = Crossover(
-            float(est),
-            float(c_lo),
-            float(c_hi),
-            f"{rising} outweighs {other} above investment {est:.2f}",
-            level=level,
-        )
-        message = (
-            f"emotive and tactile weights cross at investment {est:.2f}: {crossover.direction}"
-        )
-    else:
-        mid = table.iloc[len(table) // 2]
-        leader = "emotive" if mid["emotive_weight"] > mid["tactile_weight"] else "tactile"
-        where = "" if not np.isfinite(est) else f" (the lines would cross at {est:.2f})"
-        message = (
-            f"no crossover in the observed investment range {lo:g} to {hi:g}{where}: "
-            f"{leader} outweighs the other throughout"
-        )
-
-    by_event = None
-    if event is not None and event in frame.columns:
-        ev = (
-            pd.DataFrame({"event": frame[event].to_numpy(), "pi_w": pi * w, "w": w})
-            .groupby("event", observed=True, sort=False)
-            .agg(n=("w", "size"), pi_w=("pi_w", "sum"), w=("w", "sum"))
-        )
-        ev_pi = (ev["pi_w"] / ev["w"]).to_numpy()
-        by_event = _weights_at(beta, cov, crit, ev_pi)
-        by_event.insert(0, "event_id", ev.index.to_numpy())
-        by_event.insert(1, "n", ev["n"].to_numpy())
-        by_event["significant"] = (by_event["ratio_ci_low"] > 1) | (by_event["ratio_ci_high"] < 1)
-        by_event["statement"] = [_statement(r) for _, r in by_event.iterrows()]
-        by_event = by_event.sort_values("investment", kind="stable").reset_index(drop=True)
-        if isinstance(frame[event].dtype, pd.CategoricalDtype):
-            by_event["event_id"] = by_event["event_id"].astype(str)
-
+    """One model: the fit of :func:`cxlab._regression._estimate` as a result object."""
     return InvestmentWeighting(
-        table=table,
-        by_event=by_event,
-        crossover=crossover,
-        crossover_message=message,
-        moderation=moderation,
-        coefficients=coefficients,
-        method=method,
-        scale=scale,
-        n_obs=int(y.size),
-        n_respondents=int(fit.n_clusters),
-        n_dropped=n_dropped,
-        investment_range=(lo, hi),
-        variables=dict(v),
-        level=level,
-        _beta=beta,
-        _cov=cov,
-        _crit=crit,
+        **_estimate(frame, v, controls, method, weighted, event, grid, level, scale, n_dropped)
     )
 
 

@@ -25,7 +25,7 @@ Examples
 >>> ri = relative_importance(df, "satisfaction", ["efficiency", "dignity", "respect"])
 >>> list(ri["driver"])
 ['dignity', 'respect', 'efficiency']
->>> round(ri["share"].sum(), 6)
+>>> round(float(ri["share"].sum()), 6)
 1.0
 """
 
@@ -33,13 +33,14 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxlab.errors import DataError, ModelError, ParameterError
+from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError
 
 __all__ = ["MAX_EXACT", "relative_importance", "penalty_reward"]
 
@@ -425,8 +426,13 @@ def _bootstrap(
         parts = Parallel(n_jobs=n_jobs)(delayed(run)(corr[c]) for c in chunks_iter)
     out = np.concatenate(parts)
     bad = ~np.isfinite(out).all(axis=1)
-    if bad.any():
-        out = out[~bad]  # a resample where a driver happened not to vary
+    if bad.any():  # a resample where a driver happened not to vary
+        warnings.warn(
+            f"{int(bad.sum())} of {n_boot} bootstrap resamples dropped: a driver did not vary",
+            CxlabWarning,
+            stacklevel=3,
+        )
+        out = out[~bad]
     return out
 
 

@@ -106,7 +106,7 @@ def advocacy_finding(net: pd.DataFrame, label: str | None = None) -> str:
 
 
 def actions_finding(priorities: pd.DataFrame) -> str:
-    """The course of action per event, basics first (a table from ``moments.prioritize``)."""
+    """The course of action per event, basics first (a table from ``cxlab.priorities.prioritize``)."""
     assessed = priorities.loc[priorities["action"].notna()]
     lines = []
     for action in ("basics", "fix", "delight", "right-size"):

@@ -11,10 +11,10 @@ One run of ``notebooks/client_report.ipynb`` for one client's parameter file wri
     manifest.json         status, timings, parameters, input sha256, versions, error
 
 The folder is written as ``.tmp-*`` and renamed when complete; a run never
-overwrites an earlier one. Inside the notebook, :class:`Recorder` writes figures,
+overwrites an earlier one. Inside the notebook, :class:`cxlab.recorder.Recorder` writes figures,
 tables and key figures into the run folder (it does nothing in a plain Jupyter
 session). Batches of clients run in worker processes, locally or on a Dask
-cluster (:mod:`cxlab.batch`).
+cluster: see :mod:`cxlab.batch`.
 
 Examples
 --------
@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import hashlib
-import io
 import json
 import os
 import platform
@@ -58,17 +57,12 @@ from cxlab.params import (
     load_params,
     project_root,
 )
+from cxlab.recorder import export_html
 
 __all__ = [
-    "BatchResult",
     "Inputs",
-    "Recorder",
     "RunResult",
     "load_inputs",
-    "failed_in_last_batch",
-    "key_figures_table",
-    "run_batch",
-    "export_html",
     "file_sha256",
     "new_run_id",
     "refresh_notebook",
@@ -91,133 +85,6 @@ PACKAGES = (
     "nbformat",
     "ipykernel",
 )
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,60}$")
-
-
-# --------------------------------------------------------------------- recorder
-class Recorder:
-    """Write a notebook's figures, tables and key figures into its run folder.
-
-    Parameters
-    ----------
-    output_dir : path or None
-        The run folder (the validated ``output_dir`` parameter). ``None`` (a plain
-        Jupyter session or an nbval run): nothing is written, values are only
-        passed through and shown.
-
-    Examples
-    --------
-    >>> rec = Recorder(None)
-    >>> rec.record("net_advocacy", 12.5)
-    12.5
-    """
-
-    def __init__(self, output_dir: str | os.PathLike | None) -> None:
-        self.output_dir = None if output_dir is None else Path(output_dir)
-
-    def record(self, name: str, value: Any, *, alt: str | None = None) -> Any:
-        """Record ``value`` under ``name`` and return it unchanged.
-
-        A matplotlib Figure goes to ``figures/<name>.png`` (``alt`` is required:
-        the report's alt text), a DataFrame to ``tables/<name>.csv``, anything
-        else JSON-serialisable to ``key_figures.json``.
-        """
-        _check_name(name)
-        if self.output_dir is None:
-            return value
-        from matplotlib.figure import Figure
-
-        if isinstance(value, Figure):
-            if not alt:
-                raise ReportError("every recorded figure needs alt text", location=name)
-            folder = self.output_dir / "figures"
-            folder.mkdir(parents=True, exist_ok=True)
-            value.savefig(folder / f"{name}.png", dpi=150, bbox_inches="tight")
-            _merge_json(folder / "figures.json", {name: {"file": f"{name}.png", "alt": alt}})
-        elif isinstance(value, pd.DataFrame):
-            folder = self.output_dir / "tables"
-            folder.mkdir(parents=True, exist_ok=True)
-            value.to_csv(folder / f"{name}.csv", index=False)
-        else:
-            _merge_json(self.output_dir / "key_figures.json", {name: _jsonable(value)})
-        return value
-
-    def figure(self, name: str, fig, alt: str):
-        """Record ``fig``, close it and return an image display object carrying ``alt``.
-
-        Make it the last expression of a notebook cell (or ``display()`` it): the
-        figure shows once, with its alt text in the HTML report and as its text
-        repr (which nbval compares).
-        """
-        from matplotlib import pyplot as plt
-
-        _check_name(name)
-        if not alt:
-            raise ReportError("every recorded figure needs alt text", location=name)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
-        plt.close(fig)
-        png = buffer.getvalue()
-        if self.output_dir is not None:
-            folder = self.output_dir / "figures"
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{name}.png").write_bytes(png)
-            _merge_json(folder / "figures.json", {name: {"file": f"{name}.png", "alt": alt}})
-        width = int.from_bytes(png[16:20], "big")  # PNG IHDR: shown at 100 dpi
-        return _alt_image_class()(
-            data=png, format="png", width=round(width * 100 / 150), metadata={"alt": alt}
-        )
-
-    def table(
-        self, name: str, frame: pd.DataFrame, *, decimals: int = 2, index: str | None = None
-    ) -> pd.DataFrame:
-        """Record ``frame`` and return it for display: rounded, indexed by ``index``
-        (default: its first column) so that no meaningless row numbers show."""
-        self.record(name, frame)
-        shown = frame.round(decimals)
-        for col in [c for c in shown.columns if pd.api.types.is_object_dtype(shown[c])]:
-            shown[col] = shown[col].map(lambda v: round(v, decimals) if isinstance(v, float) else v)
-        return shown.set_index(index or shown.columns[0])
-
-
-def _alt_image_class():
-    """An IPython Image whose text repr is its alt text (what nbval compares)."""
-    from IPython.display import Image
-
-    def __repr__(self) -> str:
-        return f"<Figure: {self.metadata.get('alt', '')}>"
-
-    return type("FigureImage", (Image,), {"__repr__": __repr__})
-
-
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "item") and callable(value.item) and not isinstance(value, dict):
-        try:
-            value = value.item()  # numpy scalar -> Python scalar
-        except (ValueError, TypeError):
-            pass
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return str(value)
-
-
-def _check_name(name: str) -> None:
-    if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise ParameterError(
-            "recorded names are lower-case letters, digits, '_' and '-'", location=str(name)
-        )
-
-
-def _merge_json(path: Path, update: dict) -> None:
-    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    data.update(update)
-    path.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
 
 
 # --------------------------------------------------------------------- inputs
@@ -318,64 +185,6 @@ def _apply_filter(survey, segment_filter: dict):
     if not mask.any():
         raise ParameterError("the segment filter keeps no respondent", location="segment_filter")
     return survey.subset(mask.to_numpy()), "respondents with " + "; ".join(words)
-
-
-# --------------------------------------------------------------------- html
-_TEMPLATE = r"""{%- extends 'index.html.j2' -%}
-{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{% block jupyter_widgets %}{% endblock jupyter_widgets %}
-{% block data_png scoped %}
-<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
-<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}" alt="{{ ((output | get_metadata('alt', 'image/png')) or 'Figure') | escape_html }}">
-</div>
-{%- endblock data_png %}
-"""
-_REMOTE_RE = re.compile(r"<(script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.I)
-
-
-def export_html(notebook, title: str | None = None) -> str:
-    """HTML report of an executed notebook: no code, no CDN scripts, inline images.
-
-    Code inputs and prompts are excluded, cells tagged ``parameters`` or
-    ``injected-parameters`` are dropped, stderr streams (warnings) are left out,
-    and every PNG carries the alt text given to :meth:`Recorder.figure`.
-
-    Raises
-    ------
-    ReportError
-        If the result would still load a script or stylesheet from the network.
-    """
-    import copy
-
-    import nbformat
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-
-    if isinstance(notebook, str | os.PathLike):
-        notebook = nbformat.read(str(notebook), as_version=4)
-    nb = copy.deepcopy(notebook)
-    drop = {"parameters", "injected-parameters", "remove-cell"}
-    nb.cells = [c for c in nb.cells if not drop & set(c.get("metadata", {}).get("tags", []))]
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = [
-                o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
-            ]
-    if title:
-        nb.metadata["title"] = title
-    exporter = HTMLExporter(
-        extra_loaders=[DictLoader({"cxlab_report.html.j2": _TEMPLATE})],
-        template_file="cxlab_report.html.j2",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    html, _ = exporter.from_notebook_node(nb)
-    if _REMOTE_RE.search(html):
-        raise ReportError("the HTML report would load a script or stylesheet from the network")
-    return html
 
 
 # --------------------------------------------------------------------- runs
@@ -774,207 +583,3 @@ def refresh_notebook(path: str | os.PathLike, *, kernel_name: str | None = None)
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, str(path))
     return path
-
-
-# --------------------------------------------------------------------- batches
-@dataclass(frozen=True)
-class BatchResult:
-    """A batch of client runs: one summary row per parameter file."""
-
-    table: pd.DataFrame
-    key_figures: pd.DataFrame
-    folder: Path
-
-    @property
-    def ok(self) -> bool:
-        """True when every client's report completed."""
-        return bool((self.table["status"] == "ok").all())
-
-    def summary(self) -> pd.DataFrame:
-        """Client, status, seconds and (for failures) the error and failing cell."""
-        return self.table[["client", "params_file", "status", "seconds", "cell", "error"]]
-
-    def plot(self, ax=None):
-        """Net advocacy per client with its interval (see :func:`plot_key_figures`)."""
-        return plot_key_figures(self.key_figures, ax=ax)
-
-
-def _run_one(job: tuple) -> dict:
-    """Worker entry point (a top-level function, so processes can pickle it)."""
-    params_file, reports_dir, kernel_name, start_timeout = job
-    result = run_report(
-        params_file, reports_dir=reports_dir, kernel_name=kernel_name, start_timeout=start_timeout
-    )
-    return {"row": result.as_row(), "key_figures": result.key_figures}
-
-
-def run_batch(
-    params_files: list[str | os.PathLike],
-    *,
-    workers: int = 2,
-    reports_dir: str | os.PathLike | None = None,
-    scheduler: str | None = None,
-    kernel_name: str | None = None,
-    start_timeout: int = 300,
-    progress: bool = True,
-) -> BatchResult:
-    """Run many clients' reports in parallel worker processes (or on a Dask cluster).
-
-    A failing client does not stop the others; its row carries the error and the
-    failing cell. The batch summary (``summary.csv``, ``summary.json``), the
-    cross-client key figures (``key_figures.csv``) and their chart
-    (``key_figures.png``) go to ``<reports-dir>/_batches/<batch-id>/``.
-
-    Parameters
-    ----------
-    params_files : list of paths
-    workers : int
-        Local worker processes (ignored with ``scheduler``).
-    scheduler : str, optional
-        Address of a running Dask distributed scheduler, e.g. ``tcp://10.0.0.5:8786``.
-        Workers must see the same project folder and reports folder.
-    """
-    import concurrent.futures as cf
-    import multiprocessing
-
-    from tqdm.auto import tqdm
-
-    if not params_files:
-        raise ParameterError("no parameter files given")
-    root = project_root()
-    reports = Path(reports_dir).resolve() if reports_dir else root / "reports"
-    files = [str(Path(f).resolve()) for f in params_files]
-    jobs = [(f, str(reports), kernel_name, start_timeout) for f in files]
-    results: dict[str, dict] = {}
-    bar = tqdm(total=len(jobs), desc="client reports", unit="report", disable=not progress)
-    if scheduler:
-        from distributed import Client, as_completed
-
-        with Client(scheduler, timeout="60s") as client:
-            futures = client.map(_run_one, jobs, pure=False)
-            index = {fut.key: job[0] for fut, job in zip(futures, jobs, strict=True)}
-            for fut in as_completed(futures):
-                results[index[fut.key]] = _collect(fut, index[fut.key])
-                bar.update()
-    else:
-        context = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
-            futures = {pool.submit(_run_one, job): job[0] for job in jobs}
-            for fut in cf.as_completed(futures):
-                results[futures[fut]] = _collect(fut, futures[fut])
-                bar.update()
-    bar.close()
-    rows = [results[f]["row"] for f in files]
-    table = pd.DataFrame(rows)
-    figures = key_figures_table(
-        {
-            r["client"] or r["params_file"]: results[f]["key_figures"]
-            for f, r in zip(files, rows, strict=True)
-        }
-    )
-    folder = _write_batch(reports, table, figures)
-    return BatchResult(table, figures, folder)
-
-
-def _collect(future, params_file: str) -> dict:
-    try:
-        return future.result()
-    except Exception as err:  # the worker process itself died
-        row = RunResult(
-            params_file,
-            None,
-            "failed",
-            None,
-            0.0,
-            error={"ename": type(err).__name__, "evalue": str(err), "cell_index": None},
-        ).as_row()
-        return {"row": row, "key_figures": {}}
-
-
-def key_figures_table(by_client: dict[str, dict]) -> pd.DataFrame:
-    """One row per client from the key figures each run recorded.
-
-    Columns: ``client``, ``net_advocacy``, ``net_advocacy_low``, ``net_advocacy_high``,
-    ``moments_of_truth``, ``top_action``, ``top_event`` (missing figures are NaN).
-    """
-    rows = []
-    for client, figs in by_client.items():
-        ci = figs.get("net_advocacy_ci") or [None, None]
-        rows.append(
-            {
-                "client": client,
-                "net_advocacy": figs.get("net_advocacy"),
-                "net_advocacy_low": ci[0],
-                "net_advocacy_high": ci[1],
-                "moments_of_truth": figs.get("moments_of_truth"),
-                "top_action": figs.get("top_action"),
-                "top_event": figs.get("top_event"),
-            }
-        )
-    table = pd.DataFrame(rows)
-    for col in ("net_advocacy", "net_advocacy_low", "net_advocacy_high", "moments_of_truth"):
-        table[col] = pd.to_numeric(table[col], errors="coerce")
-    return table
-
-
-def plot_key_figures(table: pd.DataFrame, ax=None):
-    """Horizontal bars of net advocacy per client with interval whiskers; each label
-    also names the client's number of moments of truth and top action."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    data = table.dropna(subset=["net_advocacy"]).sort_values("net_advocacy")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.6 * max(len(data), 2) + 1.5))
-    y = np.arange(len(data))
-    ax.barh(y, data["net_advocacy"], color="#0072B2", height=0.6)
-    if data["net_advocacy_low"].notna().any():
-        lo = (data["net_advocacy"] - data["net_advocacy_low"]).to_numpy()
-        hi = (data["net_advocacy_high"] - data["net_advocacy"]).to_numpy()
-        ax.errorbar(data["net_advocacy"], y, xerr=[lo, hi], fmt="none", ecolor="#333333", capsize=3)
-    labels = []
-    for _, row in data.iterrows():
-        detail = []
-        if pd.notna(row.get("moments_of_truth")):
-            detail.append(f"{int(row['moments_of_truth'])} moments of truth")
-        if isinstance(row.get("top_action"), str):
-            event = str(row.get("top_event") or "")
-            event = event if len(event) <= 30 else event[:29] + "…"
-            detail.append(f"top: {row['top_action']} {event}".strip())
-        labels.append(str(row["client"]) + ("\n" + "; ".join(detail) if detail else ""))
-    ax.set_yticks(y, labels, fontsize=9)
-    ax.axvline(0, color="#555555", linewidth=0.8)
-    ax.set_xlabel("Net advocacy (% advocates minus % antagonists and agitators)")
-    ax.set_title("Net advocacy by client (95% interval)")
-    return ax
-
-
-def _write_batch(reports: Path, table: pd.DataFrame, figures: pd.DataFrame) -> Path:
-    from matplotlib.figure import Figure
-
-    folder = reports / "_batches" / new_run_id()
-    folder.mkdir(parents=True, exist_ok=False)
-    table.to_csv(folder / "summary.csv", index=False)
-    summary = {
-        "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "runs": json.loads(table.to_json(orient="records")),
-    }
-    (folder / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
-    figures.to_csv(folder / "key_figures.csv", index=False)
-    if figures["net_advocacy"].notna().any():
-        fig = Figure(figsize=(8, 0.6 * max(len(figures), 2) + 1.5))  # no pyplot state
-        plot_key_figures(figures, ax=fig.subplots())
-        fig.savefig(folder / "key_figures.png", dpi=150, bbox_inches="tight")
-    return folder
-
-
-def failed_in_last_batch(reports_dir: str | os.PathLike | None = None) -> list[str]:
-    """Parameter files of the clients that failed in the most recent batch."""
-    reports = Path(reports_dir).resolve() if reports_dir else project_root() / "reports"
-    batches = [p / "summary.json" for p in (reports / "_batches").glob("*")]
-    batches = [p for p in batches if p.exists()]
-    if not batches:
-        raise ReportError(f"no earlier batch summary under {reports / '_batches'}")
-    latest = max(batches, key=lambda p: p.stat().st_mtime_ns)
-    summary = json.loads(latest.read_text(encoding="utf-8"))
-    return [run["params_file"] for run in summary["runs"] if run["status"] != "ok"]

@@ -1,14 +1,14 @@
-"""Advocates and antagonists: classification, net advocacy, shares, economics.
+"""Advocates and antagonists: classification, net advocacy, shares.
 
 The framework (FRAMEWORK.md section 5) ranges customers from **advocates** through
 neutral customers to **antagonists** and **agitators** (antagonists who complain or
 warn others away). This module turns likelihood to recommend into an ordered
 ``advocacy_group``, estimates ``net_advocacy`` (percent advocates minus percent
-antagonists) with its sampling error per segment, the advocacy mix and what each group
-is worth. Which events drive advocacy versus antagonism (a weighted ordinal logit) and
-which events and attributes separate antagonists from advocates (Cohen's d) live in
-:mod:`cxlab.advocacy_drivers`; ``advocacy_drivers``, ``AdvocacyDrivers`` and
-``defector_promoter`` are still importable from here.
+antagonists) with its sampling error per segment and the advocacy mix. What each group
+is worth lives in :mod:`cxlab.economics` (``advocacy_economics``, ``customer_value``,
+``CustomerValue``); which events drive advocacy versus antagonism (a weighted ordinal
+logit) and which events and attributes separate antagonists from advocates (Cohen's d)
+live in :mod:`cxlab.advocacy_drivers`. All of these names are still importable from here.
 
 Examples
 --------
@@ -26,7 +26,6 @@ from __future__ import annotations
 import importlib
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,6 +36,7 @@ from cxlab.errors import DataError, ModelError, ParameterError, SuppressionWarni
 
 if TYPE_CHECKING:  # resolved lazily by __getattr__ at the bottom (circular otherwise)
     from cxlab.advocacy_drivers import AdvocacyDrivers, advocacy_drivers, defector_promoter
+    from cxlab.economics import CustomerValue, advocacy_economics, customer_value
 
 __all__ = [
     "ADVOCACY_LEVELS",
@@ -44,10 +44,10 @@ __all__ = [
     "net_advocacy",
     "compare_net_advocacy",
     "advocacy_shares",
+    # moved to cxlab.economics and cxlab.advocacy_drivers, re-exported by __getattr__
     "advocacy_economics",
     "customer_value",
     "CustomerValue",
-    # moved to cxlab.advocacy_drivers, re-exported by __getattr__ below
     "advocacy_drivers",
     "AdvocacyDrivers",
     "defector_promoter",
@@ -552,7 +552,7 @@ def advocacy_shares(
     return _suppress(out, min_base, ["share", "se", "ci_low", "ci_high"])
 
 
-# ---------------------------------------------------------------------- economics
+# ------------------------------------------------ respondent frames and groups
 def _frames(survey_or_frames) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """(respondents, event_table) from a Survey, a pair of frames or a respondents frame."""
     if hasattr(survey_or_frames, "respondents") and hasattr(survey_or_frames, "event_table"):
@@ -585,249 +585,24 @@ def _respondent_groups(respondents: pd.DataFrame, group=None, three: bool = Fals
     return g.rename("advocacy_group")
 
 
-def advocacy_economics(
-    respondents: pd.DataFrame,
-    group=None,
-    weights="weight",
-    measures: Sequence[str] = ("spend", "tenure", "referrals", "service_cost"),
-    *,
-    level: float = 0.95,
-) -> pd.DataFrame:
-    """Weighted means of behaviour by advocacy group, with CIs.
-
-    Standard errors are linearisation (ratio-mean) SEs, ``sqrt(n/(n-1) * sum w_i**2
-    (x_i - m)**2) / sum w_i``; CIs use the t distribution on ``n - 1`` df.
-
-    Parameters
-    ----------
-    respondents : DataFrame
-        ``survey.respondents``.
-    group : Series or column name, optional
-        The advocacy group; default classified from ``recommend`` with
-        ``complained | warned_others`` as the agitator flag.
-    weights : Series, column name or None
-        Default the ``weight`` column when present.
-    measures : sequence of str
-        Numeric respondent columns.
-
-    Returns
-    -------
-    DataFrame
-        ``advocacy_group, measure, mean, se, ci_low, ci_high, n, n_effective,
-        ratio_to_neutral``, one row per group and measure.
-
-    Examples
-    --------
-    >>> from cxlab.synth import make_study
-    >>> survey, _ = make_study(n_respondents=300, seed=1)
-    >>> eco = advocacy_economics(survey.respondents)
-    >>> list(eco.columns[:4])
-    ['advocacy_group', 'measure', 'mean', 'se']
-    """
-    g = _respondent_groups(respondents, group)
-    if isinstance(weights, str) and weights not in respondents.columns:
-        weights = None
-    w_all = _weights(_resolve(weights, respondents, "weight"), len(g), g.index)
-    missing = [m for m in measures if m not in respondents.columns]
-    if missing:
-        raise DataError("measure columns not found", column=missing)
-    codes = g.cat.codes.to_numpy()
-    rows = []
-    for m in measures:
-        x = pd.to_numeric(respondents[m], errors="coerce").to_numpy(dtype=float)
-        ok = (codes >= 0) & np.isfinite(x)
-        c, xx, w = codes[ok], x[ok], w_all[ok]
-        n = np.bincount(c, minlength=4).astype(float)
-        sw = np.bincount(c, weights=w, minlength=4)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.bincount(c, weights=w * xx, minlength=4) / sw
-            resid2 = np.bincount(c, weights=(w * (xx - mean[c])) ** 2, minlength=4)
-            se = np.sqrt(n / (n - 1) * resid2) / sw
-            neff = sw**2 / np.bincount(c, weights=w * w, minlength=4)
-            tq = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
-        for j, lev in enumerate(ADVOCACY_LEVELS):
-            if n[j] == 0:
-                continue
-            rows.append(
-                {
-                    "advocacy_group": lev,
-                    "measure": m,
-                    "mean": mean[j],
-                    "se": se[j],
-                    "ci_low": mean[j] - tq[j] * se[j],
-                    "ci_high": mean[j] + tq[j] * se[j],
-                    "n": int(n[j]),
-                    "n_effective": neff[j],
-                    "ratio_to_neutral": mean[j] / mean[2] if n[2] else np.nan,
-                }
-            )
-    out = pd.DataFrame(rows)
-    out["advocacy_group"] = pd.Categorical(out["advocacy_group"], ADVOCACY_LEVELS, ordered=True)
-    return out
-
-
-@dataclass(frozen=True)
-class CustomerValue:
-    """Value per customer by advocacy group and the value of moving to advocacy.
-
-    Attributes
-    ----------
-    table : DataFrame
-        ``advocacy_group, n, annual_value, annual_ci_low, annual_ci_high,
-        expected_tenure, lifetime_value, ci_low, ci_high``.
-    moves : DataFrame
-        ``from_group, to_group, value, ci_low, ci_high``: lifetime value gained when
-        one customer moves from ``from_group`` to advocate.
-    referral_value : float
-    n_boot : int
-    """
-
-    table: pd.DataFrame
-    moves: pd.DataFrame
-    referral_value: float
-    n_boot: int
-
-    def summary(self) -> pd.DataFrame:
-        """The moves table, rounded for reading."""
-        return self.moves.round(1)
-
-    def plot(self, ax=None):
-        """Lifetime value per customer by advocacy group with bootstrap CIs."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6.5, 4))
-        t = self.table
-        labels = t["advocacy_group"].astype(str).tolist()
-        err = np.vstack([t["lifetime_value"] - t["ci_low"], t["ci_high"] - t["lifetime_value"]])
-        ax.bar(
-            labels,
-            t["lifetime_value"],
-            yerr=err,
-            capsize=4,
-            color=[_PALETTE[g] for g in labels],
-            edgecolor="black",
-            linewidth=0.5,
-        )
-        ax.set_xlabel("Advocacy group")
-        ax.set_ylabel("Lifetime value per customer")
-        ax.set_title("Customer value by advocacy group (95% bootstrap CI)")
-        return ax
-
-
-def customer_value(
-    respondents: pd.DataFrame,
-    group=None,
-    weights="weight",
-    *,
-    referral_value: float = 0.0,
-    n_boot: int = 999,
-    seed: int = 0,
-    level: float = 0.95,
-) -> CustomerValue:
-    """Annual and lifetime value per customer by advocacy group, and the value of a move.
-
-    For each respondent the annual value is ``spend - service_cost + referral_value *
-    referrals``; a group's lifetime value is its weighted mean annual value times its
-    weighted mean ``tenure`` (the expected tenure, assuming the observed tenure of a
-    group reflects how long its customers stay). The value of moving one customer from
-    neutral (or antagonist, or agitator) to advocate is the difference of lifetime
-    values. CIs are percentile intervals of a stratified (within-group) bootstrap.
-
-    Parameters
-    ----------
-    respondents : DataFrame
-        Needs ``spend, service_cost, tenure`` (and ``referrals`` if ``referral_value``).
-    group, weights
-        As in :func:`advocacy_economics`.
-    referral_value : float
-        Money value of one referral per year.
-    n_boot : int
-        Bootstrap replicates.
-    seed : int
-    level : float
-
-    Returns
-    -------
-    CustomerValue
-
-    Examples
-    --------
-    >>> from cxlab.synth import make_study
-    >>> survey, _ = make_study(n_respondents=300, seed=1)
-    >>> cv = customer_value(survey.respondents, n_boot=200)
-    >>> cv.moves["from_group"].tolist()
-    ['agitator', 'antagonist', 'neutral']
-    """
-    need = ["spend", "service_cost", "tenure"] + (["referrals"] if referral_value else [])
-    missing = [c for c in need if c not in respondents.columns]
-    if missing:
-        raise DataError("customer_value needs these columns", column=missing)
-    g = _respondent_groups(respondents, group)
-    if isinstance(weights, str) and weights not in respondents.columns:
-        weights = None
-    w_all = _weights(_resolve(weights, respondents, "weight"), len(g), g.index)
-    num = respondents[need].apply(pd.to_numeric, errors="coerce")
-    annual = num["spend"] - num["service_cost"]
-    if referral_value:
-        annual = annual + referral_value * num["referrals"]
-    a_all, t_all = annual.to_numpy(float), num["tenure"].to_numpy(float)
-    codes = g.cat.codes.to_numpy()
-    rng = np.random.default_rng(seed)
-    alpha = (1 - level) / 2
-    rows, boots = [], {}
-    for j, lev in enumerate(ADVOCACY_LEVELS):
-        ok = (codes == j) & np.isfinite(a_all) & np.isfinite(t_all)
-        if ok.sum() < 2:
-            continue
-        a, t, w = a_all[ok], t_all[ok], w_all[ok]
-        idx = rng.integers(0, ok.sum(), size=(n_boot, ok.sum()))
-        wb = w[idx]
-        ab = (wb * a[idx]).sum(1) / wb.sum(1)
-        lb = ab * (wb * t[idx]).sum(1) / wb.sum(1)
-        am, tm = np.average(a, weights=w), np.average(t, weights=w)
-        boots[lev] = lb
-        rows.append(
-            {
-                "advocacy_group": lev,
-                "n": int(ok.sum()),
-                "annual_value": am,
-                "annual_ci_low": np.quantile(ab, alpha),
-                "annual_ci_high": np.quantile(ab, 1 - alpha),
-                "expected_tenure": tm,
-                "lifetime_value": am * tm,
-                "ci_low": np.quantile(lb, alpha),
-                "ci_high": np.quantile(lb, 1 - alpha),
-            }
-        )
-    table = pd.DataFrame(rows)
-    if "advocate" not in boots:
-        raise ModelError("no advocates with spend, service cost and tenure", column="recommend")
-    point = table.set_index("advocacy_group")["lifetime_value"]
-    moves = [
-        {
-            "from_group": lev,
-            "to_group": "advocate",
-            "value": point["advocate"] - point[lev],
-            "ci_low": np.quantile(boots["advocate"] - boots[lev], alpha),
-            "ci_high": np.quantile(boots["advocate"] - boots[lev], 1 - alpha),
-        }
-        for lev in ADVOCACY_LEVELS[:3]
-        if lev in boots
-    ]
-    return CustomerValue(table, pd.DataFrame(moves), float(referral_value), int(n_boot))
-
-
 # ------------------------------------------------------------ moved: re-exports
-# The driver analyses moved to cxlab.advocacy_drivers, which imports the helpers above;
-# resolving them on first use (PEP 562) keeps `cxlab.segments.advocacy_drivers` working
+# The driver analyses moved to cxlab.advocacy_drivers and the economics to
+# cxlab.economics, which import the helpers above; resolving them on first use (PEP 562)
+# keeps `cxlab.segments.advocacy_drivers`, `cxlab.segments.customer_value` etc. working
 # without a circular import.
-_MOVED = ("advocacy_drivers", "AdvocacyDrivers", "defector_promoter")
+_MOVED = {
+    "advocacy_drivers": "cxlab.advocacy_drivers",
+    "AdvocacyDrivers": "cxlab.advocacy_drivers",
+    "defector_promoter": "cxlab.advocacy_drivers",
+    "advocacy_economics": "cxlab.economics",
+    "customer_value": "cxlab.economics",
+    "CustomerValue": "cxlab.economics",
+}
 
 
 def __getattr__(name: str):
     if name in _MOVED:
-        value = getattr(importlib.import_module("cxlab.advocacy_drivers"), name)
+        value = getattr(importlib.import_module(_MOVED[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,6 +8,7 @@ import pytest
 
 from cxlab.advocacy_drivers import advocacy_drivers, defector_promoter
 from cxlab.segments import classify_advocacy
+from cxlab.synth import make_study
 
 
 # ------------------------------------------------------------------- drivers
@@ -33,8 +34,10 @@ def test_weighted_ordered_model_equals_replicated_rows():
 
 
 @pytest.mark.parametrize("study", ["banking", "automotive"])
-def test_advocacy_drivers_rank_planted_impacts(study, request):
-    survey, truth = request.getfixturevalue(study)
+def test_advocacy_drivers_rank_planted_impacts(study):
+    # at the default 631 respondents the ranking is right in about 19 of 20 studies
+    # (benchmarks/README.md); a larger study makes this a test of the model, not of a seed
+    survey, truth = make_study(study, 2500, seed=0)
     res = advocacy_drivers(survey)
     impact = pd.Series(truth["advocacy_impact"])
     top = impact.sort_values(ascending=False)

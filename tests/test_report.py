@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cxlab import recorder as cxrecorder
 from cxlab import report as cxreport
 from cxlab.errors import ParameterError, ReportError
 
@@ -192,7 +193,7 @@ def test_invalid_parameter_file_fails_without_a_kernel(tmp_path):
 
 # ------------------------------------------------------------- recorder, html
 def test_recorder_writes_figures_tables_and_key_figures(tmp_path):
-    rec = cxreport.Recorder(tmp_path)
+    rec = cxrecorder.Recorder(tmp_path)
     fig, ax = plt.subplots()
     ax.plot([1, 2, 3], [3, 1, 2])
     shown = rec.figure("trend", fig, alt="A line falling then rising")
@@ -214,7 +215,7 @@ def test_recorder_writes_figures_tables_and_key_figures(tmp_path):
 
 def test_recorder_without_output_dir_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    rec = cxreport.Recorder(None)
+    rec = cxrecorder.Recorder(None)
     fig, _ = plt.subplots()
     rec.figure("x", fig, alt="an empty chart for the test")
     rec.record("n", 3)
@@ -222,7 +223,7 @@ def test_recorder_without_output_dir_writes_nothing(tmp_path, monkeypatch):
 
 
 def test_recorder_refuses_unsafe_names_and_figures_without_alt(tmp_path):
-    rec = cxreport.Recorder(tmp_path)
+    rec = cxrecorder.Recorder(tmp_path)
     with pytest.raises(ParameterError):
         rec.record("../../etc/passwd", 1)
     fig, _ = plt.subplots()
@@ -252,7 +253,7 @@ def test_export_html_drops_parameters_code_and_stderr_keeps_alt():
         ),
     ]
     nb.cells = [params, cell]
-    html = cxreport.export_html(nb, title="T")
+    html = cxrecorder.export_html(nb, title="T")
     assert "secret-param" not in html and "print_the_code_marker" not in html
     assert "noisy" not in html and "visible text" in html
     assert 'alt="Diagonal line &amp; more"' in html
@@ -260,7 +261,9 @@ def test_export_html_drops_parameters_code_and_stderr_keeps_alt():
 
 
 def test_key_figures_table_and_chart():
-    table = cxreport.key_figures_table(
+    from cxlab import batch
+
+    table = batch.key_figures_table(
         {
             "A": {"net_advocacy": 10.0, "net_advocacy_ci": [5.0, 15.0], "moments_of_truth": 2},
             "B": {"net_advocacy": -3.0, "net_advocacy_ci": [-8.0, 2.0], "top_action": "fix"},
@@ -269,7 +272,7 @@ def test_key_figures_table_and_chart():
     )
     assert list(table["client"]) == ["A", "B", "C"]
     assert np.isnan(table.loc[2, "net_advocacy"])
-    ax = cxreport.plot_key_figures(table)
+    ax = batch.plot_key_figures(table)
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == ["B\ntop: fix", "A\n2 moments of truth"]
     assert ax.get_title() and ax.get_xlabel()

@@ -375,6 +375,7 @@ def make_frame(
     straight_value = rng.integers(6, 10, n)
 
     latent = np.zeros(n)
+    attribute_columns: set[str] = set()
     truth_events = {}
     sat_obs = {}
     for k, ev in enumerate(spec, start=1):
@@ -400,8 +401,14 @@ def make_frame(
             cols[a] = np.where(
                 straight, straight_value, np.clip(np.rint(e_lat + rng.normal(0, 0.7, n)), 1, 10)
             )
-        tactile = np.mean([cols[a] for a in tac], axis=0)
-        emotive = np.mean([cols[a] for a in emo], axis=0)
+        # item non-response on attributes happens before the outcome is generated, so
+        # the composites the analyst sees (means of the answered items) are the ones
+        # satisfaction was generated from: the planted model is correctly specified
+        attr_missing = {}
+        for a in (*tac, *emo):
+            attr_missing[a] = rng.random(n) < 0.03
+        tactile = _answered_mean([cols[a] for a in tac], [attr_missing[a] for a in tac])
+        emotive = _answered_mean([cols[a] for a in emo], [attr_missing[a] for a in emo])
         pi = cols["personal_investment"]
         b_t = m["tactile"]["const"] + m["tactile"]["investment"] * pi
         b_e = m["emotive"]["const"] + m["emotive"]["investment"] * pi
@@ -415,6 +422,9 @@ def make_frame(
         )
         cols["satisfaction"] = np.clip(np.rint(sat), 1, 10)
         sat_obs[eid] = np.where(rated, cols["satisfaction"], np.nan)
+        for a, missing in attr_missing.items():
+            cols[a] = np.where(missing, rng.choice([98.0, 99.0], n), cols[a])
+            attribute_columns.add(f"q{k}_{_ITEM_CODES[a]}")
         for item, values in cols.items():
             frame[f"q{k}_{_ITEM_CODES[item]}"] = np.where(rated, values, np.nan)
         truth_events[eid] = {
@@ -490,7 +500,7 @@ def make_frame(
     df = pd.DataFrame(frame)
 
     # item non-response: 3% of answered ratings become 98 (don't know) or 99 (refused)
-    rating_cols = [c for c in df.columns if c.startswith("q")]
+    rating_cols = [c for c in df.columns if c.startswith("q") and c not in attribute_columns]
     for col in rating_cols:
         answered = df[col].notna().to_numpy()
         hit = answered & (rng.random(n) < 0.03)
@@ -539,6 +549,14 @@ def make_frame(
         "missing_codes": [98, 99, -99],
     }
     return df, _codebook_dict(industry), truth
+
+
+def _answered_mean(values: list[np.ndarray], missing: list[np.ndarray]) -> np.ndarray:
+    """Row mean of the answered items (of all items where none was answered)."""
+    block, gone = np.column_stack(values), np.column_stack(missing)
+    n_answered = (~gone).sum(axis=1)
+    answered_mean = np.where(gone, 0.0, block).sum(axis=1) / np.maximum(n_answered, 1)
+    return np.where(n_answered > 0, answered_mean, block.mean(axis=1))
 
 
 def _ratio(pi: float) -> float:

@@ -1,0 +1,257 @@
+"""Batches of client reports: parallel worker processes or a Dask cluster.
+
+:func:`run_batch` runs :func:`cxlab.report.run_report` for many parameter files.
+Each report runs in its own process (papermill starts a kernel and may change the
+working directory, so threads are not used); a failing client does not stop the
+others. The batch writes ``<reports-dir>/_batches/<batch-id>/``: ``summary.csv``
+and ``summary.json`` (one row per client: status, seconds, failing cell, error),
+``key_figures.csv`` (net advocacy with its interval, moments of truth, top action,
+collected from each run) and ``key_figures.png``. :func:`failed_in_last_batch`
+reads the last summary for ``cxlab batch --retry-failed``.
+
+Examples
+--------
+>>> from cxlab.batch import run_batch                             # doctest: +SKIP
+>>> result = run_batch(["a.yaml", "b.yaml"], workers=2)           # doctest: +SKIP
+>>> result.summary()                                              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cxlab.errors import ParameterError, ReportError
+from cxlab.params import project_root
+from cxlab.report import RunResult, new_run_id, run_report
+
+__all__ = [
+    "BatchResult",
+    "failed_in_last_batch",
+    "key_figures_table",
+    "plot_key_figures",
+    "run_batch",
+]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """A batch of client runs: one summary row per parameter file."""
+
+    table: pd.DataFrame
+    key_figures: pd.DataFrame
+    folder: Path
+
+    @property
+    def ok(self) -> bool:
+        """True when every client's report completed."""
+        return bool((self.table["status"] == "ok").all())
+
+    def summary(self) -> pd.DataFrame:
+        """Client, status, seconds and, for failures, the failing cell, the error and the
+        start of its message."""
+        table = self.table[["client", "params_file", "status", "seconds", "cell", "error"]]
+        message = self.table["message"].fillna("").astype(str)
+        return table.assign(message=message.str.slice(0, 70))
+
+    def plot(self, ax=None):
+        """Net advocacy per client with its interval (see :func:`plot_key_figures`)."""
+        return plot_key_figures(self.key_figures, ax=ax)
+
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _run_one(job: tuple) -> dict:
+    """Worker entry point (a top-level function, so processes can pickle it).
+
+    Each kernel gets ``threads`` BLAS / OpenMP threads (cores / workers) unless the
+    user set them: parallel workers with threaded BLAS each would oversubscribe the
+    cores, and spin-waiting BLAS threads then slow every report down.
+    """
+    params_file, reports_dir, kernel_name, start_timeout, threads = job
+    if threads:
+        for var in _THREAD_VARS:
+            os.environ.setdefault(var, str(threads))
+    result = run_report(
+        params_file, reports_dir=reports_dir, kernel_name=kernel_name, start_timeout=start_timeout
+    )
+    return {"row": result.as_row(), "key_figures": result.key_figures}
+
+
+def run_batch(
+    params_files: list[str | os.PathLike],
+    *,
+    workers: int = 2,
+    reports_dir: str | os.PathLike | None = None,
+    scheduler: str | None = None,
+    kernel_name: str | None = None,
+    start_timeout: int = 300,
+    progress: bool = True,
+) -> BatchResult:
+    """Run many clients' reports in parallel worker processes (or on a Dask cluster).
+
+    A failing client does not stop the others; its row carries the error and the
+    failing cell. The batch summary (``summary.csv``, ``summary.json``), the
+    cross-client key figures (``key_figures.csv``) and their chart
+    (``key_figures.png``) go to ``<reports-dir>/_batches/<batch-id>/``.
+
+    Parameters
+    ----------
+    params_files : list of paths
+    workers : int
+        Local worker processes (ignored with ``scheduler``).
+    scheduler : str, optional
+        Address of a running Dask distributed scheduler, e.g. ``tcp://10.0.0.5:8786``.
+        Workers must see the same project folder and reports folder.
+    """
+    import concurrent.futures as cf
+    import multiprocessing
+
+    from tqdm.auto import tqdm
+
+    if not params_files:
+        raise ParameterError("no parameter files given")
+    root = project_root()
+    reports = Path(reports_dir).resolve() if reports_dir else root / "reports"
+    files = [str(Path(f).resolve()) for f in params_files]
+    threads = None if scheduler else max(1, (os.cpu_count() or 1) // max(1, workers))
+    jobs = [(f, str(reports), kernel_name, start_timeout, threads) for f in files]
+    results: dict[str, dict] = {}
+    bar = tqdm(total=len(jobs), desc="client reports", unit="report", disable=not progress)
+    if scheduler:
+        from distributed import Client, as_completed
+
+        with Client(scheduler, timeout="60s") as client:
+            futures = client.map(_run_one, jobs, pure=False)
+            index = {fut.key: job[0] for fut, job in zip(futures, jobs, strict=True)}
+            for fut in as_completed(futures):
+                results[index[fut.key]] = _collect(fut, index[fut.key])
+                bar.update()
+    else:
+        context = multiprocessing.get_context("spawn")
+        with cf.ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
+            futures = {pool.submit(_run_one, job): job[0] for job in jobs}
+            for fut in cf.as_completed(futures):
+                results[futures[fut]] = _collect(fut, futures[fut])
+                bar.update()
+    bar.close()
+    rows = [results[f]["row"] for f in files]
+    table = pd.DataFrame(rows)
+    figures = key_figures_table(
+        {
+            r["client"] or r["params_file"]: results[f]["key_figures"]
+            for f, r in zip(files, rows, strict=True)
+        }
+    )
+    folder = _write_batch(reports, table, figures)
+    return BatchResult(table, figures, folder)
+
+
+def _collect(future, params_file: str) -> dict:
+    try:
+        return future.result()
+    except Exception as err:  # the worker process itself died
+        row = RunResult(
+            params_file,
+            None,
+            "failed",
+            None,
+            0.0,
+            error={"ename": type(err).__name__, "evalue": str(err), "cell_index": None},
+        ).as_row()
+        return {"row": row, "key_figures": {}}
+
+
+def key_figures_table(by_client: dict[str, dict]) -> pd.DataFrame:
+    """One row per client from the key figures each run recorded.
+
+    Columns: ``client``, ``net_advocacy``, ``net_advocacy_low``, ``net_advocacy_high``,
+    ``moments_of_truth``, ``top_action``, ``top_event`` (missing figures are NaN).
+    """
+    rows = []
+    for client, figs in by_client.items():
+        ci = figs.get("net_advocacy_ci") or [None, None]
+        rows.append(
+            {
+                "client": client,
+                "net_advocacy": figs.get("net_advocacy"),
+                "net_advocacy_low": ci[0],
+                "net_advocacy_high": ci[1],
+                "moments_of_truth": figs.get("moments_of_truth"),
+                "top_action": figs.get("top_action"),
+                "top_event": figs.get("top_event"),
+            }
+        )
+    table = pd.DataFrame(rows)
+    for col in ("net_advocacy", "net_advocacy_low", "net_advocacy_high", "moments_of_truth"):
+        table[col] = pd.to_numeric(table[col], errors="coerce")
+    return table
+
+
+def plot_key_figures(table: pd.DataFrame, ax=None):
+    """Horizontal bars of net advocacy per client with interval whiskers; each label
+    also names the client's number of moments of truth and top action."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    data = table.dropna(subset=["net_advocacy"]).sort_values("net_advocacy")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.6 * max(len(data), 2) + 1.5))
+    y = np.arange(len(data))
+    ax.barh(y, data["net_advocacy"], color="#0072B2", height=0.6)
+    if data["net_advocacy_low"].notna().any():
+        lo = (data["net_advocacy"] - data["net_advocacy_low"]).to_numpy()
+        hi = (data["net_advocacy_high"] - data["net_advocacy"]).to_numpy()
+        ax.errorbar(data["net_advocacy"], y, xerr=[lo, hi], fmt="none", ecolor="#333333", capsize=3)
+    labels = []
+    for _, row in data.iterrows():
+        detail = []
+        if pd.notna(row.get("moments_of_truth")):
+            detail.append(f"{int(row['moments_of_truth'])} moments of truth")
+        if isinstance(row.get("top_action"), str):
+            event = str(row.get("top_event") or "")
+            event = event if len(event) <= 30 else event[:29] + "…"
+            detail.append(f"top: {row['top_action']} {event}".strip())
+        labels.append(str(row["client"]) + ("\n" + "; ".join(detail) if detail else ""))
+    ax.set_yticks(y, labels, fontsize=9)
+    ax.axvline(0, color="#555555", linewidth=0.8)
+    ax.set_xlabel("Net advocacy (% advocates minus % antagonists and agitators)")
+    ax.set_title("Net advocacy by client (95% interval)")
+    return ax
+
+
+def _write_batch(reports: Path, table: pd.DataFrame, figures: pd.DataFrame) -> Path:
+    from matplotlib.figure import Figure
+
+    folder = reports / "_batches" / new_run_id()
+    folder.mkdir(parents=True, exist_ok=False)
+    table.to_csv(folder / "summary.csv", index=False)
+    summary = {
+        "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "runs": json.loads(table.to_json(orient="records")),
+    }
+    (folder / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    figures.to_csv(folder / "key_figures.csv", index=False)
+    if figures["net_advocacy"].notna().any():
+        fig = Figure(figsize=(8, 0.6 * max(len(figures), 2) + 1.5))  # no pyplot state
+        plot_key_figures(figures, ax=fig.subplots())
+        fig.savefig(folder / "key_figures.png", dpi=150, bbox_inches="tight")
+    return folder
+
+
+def failed_in_last_batch(reports_dir: str | os.PathLike | None = None) -> list[str]:
+    """Parameter files of the clients that failed in the most recent batch."""
+    reports = Path(reports_dir).resolve() if reports_dir else project_root() / "reports"
+    batches = [p / "summary.json" for p in (reports / "_batches").glob("*")]
+    batches = [p for p in batches if p.exists()]
+    if not batches:
+        raise ReportError(f"no earlier batch summary under {reports / '_batches'}")
+    latest = max(batches, key=lambda p: p.stat().st_mtime_ns)
+    summary = json.loads(latest.read_text(encoding="utf-8"))
+    return [run["params_file"] for run in summary["runs"] if run["status"] != "ok"]

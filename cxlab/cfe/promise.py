@@ -1,0 +1,271 @@
+"""The promise gap: executives' self-assessment against what customers report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cxlab.cfe.plots import _OKABE_ITO
+from cxlab.cfe.stats import _check_data
+from cxlab.errors import DataError
+
+
+def _wilson(x: int, n: int, confidence: float) -> tuple[float, float]:
+    if n == 0:
+        return np.nan, np.nan
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    p = x / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return centre - half, centre + half
+
+
+def _clustered_share(
+    flag: np.ndarray, w: np.ndarray, cluster: np.ndarray
+) -> tuple[float, float, int]:
+    """Weighted share of ``flag`` with a linearisation SE clustered by respondent."""
+    codes, _ = pd.factorize(cluster)
+    y = np.bincount(codes, w * flag)
+    x = np.bincount(codes, w)
+    p = y.sum() / x.sum()
+    m = y.size
+    z = (y - p * x) / x.sum()
+    se = float(np.sqrt(m / (m - 1) * np.sum(z**2))) if m > 1 else np.nan
+    return float(p), se, m
+
+
+def _net_advocacy(
+    recommend: pd.Series, weight: pd.Series, confidence: float
+) -> tuple[float, float, float, int]:
+    try:
+        from cxlab.segments import net_advocacy
+    except ImportError:  # pragma: no cover - segments is part of the package
+        net_advocacy = None
+    ok = recommend.notna().to_numpy()
+    r, w = recommend[ok].to_numpy(dtype=float), weight[ok].to_numpy(dtype=float)
+    if net_advocacy is not None:
+        row = net_advocacy(pd.Series(r), pd.Series(w), min_base=1, level=confidence).iloc[0]
+        return float(row["value"]), float(row["ci_low"]), float(row["ci_high"]), int(row["n"])
+    p, d = np.average(r >= 9, weights=w), np.average(r <= 6, weights=w)
+    n_eff = w.sum() ** 2 / np.sum(w**2)
+    se = 100 * np.sqrt(max(p + d - (p - d) ** 2, 0) / n_eff)
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    v = 100 * (p - d)
+    return float(v), max(v - z * se, -100), min(v + z * se, 100), int(ok.sum())
+
+
+@dataclass(frozen=True)
+class PromiseGap:
+    """Executives' self-assessment set against what customers report.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per measure: ``measure, side, label, value, ci_low, ci_high, n,
+        unit`` (percent, or points for net advocacy and the gap). Measures:
+        ``brand_promise_fulfilled`` and ``deep_customer_understanding`` (executive),
+        ``brand_expectation_met`` and ``net_advocacy`` (customer), ``promise_gap``
+        (executive claim minus customer share, percentage points).
+    events : DataFrame
+        Share of each event's ratings meeting the brand expectation: ``event_id,
+        name, stage, value, ci_low, ci_high, n``.
+    verdict : str
+        Plain-language reading of the numbers.
+    confidence : float
+    """
+
+    table: pd.DataFrame
+    events: pd.DataFrame
+    verdict: str
+    confidence: float = 0.95
+
+    def value(self, measure: str) -> float:
+        """The estimate of one measure."""
+        return float(self.table.set_index("measure").loc[measure, "value"])
+
+    def summary(self) -> pd.DataFrame:
+        """The table with rounded figures and the interval as text."""
+        t = self.table
+        ci = [f"{lo:.0f} to {hi:.0f}" for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)]
+        return pd.DataFrame({"measure": t["label"], "value": t["value"].round(1), f"{self.confidence:.0%} CI": ci,
+                             "n": t["n"], "unit": t["unit"]})  # fmt: skip
+
+    def plot(self, ax=None):
+        """Share of ratings meeting the brand expectation per event, against the executives' claim."""
+        import matplotlib.pyplot as plt
+
+        ev = self.events.sort_values("value", ascending=False).reset_index(drop=True)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 0.45 * len(ev) + 2.2))
+        t = self.table.set_index("measure")
+        allr = t.loc["brand_expectation_met"]
+        labels = ["All interactions", *ev["name"].astype(str)]
+        vals = np.r_[allr["value"], ev["value"]]
+        lo, hi = np.r_[allr["ci_low"], ev["ci_low"]], np.r_[allr["ci_high"], ev["ci_high"]]
+        y = np.arange(len(labels))[::-1]
+        colours = [_OKABE_ITO["customer"]] + ["#56B4E9"] * len(ev)
+        ax.barh(y, vals, color=colours, height=0.65, xerr=np.vstack([vals - lo, hi - vals]),
+                error_kw={"ecolor": "#333333", "capsize": 3, "lw": 1})  # fmt: skip
+        ex = t.loc["brand_promise_fulfilled"]
+        ax.axvspan(ex["ci_low"], ex["ci_high"], color=_OKABE_ITO["executive"], alpha=0.15, lw=0,
+                   label=f"{self.confidence:.0%} CI of the executives' share")  # fmt: skip
+        ax.axvline(ex["value"], color=_OKABE_ITO["executive"], ls="--", lw=2,
+                   label=f"Executives who say they fulfil the brand promise: {ex['value']:.0f}%")  # fmt: skip
+        for i, (yy, v) in enumerate(zip(y, vals, strict=True)):
+            ax.text(1.5, yy, f"{v:.0f}%", va="center", ha="left", fontsize=9, fontweight="bold",
+                    color="white" if i == 0 else "#1a1a1a")  # fmt: skip
+        ax.set_yticks(y, labels)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("Customer ratings meeting or beating the brand expectation (%)")
+        ax.set_title(
+            f"The promise gap: {self.value('promise_gap'):+.0f} points between executives' claim and delivery"
+        )
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=9, ncol=2
+        )
+        ax.grid(axis="x", alpha=0.3)
+        return ax
+
+
+def _verdict(t: pd.DataFrame, events: pd.DataFrame, confidence: float) -> str:
+    r = t.set_index("measure")
+    ex, cu, gap = (
+        r.loc["brand_promise_fulfilled"],
+        r.loc["brand_expectation_met"],
+        r.loc["promise_gap"],
+    )
+    ci = f"{confidence:.0%} CI"
+    text = (f"{ex['value']:.0f}% of executives ({ci} {ex['ci_low']:.0f}-{ex['ci_high']:.0f}%) say the company "
+            f"fulfils its brand promise; customers' ratings met or beat their brand expectation in "
+            f"{cu['value']:.0f}% of interactions ({cu['ci_low']:.0f}-{cu['ci_high']:.0f}%).")  # fmt: skip
+    span = f"({ci} {gap['ci_low']:.0f} to {gap['ci_high']:.0f})"
+    if gap["ci_low"] > 0:
+        text += f" Executives overstate delivery: a promise gap of {gap['value']:.0f} percentage points {span}."
+    elif gap["ci_high"] < 0:
+        text += (f" Customers report better delivery than executives claim ({-gap['value']:.0f} points {span}): "
+                 "no promise gap.")  # fmt: skip
+    else:
+        text += f" The claim and the delivery cannot be told apart (difference {gap['value']:+.0f} points {span})."
+    if len(events):
+        worst = events.sort_values("value").iloc[0]
+        text += f" The widest shortfall is at '{worst['name']}' ({worst['value']:.0f}% meet the brand expectation)."
+    if "deep_customer_understanding" in r.index and np.isfinite(
+        r.loc["deep_customer_understanding", "value"]
+    ):
+        u = r.loc["deep_customer_understanding", "value"]
+        text += (f" {'Only ' if u < 50 else ''}{u:.0f}% of executives claim a deep understanding of their customers; "
+                 f"{100 - u:.0f}% describe it as generalised or superficial.")  # fmt: skip
+    if "net_advocacy" in r.index and np.isfinite(r.loc["net_advocacy", "value"]):
+        na = r.loc["net_advocacy"]
+        text += f" Net advocacy is {na['value']:+.0f} ({ci} {na['ci_low']:+.0f} to {na['ci_high']:+.0f})."
+    return text
+
+
+def promise_gap(
+    executive_data: pd.DataFrame,
+    survey,
+    *,
+    industry: str | None = None,
+    agree: float = 4,
+    confidence: float = 0.95,
+) -> PromiseGap:
+    """Executives' belief that they keep the brand promise against customers' experience.
+
+    Executive side (one answer per executive): the share agreeing "we fulfil our
+    brand promise" (``agree`` or higher on 1-5) and the share claiming a deep
+    understanding of customers, with Wilson intervals. Customer side, from
+    ``survey.event_table()``: the weighted share of event ratings where
+    ``performance >= brand_expectation`` (interval clustered by respondent, since a
+    respondent rates several events) and net advocacy (% recommend 9-10 minus % 0-6).
+    The promise gap is the executive share minus the customer share, with a normal
+    interval from the two independent standard errors.
+
+    Parameters
+    ----------
+    executive_data : DataFrame
+        Tidy executive data (with ``brand_promise`` and ``customer_understanding``).
+    survey : cxlab.Survey
+        The customer survey of the same company.
+    industry : str, optional
+        Keep only executives of this industry (e.g. ``survey.codebook.industry``).
+    agree : float
+        Lowest answer counted as agreeing (4 = "agree" on a 1-5 scale).
+    confidence : float
+
+    Returns
+    -------
+    PromiseGap
+
+    Examples
+    --------
+    >>> from cxlab.synth import make_study
+    >>> from cxlab.synth.executive import make_executive_study
+    >>> execs, _ = make_executive_study(seed=0)
+    >>> survey, _ = make_study("banking", n_respondents=300, seed=0)
+    >>> promise_gap(execs, survey).verdict.split(";")[0]  # doctest: +ELLIPSIS
+    '...% of executives (95% CI ...) say the company fulfils its brand promise'
+    """
+    _check_data(executive_data)
+    if "brand_promise" not in executive_data.columns:
+        raise DataError(
+            "executive data has no 'brand_promise' self-assessment", column="brand_promise"
+        )
+    people = executive_data.drop_duplicates("executive_id")
+    if industry is not None:
+        people = people[people["industry"] == industry]
+        if people.empty:
+            raise DataError(f"no executives of industry {industry!r}", column="industry")
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    rows = []
+    labels = {"brand_promise": ("brand_promise_fulfilled", "Executives: 'we fulfil our brand promise'"),
+              "customer_understanding": ("deep_customer_understanding", "Executives: deep understanding of customers")}  # fmt: skip
+    se_exec = np.nan
+    for item, (measure, label) in labels.items():
+        x = people[item].dropna().to_numpy(dtype=float) if item in people else np.array([])
+        k, n = int((x >= agree).sum()), x.size
+        lo, hi = _wilson(k, n, confidence)
+        p = k / n if n else np.nan
+        if item == "brand_promise":
+            se_exec = np.sqrt(p * (1 - p) / n) if n else np.nan
+        rows.append({"measure": measure, "side": "executive", "label": label, "value": 100 * p,
+                     "ci_low": 100 * lo, "ci_high": 100 * hi, "n": n, "unit": "percent"})  # fmt: skip
+    et = survey.event_table()
+    et = et[et["performance"].notna() & et["brand_expectation"].notna()]
+    if et.empty:
+        raise DataError(
+            "the customer survey has no event with both performance and brand_expectation"
+        )
+    met = (et["performance"] >= et["brand_expectation"]).to_numpy(dtype=float)
+    w = et["weight"].to_numpy(dtype=float)
+    p_c, se_c, _ = _clustered_share(met, w, et["respondent_id"].to_numpy())
+    rows.append({"measure": "brand_expectation_met", "side": "customer",
+                 "label": "Customers: ratings meeting the brand expectation", "value": 100 * p_c,
+                 "ci_low": 100 * max(p_c - z * se_c, 0), "ci_high": 100 * min(p_c + z * se_c, 1), "n": len(et),
+                 "unit": "percent"})  # fmt: skip
+    resp = survey.respondents
+    if "recommend" in resp and resp["recommend"].notna().any():
+        na, na_lo, na_hi, na_n = _net_advocacy(resp["recommend"], resp["weight"], confidence)
+    else:  # no likelihood-to-recommend question: the row stays, empty
+        na, na_lo, na_hi, na_n = np.nan, np.nan, np.nan, 0
+    rows.append({"measure": "net_advocacy", "side": "customer", "label": "Customers: net advocacy",
+                 "value": na, "ci_low": na_lo, "ci_high": na_hi, "n": na_n, "unit": "points"})  # fmt: skip
+    g = 100 * (rows[0]["value"] / 100 - p_c)
+    se_g = 100 * np.sqrt(se_exec**2 + se_c**2)
+    rows.append({"measure": "promise_gap", "side": "gap", "label": "Promise gap (executive claim - customer delivery)",
+                 "value": g, "ci_low": g - z * se_g, "ci_high": g + z * se_g, "n": rows[0]["n"], "unit": "points"})  # fmt: skip
+    table = pd.DataFrame(rows)
+    ev_rows = []
+    names = survey.events.set_index("event_id")
+    for eid, part in et.groupby("event_id", observed=True, sort=False):
+        f = (part["performance"] >= part["brand_expectation"]).to_numpy(dtype=float)
+        p, se, _ = _clustered_share(
+            f, part["weight"].to_numpy(dtype=float), part["respondent_id"].to_numpy()
+        )
+        ev_rows.append({"event_id": eid, "name": names.loc[eid, "name"] if eid in names.index else eid,
+                        "stage": part["stage"].iloc[0], "value": 100 * p, "ci_low": 100 * max(p - z * se, 0),
+                        "ci_high": 100 * min(p + z * se, 1), "n": len(part)})  # fmt: skip
+    events = pd.DataFrame(ev_rows)
+    return PromiseGap(table, events, _verdict(table, events, confidence), confidence)

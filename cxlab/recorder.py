@@ -1,0 +1,215 @@
+"""The notebook's side of a report: recorded figures, tables and key figures, and the
+HTML export.
+
+:class:`Recorder` writes what the report notebook shows into its run folder
+(``figures/*.png`` with alt text, ``tables/*.csv``, ``key_figures.json``) and does
+nothing in a plain Jupyter session. :func:`export_html` turns an executed notebook
+into the client's HTML report: no code, no parameters, no CDN scripts, images inline
+with alt text.
+
+Examples
+--------
+>>> from cxlab.recorder import Recorder
+>>> Recorder(None).record("net_advocacy", 12.5)
+12.5
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cxlab.errors import ParameterError, ReportError
+
+__all__ = ["Recorder", "export_html"]
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,60}$")
+
+
+class Recorder:
+    """Write a notebook's figures, tables and key figures into its run folder.
+
+    Parameters
+    ----------
+    output_dir : path or None
+        The run folder (the validated ``output_dir`` parameter). ``None`` (a plain
+        Jupyter session or an nbval run): nothing is written, values are only
+        passed through and shown.
+
+    Examples
+    --------
+    >>> rec = Recorder(None)
+    >>> rec.record("net_advocacy", 12.5)
+    12.5
+    """
+
+    def __init__(self, output_dir: str | os.PathLike | None) -> None:
+        self.output_dir = None if output_dir is None else Path(output_dir)
+
+    def record(self, name: str, value: Any, *, alt: str | None = None) -> Any:
+        """Record ``value`` under ``name`` and return it unchanged.
+
+        A matplotlib Figure goes to ``figures/<name>.png`` (``alt`` is required:
+        the report's alt text), a DataFrame to ``tables/<name>.csv``, anything
+        else JSON-serialisable to ``key_figures.json``.
+        """
+        _check_name(name)
+        if self.output_dir is None:
+            return value
+        from matplotlib.figure import Figure
+
+        if isinstance(value, Figure):
+            if not alt:
+                raise ReportError("every recorded figure needs alt text", location=name)
+            folder = self.output_dir / "figures"
+            folder.mkdir(parents=True, exist_ok=True)
+            value.savefig(folder / f"{name}.png", dpi=150, bbox_inches="tight")
+            _merge_json(folder / "figures.json", {name: {"file": f"{name}.png", "alt": alt}})
+        elif isinstance(value, pd.DataFrame):
+            folder = self.output_dir / "tables"
+            folder.mkdir(parents=True, exist_ok=True)
+            value.to_csv(folder / f"{name}.csv", index=False)
+        else:
+            _merge_json(self.output_dir / "key_figures.json", {name: _jsonable(value)})
+        return value
+
+    def figure(self, name: str, fig, alt: str):
+        """Record ``fig``, close it and return an image display object carrying ``alt``.
+
+        Make it the last expression of a notebook cell (or ``display()`` it): the
+        figure shows once, with its alt text in the HTML report and as its text
+        repr (which nbval compares).
+        """
+        from matplotlib import pyplot as plt
+
+        _check_name(name)
+        if not alt:
+            raise ReportError("every recorded figure needs alt text", location=name)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
+        plt.close(fig)
+        png = buffer.getvalue()
+        if self.output_dir is not None:
+            folder = self.output_dir / "figures"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{name}.png").write_bytes(png)
+            _merge_json(folder / "figures.json", {name: {"file": f"{name}.png", "alt": alt}})
+        width = int.from_bytes(png[16:20], "big")  # PNG IHDR: shown at 100 dpi
+        return _alt_image_class()(
+            data=png, format="png", width=round(width * 100 / 150), metadata={"alt": alt}
+        )
+
+    def table(
+        self, name: str, frame: pd.DataFrame, *, decimals: int = 2, index: str | None = None
+    ) -> pd.DataFrame:
+        """Record ``frame`` and return it for display: rounded, indexed by ``index``
+        (default: its first column) so that no meaningless row numbers show."""
+        self.record(name, frame)
+        shown = frame.round(decimals)
+        for col in [c for c in shown.columns if pd.api.types.is_object_dtype(shown[c])]:
+            shown[col] = shown[col].map(lambda v: round(v, decimals) if isinstance(v, float) else v)
+        return shown.set_index(index or shown.columns[0])
+
+
+def _alt_image_class():
+    """An IPython Image whose text repr is its alt text (what nbval compares)."""
+    from IPython.display import Image
+
+    def __repr__(self) -> str:
+        return f"<Figure: {self.metadata.get('alt', '')}>"
+
+    return type("FigureImage", (Image,), {"__repr__": __repr__})
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "item") and callable(value.item) and not isinstance(value, dict):
+        try:
+            value = value.item()  # numpy scalar -> Python scalar
+        except (ValueError, TypeError):
+            pass
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ParameterError(
+            "recorded names are lower-case letters, digits, '_' and '-'", location=str(name)
+        )
+
+
+def _merge_json(path: Path, update: dict) -> None:
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    data.update(update)
+    path.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+
+
+# --------------------------------------------------------------------- html
+_TEMPLATE = r"""{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{% block data_png scoped %}
+<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}" alt="{{ ((output | get_metadata('alt', 'image/png')) or 'Figure') | escape_html }}">
+</div>
+{%- endblock data_png %}
+"""
+_REMOTE_RE = re.compile(r"<(script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.I)
+
+
+def export_html(notebook, title: str | None = None) -> str:
+    """HTML report of an executed notebook: no code, no CDN scripts, inline images.
+
+    Code inputs and prompts are excluded, cells tagged ``parameters`` or
+    ``injected-parameters`` are dropped, stderr streams (warnings) are left out,
+    and every PNG carries the alt text given to :meth:`Recorder.figure`.
+
+    Raises
+    ------
+    ReportError
+        If the result would still load a script or stylesheet from the network.
+    """
+    import copy
+
+    import nbformat
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    if isinstance(notebook, str | os.PathLike):
+        notebook = nbformat.read(str(notebook), as_version=4)
+    nb = copy.deepcopy(notebook)
+    drop = {"parameters", "injected-parameters", "remove-cell"}
+    nb.cells = [c for c in nb.cells if not drop & set(c.get("metadata", {}).get("tags", []))]
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
+            ]
+    if title:
+        nb.metadata["title"] = title
+    exporter = HTMLExporter(
+        extra_loaders=[DictLoader({"cxlab_report.html.j2": _TEMPLATE})],
+        template_file="cxlab_report.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    html, _ = exporter.from_notebook_node(nb)
+    if _REMOTE_RE.search(html):
+        raise ReportError("the HTML report would load a script or stylesheet from the network")
+    return html
