@@ -41,6 +41,8 @@ _SUBMODULES = (
     "valuecase",
     "cfe",
     "report",
+    "recorder",
+    "batch",
     "params",
     "narrative",
 )
