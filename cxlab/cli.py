@@ -55,9 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
         "survey first (--train, optionally --save-model). Only the id column and the scores "
         "are written: customer files may hold personal data.",
     )
-    sco.add_argument("customers", help="customer file (.csv, .xlsx or .parquet)")
-    sco.add_argument("--out", required=True, help="output file (.csv, .xlsx or .parquet)")
-    how = sco.add_mutually_exclusive_group(required=True)
+    sco.add_argument(
+        "files",
+        nargs="+",
+        metavar="[MODEL] CUSTOMERS",
+        help="a saved scorer (or --model/--train) and the customer file (.csv, .xlsx, .parquet)",
+    )
+    sco.add_argument(
+        "--out",
+        default=None,
+        help="output file (default: <customers>_scores.csv beside the customer file; "
+        "an existing file is never overwritten)",
+    )
+    how = sco.add_mutually_exclusive_group()
     how.add_argument("--model", help="a scorer saved with Scorer.save")
     how.add_argument("--train", help="survey file to train a scorer on (with its codebook)")
     sco.add_argument("--codebook", default=None, help="codebook of --train (default: next to it)")
@@ -162,8 +172,34 @@ def _format_table(table) -> str:
 def _score(args) -> int:
     import tempfile
 
+    from cxlab.errors import ParameterError
     from cxlab.scoring import fit_scorer, score_file
 
+    if len(args.files) > 2:
+        raise ParameterError("give at most two files: MODEL CUSTOMERS", location="cxlab score")
+    if len(args.files) == 2:
+        if args.model or args.train:
+            raise ParameterError(
+                "give the model either as the first file or with --model/--train, not both",
+                location="cxlab score",
+            )
+        args.model, customers = args.files
+    else:
+        (customers,) = args.files
+        if not (args.model or args.train):
+            raise ParameterError(
+                "name the scorer: `cxlab score MODEL CUSTOMERS`, --model PATH or --train SURVEY",
+                location="cxlab score",
+            )
+    out_path = (
+        Path(args.out)
+        if args.out
+        else Path(customers).with_name(f"{Path(customers).stem}_scores.csv")
+    )
+    if out_path.exists():
+        raise ParameterError(
+            f"{out_path} exists already; cxlab never overwrites a file", location="--out"
+        )
     model = args.model
     if args.train:
         from cxlab.io import load_survey
@@ -180,7 +216,7 @@ def _score(args) -> int:
             model = str(scorer.save(args.save_model))
         else:
             model = str(scorer.save(Path(tempfile.mkdtemp()) / "scorer.joblib"))
-    out = score_file(model, args.customers, args.out, id_column=args.id_column)
+    out = score_file(model, customers, out_path, id_column=args.id_column)
     print(f"scores written to {out}")
     return 0
 

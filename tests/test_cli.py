@@ -214,3 +214,12 @@ def test_score_trains_scores_and_writes_only_ids_and_scores(tmp_path, project_ro
         == 0
     )
     pd.testing.assert_frame_equal(pd.read_csv(again), scores)
+    # the form: `cxlab score MODEL customers.csv` writes <customers>_scores.csv
+    assert main(["score", str(model), str(path), "--id-column", "respondent_id"]) == 0
+    default_out = path.with_name(f"{path.stem}_scores.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(default_out), scores)
+    # ... and never overwrites a file
+    assert main(["score", str(model), str(path)]) == 2
+    assert "never overwrites" in capsys.readouterr().err
+    assert main(["score", str(path)]) == 2  # no scorer named
+    assert "name the scorer" in capsys.readouterr().err
