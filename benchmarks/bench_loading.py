@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+import resource
 import tracemalloc
 import warnings
 from pathlib import Path
@@ -57,6 +58,8 @@ def main(n: int = 100_000) -> None:
     print(f"{'survey.event_table() (copy)':<40}{table_t:>10.2f}")
     print(f"{'survey.ratings (tidy, first access)':<40}{ratings_t:>10.2f}")
     print(f"{'peak traced memory of load_survey (GB)':<40}{peak / 1e9:>10.2f}")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # kB on Linux
+    print(f"{'peak RSS of the whole script (GB)':<40}{rss:>10.2f}")
 
 
 if __name__ == "__main__":
