@@ -130,15 +130,19 @@ class AdvocacyDrivers:
         ]
         return self.table[cols].round(3)
 
-    def plot(self, ax=None):
-        """Dot-and-whisker chart of the change in advocate and antagonist probability."""
+    def plot(self, ax=None, names=None):
+        """Dot-and-whisker chart of the change in advocate and antagonist probability.
+
+        ``names`` maps ``event_id`` to a display name (e.g. from ``survey.events``).
+        """
         import matplotlib.pyplot as plt
 
         t = self.table.sort_values("rank", ascending=False)
         if ax is None:
             _, ax = plt.subplots(figsize=(7.5, 0.45 * len(t) + 1.6))
+        names = dict(names or {})
         labels = [
-            e if m == "satisfaction" else f"{e} ({m})"
+            names.get(e, e) if m == "satisfaction" else f"{names.get(e, e)} ({m})"
             for e, m in zip(t.event_id, t.measure, strict=True)
         ]
         y = np.arange(len(t))

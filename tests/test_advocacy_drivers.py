@@ -113,6 +113,9 @@ def test_advocacy_drivers_weights_and_composites(banking):
     assert set(comp.table["measure"]) == {"tactile", "emotive"}
     ax = res_u.plot()
     assert ax.get_title() and ax.get_xlabel()
+    names = dict(zip(survey.events["event_id"], survey.events["name"], strict=True))
+    labels = {t.get_text() for t in res_u.plot(names=names).get_yticklabels()}
+    assert labels == set(names.values())
 
 
 # ------------------------------------------------------------ defector/promoter
