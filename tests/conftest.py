@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 os.environ.setdefault("PYTHONHASHSEED", "0")
@@ -44,3 +45,18 @@ def automotive():
 @pytest.fixture(scope="session")
 def project_root():
     return ROOT
+
+
+@pytest.fixture
+def with_small_segment():
+    """A weighted frame with a 200-respondent segment and one of 12 (under the minimum base)."""
+    rng = np.random.default_rng(9)
+    df = pd.DataFrame(
+        {
+            "seg": ["big"] * 200 + ["tiny"] * 12,
+            "y": rng.integers(1, 11, 212).astype(float),
+            "weight": rng.uniform(0.5, 2, 212),
+        }
+    )
+    df["flag"] = (df["y"] > 5).astype(float)
+    return df

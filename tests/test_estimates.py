@@ -231,20 +231,6 @@ def test_distribution_matches_proportions_of_each_value(clustered):
 
 
 # --------------------------------------------------------------------------- minimum base
-@pytest.fixture
-def with_small_segment():
-    rng = np.random.default_rng(9)
-    df = pd.DataFrame(
-        {
-            "seg": ["big"] * 200 + ["tiny"] * 12,
-            "y": rng.integers(1, 11, 212).astype(float),
-            "weight": rng.uniform(0.5, 2, 212),
-        }
-    )
-    df["flag"] = (df["y"] > 5).astype(float)
-    return df
-
-
 @pytest.mark.parametrize(
     "call",
     [

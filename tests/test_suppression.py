@@ -12,20 +12,6 @@ from cxlab.estimates import weighted_mean
 from cxlab.suppression import format_suppressed, suppress_small_cells
 
 
-@pytest.fixture
-def with_small_segment():
-    rng = np.random.default_rng(9)
-    df = pd.DataFrame(
-        {
-            "seg": ["big"] * 200 + ["tiny"] * 12,
-            "y": rng.integers(1, 11, 212).astype(float),
-            "weight": rng.uniform(0.5, 2, 212),
-        }
-    )
-    df["flag"] = (df["y"] > 5).astype(float)
-    return df
-
-
 def test_estimates_re_exports_the_guard():
     # existing callers import both names from cxlab.estimates
     assert cxlab.estimates.suppress_small_cells is suppress_small_cells
