@@ -9,10 +9,10 @@ Run: ``.venv/bin/python -m benchmarks.bench_loading [n_respondents]``
 
 from __future__ import annotations
 
+import resource
 import sys
 import tempfile
 import time
-import resource
 import tracemalloc
 import warnings
 from pathlib import Path

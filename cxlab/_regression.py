@@ -5,7 +5,8 @@ Weighted least squares with a cluster-robust sandwich written in numpy
 model (:func:`_mixed`, statsmodels MixedLM), Fieller intervals for a ratio
 (:func:`_fieller`), the moderation design matrix (:func:`_design`), weights, difference
 and ratio at given investment levels (:func:`_weights_at`), and :func:`_estimate`, which
-fits one model (coefficients, joint Wald test of the moderation, crossover with its
+fits one model (coefficients, joint Wald test of the moderation (F on 2 and G - 1 df
+with clustering, chi-square for the mixed model), crossover with its
 Fieller interval, per-event weights) and returns the fields of
 :class:`cxlab.drivers.InvestmentWeighting`. :class:`Crossover` and
 :class:`ModerationTest` are built here and public as ``cxlab.drivers.Crossover`` and
@@ -144,12 +145,19 @@ class Crossover:
 
 @dataclass(frozen=True)
 class ModerationTest:
-    """Joint Wald test that both interaction terms (tactile:investment, emotive:investment) are 0."""
+    """Joint Wald test that both interaction terms (tactile:investment, emotive:investment) are 0.
+
+    With ``method="cluster"`` the test is an F test, ``statistic = W / 2`` on ``df = 2``
+    and ``df_denom = G - 1`` degrees of freedom (G respondents), consistent with the t
+    tests of the coefficients (statsmodels ``wald_test(..., use_f=True)``). With
+    ``method="mixed"`` it is the Wald chi-square ``W`` on ``df = 2`` (``df_denom`` None).
+    """
 
     statistic: float
     df: int
     p_value: float
     test: str = "Wald chi-square"
+    df_denom: float | None = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -294,7 +302,13 @@ def _estimate(
     idx = [_TI, _EI]
     b_int = beta[idx]
     wald = float(b_int @ np.linalg.solve(cov[np.ix_(idx, idx)], b_int))
-    moderation = ModerationTest(wald, 2, float(stats.chi2.sf(wald, 2)))
+    if np.isfinite(fit.df):  # cluster: F on (2, G - 1) df, like the coefficients' t tests
+        f_stat = wald / 2
+        moderation = ModerationTest(
+            f_stat, 2, float(stats.f.sf(f_stat, 2, fit.df)), "Wald F", float(fit.df)
+        )
+    else:
+        moderation = ModerationTest(wald, 2, float(stats.chi2.sf(wald, 2)))
 
     pi = frame[v["investment"]].to_numpy(float)
     lo, hi = float(pi.min()), float(pi.max())

@@ -55,6 +55,11 @@ def _wide(respondents, event_table, measures, min_raters):
             stacklevel=3,
         )
         wide = wide.drop(columns=few.index)
+    if wide.shape[1] == 0:
+        raise ModelError(
+            f"no event has at least {min_raters} raters; lower min_raters or pool events",
+            column=list(measures),
+        )
     rated = wide.notna()
     filled = wide.fillna(wide.mean())
     cols = [f"{e}:{m}" for m, e in wide.columns]

@@ -6,7 +6,9 @@ working directory, so threads are not used); a failing client does not stop the
 others. The batch writes ``<reports-dir>/_batches/<batch-id>/``: ``summary.csv``
 and ``summary.json`` (one row per client: status, seconds, failing cell, error),
 ``key_figures.csv`` (net advocacy with its interval, moments of truth, top action,
-collected from each run) and ``key_figures.png``. :func:`failed_in_last_batch`
+one row per parameter file, so two files naming the same client both appear; empty
+for a failed run, whose figures are partial) and ``key_figures.png``. The batch folder is
+written as ``.tmp-*`` and renamed when complete. :func:`failed_in_last_batch`
 reads the last summary for ``cxlab batch --retry-failed``.
 
 Examples
@@ -143,14 +145,19 @@ def run_batch(
     bar.close()
     rows = [results[f]["row"] for f in files]
     table = pd.DataFrame(rows)
-    figures = key_figures_table(
-        {
-            r["client"] or r["params_file"]: results[f]["key_figures"]
-            for f, r in zip(files, rows, strict=True)
-        }
-    )
+    figures = _batch_key_figures(files, results)
     folder = _write_batch(reports, table, figures)
     return BatchResult(table, figures, folder)
+
+
+def _batch_key_figures(files: list[str], results: dict[str, dict]) -> pd.DataFrame:
+    """One row per parameter file (two files may name the same client); a failed run's
+    figures are partial, so its row is empty."""
+    rows = {f: results[f]["row"] for f in files}
+    return key_figures_table(
+        {f: results[f]["key_figures"] if rows[f]["status"] == "ok" else {} for f in files},
+        clients={f: rows[f]["client"] for f in files},
+    )
 
 
 def _collect(future, params_file: str) -> dict:
@@ -168,18 +175,29 @@ def _collect(future, params_file: str) -> dict:
         return {"row": row, "key_figures": {}}
 
 
-def key_figures_table(by_client: dict[str, dict]) -> pd.DataFrame:
-    """One row per client from the key figures each run recorded.
+def key_figures_table(
+    by_client: dict[str, dict], clients: dict[str, str | None] | None = None
+) -> pd.DataFrame:
+    """One row per run from the key figures each run recorded.
+
+    ``by_client`` maps a key (a client name, or in a batch the parameter file, so that
+    two files naming the same client never collide) to that run's key figures;
+    ``clients`` optionally maps the key to the client name to show. Pass ``{}`` for
+    a run that failed: its figures are partial.
 
     Columns: ``client``, ``net_advocacy``, ``net_advocacy_low``, ``net_advocacy_high``,
-    ``moments_of_truth``, ``top_action``, ``top_event`` (missing figures are NaN).
+    ``moments_of_truth``, ``top_action``, ``top_event`` (missing figures are NaN),
+    and ``params_file`` when ``clients`` is given.
     """
     rows = []
-    for client, figs in by_client.items():
+    for key, figs in by_client.items():
         ci = figs.get("net_advocacy_ci") or [None, None]
+        row = {"client": key} if clients is None else {"client": clients.get(key) or key}
+        if clients is not None:
+            row["params_file"] = key
         rows.append(
             {
-                "client": client,
+                **row,
                 "net_advocacy": figs.get("net_advocacy"),
                 "net_advocacy_low": ci[0],
                 "net_advocacy_high": ci[1],
@@ -188,7 +206,10 @@ def key_figures_table(by_client: dict[str, dict]) -> pd.DataFrame:
                 "top_event": figs.get("top_event"),
             }
         )
-    table = pd.DataFrame(rows)
+    columns = ["client", "net_advocacy", "net_advocacy_low", "net_advocacy_high"]
+    columns += ["moments_of_truth", "top_action", "top_event"]
+    columns += ["params_file"] if clients is not None else []
+    table = pd.DataFrame(rows, columns=columns)
     for col in ("net_advocacy", "net_advocacy_low", "net_advocacy_high", "moments_of_truth"):
         table[col] = pd.to_numeric(table[col], errors="coerce")
     return table
@@ -227,10 +248,13 @@ def plot_key_figures(table: pd.DataFrame, ax=None):
 
 
 def _write_batch(reports: Path, table: pd.DataFrame, figures: pd.DataFrame) -> Path:
+    import tempfile
+
     from matplotlib.figure import Figure
 
-    folder = reports / "_batches" / new_run_id()
-    folder.mkdir(parents=True, exist_ok=False)
+    batches = reports / "_batches"
+    batches.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=".tmp-", dir=batches))  # renamed when complete
     table.to_csv(folder / "summary.csv", index=False)
     summary = {
         "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
@@ -242,13 +266,22 @@ def _write_batch(reports: Path, table: pd.DataFrame, figures: pd.DataFrame) -> P
         fig = Figure(figsize=(8, 0.6 * max(len(figures), 2) + 1.5))  # no pyplot state
         plot_key_figures(figures, ax=fig.subplots())
         fig.savefig(folder / "key_figures.png", dpi=150, bbox_inches="tight")
-    return folder
+    for _ in range(20):
+        final = batches / new_run_id()
+        if final.exists():
+            continue
+        try:
+            os.rename(folder, final)  # a non-empty folder never replaces an existing batch
+        except OSError:
+            continue
+        return final
+    raise ReportError(f"could not find a free batch id under {batches}")
 
 
 def failed_in_last_batch(reports_dir: str | os.PathLike | None = None) -> list[str]:
     """Parameter files of the clients that failed in the most recent batch."""
     reports = Path(reports_dir).resolve() if reports_dir else project_root() / "reports"
-    batches = [p / "summary.json" for p in (reports / "_batches").glob("*")]
+    batches = [p / "summary.json" for p in (reports / "_batches").glob("[!.]*")]
     batches = [p for p in batches if p.exists()]
     if not batches:
         raise ReportError(f"no earlier batch summary under {reports / '_batches'}")

@@ -14,7 +14,8 @@ cluster-robust sandwich, written in numpy in :mod:`cxlab._regression` with the r
 the numerical core) or a random intercept per respondent (statsmodels MixedLM). It
 reports the weight of each kind of performance at any investment level, their ratio
 (Fieller interval), the investment level where emotive overtakes tactile (Fieller
-interval), and a joint Wald test of the moderation.
+interval), and a joint Wald test of the moderation (an F test on 2 and G - 1 df with
+clustered standard errors, chi-square for the mixed model).
 
 Key driver analysis (:func:`relative_importance`, :func:`penalty_reward`) lives in
 :mod:`cxlab.importance` and is re-exported here.
@@ -78,6 +79,9 @@ class InvestmentWeighting:
         None when emotive and tactile weights do not cross in the observed range;
         ``crossover_message`` explains.
     moderation : ModerationTest
+        Joint Wald test of both interactions: ``test`` ("Wald F" on ``df`` = 2 and
+        ``df_denom`` = respondents - 1 with ``method="cluster"``; "Wald chi-square" on
+        2 df, ``df_denom`` None, with ``method="mixed"``), ``statistic``, ``p_value``.
     coefficients : DataFrame
         ``term, estimate, se, statistic, p_value, ci_low, ci_high``.
     """
@@ -114,7 +118,9 @@ class InvestmentWeighting:
             f"method: {_METHOD_TEXT[self.method]}; scale: {self.scale}",
             f"{self.n_obs} ratings from {self.n_respondents} respondents"
             + (f" ({self.n_dropped} rows with missing values dropped)" if self.n_dropped else ""),
-            f"moderation: {m.test} = {m.statistic:.2f} on {m.df} df, p = {m.p_value:.3g}",
+            f"moderation: {m.test} = {m.statistic:.2f} on "
+            + (f"{m.df} df" if m.df_denom is None else f"{m.df} and {m.df_denom:g} df")
+            + f", p = {m.p_value:.3g}",
         ]
         if self.crossover is not None:
             c = self.crossover
@@ -211,7 +217,8 @@ class SegmentedInvestmentWeighting:
     """Result of :func:`investment_weighting` with ``by=``: one model per segment.
 
     ``table``, ``by_event``, ``coefficients`` stack the segments (the ``by`` columns
-    first); ``crossover`` and ``moderation`` are tables with one row per segment;
+    first); ``crossover`` and ``moderation`` are tables with one row per segment
+    (``moderation``: ``test, statistic, df, df_denom, p_value, n``);
     ``fits`` maps each segment key to its :class:`InvestmentWeighting`.
     """
 
@@ -367,7 +374,9 @@ def investment_weighting(
     level : float
         Confidence level of every interval.
     min_respondents : int
-        With ``by``, segments with fewer respondents are skipped (SuppressionWarning).
+        Minimum base (respondents with complete ratings). Without ``by``, a smaller
+        base raises :class:`~cxlab.errors.ModelError`; with ``by``, segments with
+        fewer respondents are skipped (SuppressionWarning).
 
     Returns
     -------
@@ -457,6 +466,13 @@ def investment_weighting(
 
     args = (controls, method, weighted, use_event, grid, level, scale)
     if not by_cols:
+        n_resp = int(frame[respondent].nunique())
+        if n_resp < min_respondents:
+            raise ModelError(
+                f"{n_resp} respondents with complete ratings: below the minimum base of "
+                f"min_respondents={min_respondents} for the investment model",
+                column=respondent,
+            )
         return _fit_one(frame, v, *args, n_dropped)
 
     fits, tables, events, coefs, cross, mods = {}, [], [], [], [], []
@@ -500,7 +516,15 @@ def investment_weighting(
         )
         m = fit.moderation
         mods.append(
-            {**label, "statistic": m.statistic, "df": m.df, "p_value": m.p_value, "n": fit.n_obs}
+            {
+                **label,
+                "test": m.test,
+                "statistic": m.statistic,
+                "df": m.df,
+                "df_denom": np.nan if m.df_denom is None else m.df_denom,
+                "p_value": m.p_value,
+                "n": fit.n_obs,
+            }
         )
     if not fits:
         raise ModelError(f"no segment of {by_cols} could be fitted", column=by_cols)

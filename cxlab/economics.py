@@ -13,7 +13,7 @@ Examples
 >>> import pandas as pd
 >>> respondents = pd.DataFrame({"recommend": [10, 9, 8, 7, 3, 0],
 ...                             "spend": [900.0, 800, 600, 500, 300, 200]})
->>> eco = advocacy_economics(respondents, measures=["spend"])
+>>> eco = advocacy_economics(respondents, measures=["spend"], min_base=1)
 >>> eco["advocacy_group"].astype(str).tolist()
 ['antagonist', 'neutral', 'advocate']
 >>> eco["mean"].tolist(), eco["ratio_to_neutral"].round(2).tolist()
@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,10 +30,24 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxlab.errors import DataError, ModelError
+from cxlab.errors import DataError, ModelError, ParameterError, SuppressionWarning
 from cxlab.segments import _PALETTE, ADVOCACY_LEVELS, _resolve, _respondent_groups, _weights
 
 __all__ = ["advocacy_economics", "customer_value", "CustomerValue"]
+
+
+def _small_bases(n: pd.Series, min_base: float, what: str) -> np.ndarray:
+    """Rows whose base is under ``min_base``; warns (SuppressionWarning) if any."""
+    if min_base is None or min_base < 0:
+        raise ParameterError(f"min_base must be a non-negative number, got {min_base!r}")
+    small = (pd.to_numeric(n, errors="coerce").fillna(0) < min_base).to_numpy()
+    if small.any():
+        warnings.warn(
+            f"{int(small.sum())} {what} with a base under {min_base:g} suppressed",
+            SuppressionWarning,
+            stacklevel=3,
+        )
+    return small
 
 
 def advocacy_economics(
@@ -42,6 +57,7 @@ def advocacy_economics(
     measures: Sequence[str] = ("spend", "tenure", "referrals", "service_cost"),
     *,
     level: float = 0.95,
+    min_base: float = 30,
 ) -> pd.DataFrame:
     """Weighted means of behaviour by advocacy group, with CIs.
 
@@ -59,12 +75,18 @@ def advocacy_economics(
         Default the ``weight`` column when present.
     measures : sequence of str
         Numeric respondent columns.
+    level : float
+    min_base : float
+        Rows describing fewer respondents are suppressed: ``mean, se, ci_low,
+        ci_high, ratio_to_neutral`` NaN, ``suppressed`` True, a
+        :class:`~cxlab.errors.SuppressionWarning`. When the neutral row of a measure
+        is suppressed, ``ratio_to_neutral`` is NaN for every group of that measure.
 
     Returns
     -------
     DataFrame
         ``advocacy_group, measure, mean, se, ci_low, ci_high, n, n_effective,
-        ratio_to_neutral``, one row per group and measure.
+        ratio_to_neutral, suppressed``, one row per group and measure.
 
     Examples
     --------
@@ -113,6 +135,11 @@ def advocacy_economics(
             )
     out = pd.DataFrame(rows)
     out["advocacy_group"] = pd.Categorical(out["advocacy_group"], ADVOCACY_LEVELS, ordered=True)
+    small = _small_bases(out["n"], min_base, "advocacy group x measure row(s)")
+    out["suppressed"] = small
+    neutral_small = out.loc[small & out["advocacy_group"].eq("neutral").to_numpy(), "measure"]
+    out.loc[small, ["mean", "se", "ci_low", "ci_high", "ratio_to_neutral"]] = np.nan
+    out.loc[out["measure"].isin(neutral_small), "ratio_to_neutral"] = np.nan
     return out
 
 
@@ -124,10 +151,11 @@ class CustomerValue:
     ----------
     table : DataFrame
         ``advocacy_group, n, annual_value, annual_ci_low, annual_ci_high,
-        expected_tenure, lifetime_value, ci_low, ci_high``.
+        expected_tenure, lifetime_value, ci_low, ci_high, suppressed``.
     moves : DataFrame
-        ``from_group, to_group, value, ci_low, ci_high``: lifetime value gained when
-        one customer moves from ``from_group`` to advocate.
+        ``from_group, to_group, value, ci_low, ci_high, suppressed``: lifetime value
+        gained when one customer moves from ``from_group`` to advocate (NaN, and
+        ``suppressed`` True, when either group is suppressed).
     referral_value : float
     n_boot : int
     """
@@ -150,8 +178,9 @@ class CustomerValue:
         t = self.table
         labels = t["advocacy_group"].astype(str).tolist()
         err = np.vstack([t["lifetime_value"] - t["ci_low"], t["ci_high"] - t["lifetime_value"]])
+        x = np.arange(len(labels))
         ax.bar(
-            labels,
+            x,
             t["lifetime_value"],
             yerr=err,
             capsize=4,
@@ -159,6 +188,18 @@ class CustomerValue:
             edgecolor="black",
             linewidth=0.5,
         )
+        ax.set_xticks(x, labels)
+        hidden = t["suppressed"] if "suppressed" in t else pd.Series(False, index=t.index)
+        for xi in x[hidden.to_numpy(dtype=bool)]:  # keep the slot, say why it is empty
+            ax.annotate(
+                "suppressed\n(small base)",
+                (xi, 0),
+                xytext=(0, 4),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
         ax.set_xlabel("Advocacy group")
         ax.set_ylabel("Lifetime value per customer")
         ax.set_title("Customer value by advocacy group (95% bootstrap CI)")
@@ -174,6 +215,7 @@ def customer_value(
     n_boot: int = 999,
     seed: int = 0,
     level: float = 0.95,
+    min_base: float = 30,
 ) -> CustomerValue:
     """Annual and lifetime value per customer by advocacy group, and the value of a move.
 
@@ -196,6 +238,12 @@ def customer_value(
         Bootstrap replicates.
     seed : int
     level : float
+    min_base : float
+        Groups with fewer respondents (with spend, service cost and tenure) are
+        suppressed: their values and CIs are NaN, ``suppressed`` is True, moves from
+        or to them are not valued, and a :class:`~cxlab.errors.SuppressionWarning`
+        is issued. The bootstrap still draws for them, so the other groups' CIs do
+        not depend on ``min_base``.
 
     Returns
     -------
@@ -254,15 +302,25 @@ def customer_value(
     if "advocate" not in boots:
         raise ModelError("no advocates with spend, service cost and tenure", column="recommend")
     point = table.set_index("advocacy_group")["lifetime_value"]
-    moves = [
-        {
-            "from_group": lev,
-            "to_group": "advocate",
-            "value": point["advocate"] - point[lev],
-            "ci_low": np.quantile(boots["advocate"] - boots[lev], alpha),
-            "ci_high": np.quantile(boots["advocate"] - boots[lev], 1 - alpha),
-        }
-        for lev in ADVOCACY_LEVELS[:3]
-        if lev in boots
-    ]
-    return CustomerValue(table, pd.DataFrame(moves), float(referral_value), int(n_boot))
+    moves = pd.DataFrame(
+        [
+            {
+                "from_group": lev,
+                "to_group": "advocate",
+                "value": point["advocate"] - point[lev],
+                "ci_low": np.quantile(boots["advocate"] - boots[lev], alpha),
+                "ci_high": np.quantile(boots["advocate"] - boots[lev], 1 - alpha),
+            }
+            for lev in ADVOCACY_LEVELS[:3]
+            if lev in boots
+        ],
+        columns=["from_group", "to_group", "value", "ci_low", "ci_high"],
+    )
+    small = _small_bases(table["n"], min_base, "advocacy group(s)")
+    table["suppressed"] = small
+    value_cols = ["annual_value", "annual_ci_low", "annual_ci_high", "expected_tenure"]
+    table.loc[small, [*value_cols, "lifetime_value", "ci_low", "ci_high"]] = np.nan
+    hidden = set(table.loc[small, "advocacy_group"])
+    moves["suppressed"] = moves["from_group"].isin(hidden) | moves["to_group"].isin(hidden)
+    moves.loc[moves["suppressed"], ["value", "ci_low", "ci_high"]] = np.nan
+    return CustomerValue(table, moves, float(referral_value), int(n_boot))

@@ -445,19 +445,21 @@ def penalty_reward(
     high: float | Mapping[str, float],
     weights: str | None = None,
     alpha: float = 0.05,
+    respondent: str | None = None,
 ) -> pd.DataFrame:
     """Penalty-reward contrast analysis (Brandt 1987) of attributes on an outcome.
 
     Each attribute is coded into two dummies, ``low`` (rating <= ``low``) and ``high``
     (rating >= ``high``), the middle being the reference, and the outcome is regressed
     on all dummies at once (weighted least squares with survey weights, HC1 robust
-    standard errors). ``penalty`` is the drop in the outcome with low performance
+    standard errors, or standard errors clustered by respondent with ``respondent=``).
+    ``penalty`` is the drop in the outcome with low performance
     (minus the low-dummy coefficient), ``reward`` the gain with high performance.
 
     Parameters
     ----------
     data : DataFrame
-        One row per respondent (or respondent x event).
+        One row per respondent (or respondent x event, with ``respondent=``).
     outcome : str
         Outcome column.
     attributes : sequence of str
@@ -469,6 +471,12 @@ def penalty_reward(
         Survey-weight column.
     alpha : float
         Significance level of the penalty-versus-reward test that drives the class.
+    respondent : str, optional
+        Respondent-id column. Give it when a respondent contributes several rows
+        (respondent x event data): standard errors are then cluster-robust by
+        respondent (CR1, as statsmodels ``cov_type="cluster"``) and p-values use t on
+        respondents - 1 degrees of freedom. Without it every row is treated as an
+        independent respondent (HC1, t on rows - terms df).
 
     Returns
     -------
@@ -489,7 +497,18 @@ def penalty_reward(
     'basic'
     """
     attributes = list(attributes)
-    arr, w, _ = _numeric_frame(data, attributes + [outcome], weights)
+    arr, w, keep = _numeric_frame(data, attributes + [outcome], weights)
+    if respondent is not None:
+        if respondent not in data.columns:
+            raise DataError("column not found in the data", column=respondent)
+        ids = data[respondent].to_numpy()[keep]
+        if pd.isna(ids).any():
+            raise DataError(
+                "respondent id missing", column=respondent, rows=np.flatnonzero(pd.isna(ids)) + 1
+            )
+        codes = pd.factorize(ids)[0]
+    else:
+        codes = np.arange(arr.shape[0])
     cols = [np.ones(arr.shape[0])]
     info = []
     for i, a in enumerate(attributes):
@@ -508,11 +527,12 @@ def penalty_reward(
         info.append((a, int(dl.sum()), int(dh.sum())))
     x = np.column_stack(cols)
     y = arr[:, -1]
-    from cxlab.drivers import _cluster_wls  # shared sandwich (one cluster per row = HC1)
+    from cxlab._regression import _cluster_wls  # shared sandwich (one cluster per row = HC1)
 
-    fit = _cluster_wls(x, y, w, np.arange(x.shape[0]))
+    fit = _cluster_wls(x, y, w, codes)
     beta, cov = fit.beta, fit.cov
-    df_resid = x.shape[0] - x.shape[1]
+    # t reference: clusters - 1 df with respondent clusters, rows - terms df for HC1
+    df_resid = fit.df if respondent is not None else x.shape[0] - x.shape[1]
     rows = []
     for k, (a, n_lo, n_hi) in enumerate(info):
         il, ih = 1 + 2 * k, 2 + 2 * k
@@ -549,6 +569,13 @@ def penalty_reward(
         )
     out = pd.DataFrame(rows)
     out.attrs.update(
-        {"outcome": outcome, "n": int(arr.shape[0]), "alpha": alpha, "weights": weights}
+        {
+            "outcome": outcome,
+            "n": int(arr.shape[0]),
+            "n_respondents": int(fit.n_clusters),
+            "alpha": alpha,
+            "weights": weights,
+            "respondent": respondent,
+        }
     )
     return out

@@ -44,6 +44,34 @@ def _signed(x: float, digits: int = 1) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:+.{digits}f}"
 
 
+def _missing(x) -> bool:
+    """True for None, NaN or a non-number (a suppressed estimate)."""
+    if x is None:
+        return True
+    try:
+        return math.isnan(float(x))
+    except (TypeError, ValueError):
+        return True
+
+
+def _suppressed(row) -> bool:
+    """A net advocacy row whose base is below the minimum (or whose value is missing)."""
+    flag = row.get("suppressed")
+    if not _missing(flag) and bool(flag):
+        return True
+    return _missing(row.get("value"))
+
+
+def _valued(ranking: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows of a value case that were valued (an action and a finite NPV)."""
+    if ranking is None or ranking.empty:
+        return pd.DataFrame()
+    keep = ranking["npv"].notna()
+    if "action" in ranking.columns:
+        keep &= ranking["action"].notna()
+    return ranking.loc[keep]
+
+
 def _names(frame: pd.DataFrame) -> list[str]:
     col = "name" if "name" in frame.columns else "event_id"
     return [str(v) for v in frame[col]]
@@ -96,6 +124,12 @@ def advocacy_finding(net: pd.DataFrame, label: str | None = None) -> str:
     ``net`` is a one-row table from :func:`cxlab.segments.net_advocacy`.
     """
     row = net.iloc[0]
+    if _suppressed(row):
+        who = f" for {label}" if label else ""
+        return (
+            f"Too few respondents to assess net advocacy{who}: the base is below the minimum, "
+            "so no figure is reported."
+        )
     who = f"{label}: net" if label else "Net"
     return (
         f"{who} advocacy is **{_signed(row['value'])}** (95% interval "
@@ -113,6 +147,11 @@ def actions_finding(priorities: pd.DataFrame) -> str:
         part = assessed.loc[assessed["action"].astype(str) == action]
         if len(part):
             lines.append(f"- **{_ACTION_WORDS[action]}**: " + ", ".join(_names(part)))
+    if assessed.empty:
+        return (
+            f"Too few respondents to assess any event: all {len(priorities)} have a base "
+            "below the minimum."
+        )
     n_keep = int((assessed["action"].astype(str) == "maintain").sum())
     head = f"Of {len(assessed)} assessed events, {len(assessed) - n_keep} need a change of course"
     suppressed = len(priorities) - len(assessed)
@@ -129,7 +168,9 @@ def investment_finding(by_event: pd.DataFrame, crossover: float | None = None) -
     ``ratio_ci_high``; ``name`` when present); ``crossover`` the investment level
     where emotive overtakes tactile, if any.
     """
-    table = by_event.sort_values("investment")
+    table = by_event.dropna(subset=["investment", "ratio"]).sort_values("investment")
+    if table.empty:
+        return "Too few respondents to compare emotive and tactile weights at any event."
     lo, hi = table.iloc[0], table.iloc[-1]
 
     def part(row) -> str:
@@ -154,6 +195,8 @@ def eventmap_finding(priorities: pd.DataFrame) -> str:
     assessed["action"] = assessed["action"].astype(str)
     urgent = assessed.loc[assessed["action"].isin(["basics", "fix"])]
     stages = assessed["stage"].astype(str).nunique()
+    if assessed.empty:
+        return "Too few respondents to place any event on the map: every base is below the minimum."
     if urgent.empty:
         return f"The map lays out {len(assessed)} events over {stages} lifecycle stages; none breaks a promise or a baseline expectation."
     where = "; ".join(
@@ -187,6 +230,9 @@ def value_finding(ranking: pd.DataFrame) -> str:
     """
     if ranking.empty:
         return "No event could be valued."
+    ranking = _valued(ranking)
+    if ranking.empty:
+        return "Too few respondents to value any event: every base is below the minimum."
     top = ranking.iloc[0]
     name = top.get("name", top.get("event_id"))
     text = (
@@ -216,14 +262,28 @@ def executive_summary(
     broken = assessed.loc[actions.isin(["basics", "fix"])]
     mot = assessed.loc[assessed["moment_of_truth"].astype(bool)]
     lines = [f"**{client}**", ""]
-    lines.append(
-        f"- **Where we stand:** net advocacy {_signed(row['value'])} "
-        f"(95% interval {_signed(row['ci_low'])} to {_signed(row['ci_high'])}); "
-        f"{len(broken)} of {len(assessed)} events break a brand promise or a baseline "
-        "expectation" + (f" ({', '.join(_names(broken))})." if len(broken) else ".")
-    )
-    what = f"- **What matters:** {len(mot)} moments of truth"
-    what += f" ({', '.join(_names(mot))})" if len(mot) else ""
+    if _suppressed(row):
+        stand = "too few respondents to assess net advocacy"
+    else:
+        stand = (
+            f"net advocacy {_signed(row['value'])} "
+            f"(95% interval {_signed(row['ci_low'])} to {_signed(row['ci_high'])})"
+        )
+    if assessed.empty:
+        stand += "; too few respondents to assess any event."
+    else:
+        stand += (
+            f"; {len(broken)} of {len(assessed)} events break a brand promise or a baseline "
+            "expectation" + (f" ({', '.join(_names(broken))})." if len(broken) else ".")
+        )
+    lines.append("- **Where we stand:** " + stand)
+    if assessed.empty:
+        what = "- **What matters:** too few respondents to find the moments of truth"
+    else:
+        what = f"- **What matters:** {len(mot)} moments of truth"
+        what += f" ({', '.join(_names(mot))})" if len(mot) else ""
+    if investment is not None:
+        investment = investment.dropna(subset=["investment", "ratio"])
     if investment is not None and len(investment):
         hi = investment.sort_values("investment").iloc[-1]
         what += (
@@ -236,9 +296,14 @@ def executive_summary(
         part = assessed.loc[actions == action]
         if len(part):
             how.append(f"{action} {', '.join(_names(part))}")
+    if assessed.empty:
+        lines.append("- **How:** too few respondents to set a course of action for any event.")
+        lines.append("- **When:** too few respondents to set an order of action.")
+        return "\n".join(lines)
     lines.append("- **How:** " + ("; ".join(how) if how else "maintain every event") + ".")
     when = "- **When:** restore the basics first"
-    if ranking is not None and len(ranking):
+    ranking = _valued(ranking)
+    if len(ranking):
         top = ranking.iloc[0]
         when += (
             f", then {top.get('action')} {top.get('name', top.get('event_id'))} "

@@ -20,6 +20,7 @@ import io
 import json
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,15 @@ class Recorder:
         The run folder (the validated ``output_dir`` parameter). ``None`` (a plain
         Jupyter session or an nbval run): nothing is written, values are only
         passed through and shown.
+    personal_columns : iterable of str, optional
+        Personal-data column names: :meth:`table` refuses a frame with any of them
+        or with a ``respondent_id`` column (a report shows aggregates, never
+        respondent-level rows).
+    personal : DataFrame, optional
+        The survey's personal data (``survey.personal``). A frame column named like
+        one of its columns is refused when it holds any of that column's values, so
+        a table of events may still have a ``name`` column while one of respondents'
+        names may not.
 
     Examples
     --------
@@ -49,8 +59,19 @@ class Recorder:
     12.5
     """
 
-    def __init__(self, output_dir: str | os.PathLike | None) -> None:
+    def __init__(
+        self,
+        output_dir: str | os.PathLike | None,
+        *,
+        personal_columns: Iterable[str] = (),
+        personal: pd.DataFrame | None = None,
+    ) -> None:
         self.output_dir = None if output_dir is None else Path(output_dir)
+        self.personal_columns = frozenset(str(c) for c in personal_columns) | {"respondent_id"}
+        self._personal_values = {
+            str(c): set(personal[c].dropna().astype(str))
+            for c in (personal.columns if personal is not None else [])
+        }
 
     def record(self, name: str, value: Any, *, alt: str | None = None) -> Any:
         """Record ``value`` under ``name`` and return it unchanged.
@@ -109,7 +130,31 @@ class Recorder:
         self, name: str, frame: pd.DataFrame, *, decimals: int = 2, index: str | None = None
     ) -> pd.DataFrame:
         """Record ``frame`` and return it for display: rounded, indexed by ``index``
-        (default: its first column) so that no meaningless row numbers show."""
+        (default: its first column) so that no meaningless row numbers show.
+
+        Raises
+        ------
+        ReportError
+            ``frame`` has a ``respondent_id`` column, one of ``personal_columns``, or a
+            column of ``personal`` holding its values: personal data never enters a
+            report.
+        """
+        flat = frame.reset_index() if any(n is not None for n in frame.index.names) else frame
+        leaked = sorted(
+            str(c)
+            for c in flat.columns
+            if str(c) in self.personal_columns
+            or (
+                str(c) in self._personal_values
+                and not self._personal_values[str(c)].isdisjoint(flat[c].dropna().astype(str))
+            )
+        )
+        if leaked:
+            raise ReportError(
+                "a report table must not carry respondent ids or personal data",
+                location=name,
+                column=leaked,
+            )
         self.record(name, frame)
         shown = frame.round(decimals)
         for col in [c for c in shown.columns if pd.api.types.is_object_dtype(shown[c])]:

@@ -11,7 +11,9 @@ One run of ``notebooks/client_report.ipynb`` for one client's parameter file wri
     manifest.json         status, timings, parameters, input sha256, versions, error
 
 The folder is written as ``.tmp-*`` and renamed when complete; a run never
-overwrites an earlier one. Inside the notebook, :class:`cxlab.recorder.Recorder` writes figures,
+overwrites an earlier one. A failed run is published as ``<run-id>-failed/`` with
+the executed (partial) notebook and ``manifest.json`` (status, failing cell, error)
+but **no** ``report.html``, so it cannot be mistaken for a finished report. Inside the notebook, :class:`cxlab.recorder.Recorder` writes figures,
 tables and key figures into the run folder (it does nothing in a plain Jupyter
 session). Batches of clients run in worker processes, locally or on a Dask
 cluster: see :mod:`cxlab.batch`.
@@ -312,8 +314,11 @@ def run_report(
     -------
     RunResult
         ``status`` is ``"failed"`` (never an exception) when the parameter file is
-        invalid or a cell raised; the error (cell index, exception name and value)
-        is in ``error`` and, when a run folder was made, in its manifest.
+        invalid, a cell raised, or the HTML export, workbook or publishing failed;
+        the error (cell index, exception name and value) is in ``error`` and, when a
+        run folder was made, in its manifest. A failed run's folder is named
+        ``<run-id>-failed`` and holds the executed notebook and the manifest but no
+        ``report.html``; its ``key_figures`` are empty (never used by a batch).
     """
     root = project_root()
     reports = Path(reports_dir).resolve() if reports_dir else root / "reports"
@@ -380,23 +385,43 @@ def _run(params_file, root, reports, notebook, kernel_name, start_timeout, execu
     cells = _cell_seconds(executed)
     timings["cells"] = cells
     timings["kernel_and_io"] = max(timings["papermill"] - cells, 0.0)
+    t2 = time.perf_counter()
+    try:
+        _write_workbook(tmp)
+    except Exception as err:  # an incomplete folder fails the run, it does not stop a batch
+        status = "failed"
+        error = error or _error(err)
+    timings["tables"] = time.perf_counter() - t2
     t1 = time.perf_counter()
-    if executed.exists():
+    if status == "ok":  # a failed run gets no report.html: it must not look finished
         try:
             html = export_html(executed, title=f"{params.client}: customer experience report")
             (tmp / "report.html").write_text(html, encoding="utf-8")
-        except Exception as err:  # a failed export fails the run, it does not stop a batch
+        except Exception as err:
             status = "failed"
-            error = error or {"cell_index": None, "ename": type(err).__name__, "evalue": str(err)}
+            error = _error(err)
+            (tmp / "report.html").unlink(missing_ok=True)
     timings["nbconvert"] = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    _write_workbook(tmp)
-    timings["tables"] = time.perf_counter() - t2
-    key_figures = _read_json(tmp / "key_figures.json")
+    key_figures = {}
+    if status == "ok":
+        try:
+            key_figures = _read_json(tmp / "key_figures.json")
+        except (OSError, ValueError) as err:
+            status, error = "failed", _error(err)
     timings["total"] = time.perf_counter() - started
-    manifest = _manifest(params, params_file, status, error, timings, started_at, nb_path, tmp)
-    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    final = _publish(tmp, client_dir, manifest)
+    try:
+        manifest = _manifest(params, params_file, status, error, timings, started_at, nb_path, tmp)
+    except Exception as err:  # e.g. an input file vanished: keep the essentials
+        status, error = "failed", error or _error(err)
+        manifest = {"status": status, "client": params.client, "run_id": None, "error": error}
+    try:
+        final = _publish(tmp, client_dir, manifest, suffix="" if status == "ok" else "-failed")
+    except Exception as err:  # left as .tmp-*: never looks like a finished run
+        status, error = "failed", error or _error(err)
+        manifest.update(status=status, error=error, publish_error=_error(err))
+        with contextlib.suppress(OSError):
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        final, key_figures = tmp, {}
     return RunResult(
         str(params_file),
         params.client,
@@ -404,8 +429,12 @@ def _run(params_file, root, reports, notebook, kernel_name, start_timeout, execu
         final,
         time.perf_counter() - started,
         error=error,
-        key_figures=key_figures,
+        key_figures=key_figures if status == "ok" else {},
     )
+
+
+def _error(err: BaseException) -> dict:
+    return {"cell_index": None, "ename": type(err).__name__, "evalue": str(err)[:2000]}
 
 
 def _make_tmp(client_dir: Path) -> str:
@@ -414,10 +443,11 @@ def _make_tmp(client_dir: Path) -> str:
     return tempfile.mkdtemp(prefix=".tmp-", dir=client_dir)
 
 
-def _publish(tmp: Path, client_dir: Path, manifest: dict) -> Path:
-    """Rename the finished folder to its run id; never replace an existing run."""
+def _publish(tmp: Path, client_dir: Path, manifest: dict, suffix: str = "") -> Path:
+    """Rename the finished folder to its run id (plus ``suffix``, ``-failed`` for a
+    failed run); never replace an existing run."""
     for _ in range(20):
-        run_id = new_run_id()
+        run_id = new_run_id() + suffix
         final = client_dir / run_id
         if final.exists():
             continue

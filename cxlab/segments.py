@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from cxlab.errors import DataError, ModelError, ParameterError, SuppressionWarning
+from cxlab.estimates import _holm  # stable-sort Holm step-down, shared
 
 if TYPE_CHECKING:  # resolved lazily by __getattr__ at the bottom (circular otherwise)
     from cxlab.advocacy_drivers import AdvocacyDrivers, advocacy_drivers, defector_promoter
@@ -374,6 +375,9 @@ def _suppress(table: pd.DataFrame, min_base: int, cols: Sequence[str] | None = N
     table["suppressed"] = small.to_numpy()
     if small.any():
         cols = cols or ["value", "se", "ci_low", "ci_high", "pct_advocate", "pct_antagonist"]
+        for c in cols:  # integer counts become float so they can hold NaN
+            if pd.api.types.is_integer_dtype(table[c]):
+                table[c] = table[c].astype(float)
         table.loc[small, list(cols)] = np.nan
         warnings.warn(
             f"{int(small.sum())} segment(s) with a base under {min_base} suppressed",
@@ -381,15 +385,6 @@ def _suppress(table: pd.DataFrame, min_base: int, cols: Sequence[str] | None = N
             stacklevel=3,
         )
     return table
-
-
-def _holm(p: np.ndarray) -> np.ndarray:
-    order = np.argsort(p)
-    m = len(p)
-    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out = np.empty(m)
-    out[order] = np.minimum(adj, 1.0)
-    return out
 
 
 def compare_net_advocacy(
@@ -510,6 +505,8 @@ def advocacy_shares(
         Segment column(s), ``advocacy_group``, ``share, se, ci_low, ci_high, count,
         n, n_effective, suppressed``; one row per segment and group (agitator row
         only when an agitator flag was given or the scores carry agitators).
+        Rows of a suppressed segment have ``share, se, ci_low, ci_high, count`` NaN
+        (``count`` is then float); ``n`` is kept, as in :func:`net_advocacy`.
 
     Examples
     --------
@@ -549,7 +546,7 @@ def advocacy_shares(
     out["advocacy_group"] = pd.Categorical(out["advocacy_group"], levels, ordered=True)
     seg_cols = list(keys.columns) if by is not None else []
     out = out.sort_values([*seg_cols, "advocacy_group"], kind="stable").reset_index(drop=True)
-    return _suppress(out, min_base, ["share", "se", "ci_low", "ci_high"])
+    return _suppress(out, min_base, ["share", "se", "ci_low", "ci_high", "count"])
 
 
 # ------------------------------------------------ respondent frames and groups

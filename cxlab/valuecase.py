@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxlab.errors import DataError, DataQualityWarning, ParameterError
+from cxlab.errors import CxlabWarning, DataError, DataQualityWarning, ParameterError
 from cxlab.moments import ACTION_COLORS, _advocacy_design, _weights, _wls_sandwich, prioritize
 from cxlab.segments import ADVOCACY_LEVELS, classify_advocacy
 
@@ -83,8 +84,10 @@ class ValueCase:
         net_advocacy_change`` (percentage points of the whole base),
         ``benefit_per_customer``, ``benefit``, ``cost`` (per year), ``cost_pv``,
         ``npv, npv_lo, npv_hi``, ``roi, roi_lo, roi_hi`` (NPV / PV of cost; NaN for
-        savings), ``p_positive`` (bootstrap share with NPV > 0), ``p_best`` (share in
-        which the event has the highest NPV), ``break_even_customers``.
+        savings), ``p_positive`` (share of the event's evaluable bootstrap draws with
+        NPV > 0), ``p_best`` (share of the successful draws in which the event has the
+        highest NPV; failed draws are counted in ``assumptions["n_boot_failed"]``),
+        ``break_even_customers``.
     sensitivity : DataFrame
         One row per event x scenario: ``event_id, name, scenario, effect, cost_factor,
         discount_rate, horizon_years, customers, benefit, cost_pv, npv, roi, rank``.
@@ -92,7 +95,8 @@ class ValueCase:
         Per advocacy group: ``advocacy_group, n, annual_value, tenure, retention,
         horizon_value`` (central assumptions).
     assumptions : dict
-        The central assumptions (customers, horizon, discount rate, lift, n_boot, seed).
+        The central assumptions (customers, horizon, discount rate, lift, n_boot, seed)
+        and ``n_boot_failed``, the bootstrap draws that could not be evaluated.
     draws : DataFrame
         Bootstrap NPV draws (one column per event).
     """
@@ -405,15 +409,31 @@ def _evaluate(prep, omega, actions, costs, a: dict, lift: float) -> dict:
     }
 
 
-def _check_assumptions(a: dict) -> None:
-    if int(a["horizon_years"]) < 1 or int(a["horizon_years"]) != a["horizon_years"]:
-        raise ParameterError(f"horizon_years must be a whole number >= 1, got {a['horizon_years']}")
-    if not -0.5 < a["discount_rate"] < 1:
-        raise ParameterError(f"discount_rate must lie in (-0.5, 1), got {a['discount_rate']}")
-    if a["customers"] <= 0:
-        raise ParameterError(f"customers must be positive, got {a['customers']}")
-    if a["effect"] < 0 or a["cost"] < 0:
-        raise ParameterError("scenario multipliers effect and cost must be >= 0")
+def _number(name: str, value, where: str = "") -> float:
+    """``value`` as a finite float, else a ParameterError naming the argument ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ParameterError(f"{where}{name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _check_assumptions(a: dict, where: str = "") -> dict:
+    """The assumptions as validated numbers; ParameterError naming the bad argument."""
+    keys = ("customers", "horizon_years", "discount_rate", "effect", "cost")
+    out = {**a, **{k: _number(k, a[k], where) for k in keys}}
+    if out["horizon_years"] < 1 or out["horizon_years"] != int(out["horizon_years"]):
+        raise ParameterError(
+            f"{where}horizon_years must be a whole number >= 1, got {a['horizon_years']!r}"
+        )
+    out["horizon_years"] = int(out["horizon_years"])
+    if not -0.5 < out["discount_rate"] < 1:
+        raise ParameterError(
+            f"{where}discount_rate must lie in (-0.5, 1), got {a['discount_rate']}"
+        )
+    if out["customers"] <= 0:
+        raise ParameterError(f"{where}customers must be positive, got {a['customers']}")
+    if out["effect"] < 0 or out["cost"] < 0:
+        raise ParameterError(f"{where}scenario multipliers effect and cost must be >= 0")
+    return out
 
 
 # ---------------------------------------------------------------------- public
@@ -483,8 +503,20 @@ def value_case(
     """
     if not 0 < confidence < 1:
         raise ParameterError(f"confidence must lie in (0, 1), got {confidence!r}")
-    if n_boot < 0:
-        raise ParameterError(f"n_boot must be >= 0, got {n_boot!r}")
+    n_boot_value = n_boot
+    n_boot = _number("n_boot", n_boot)
+    if n_boot < 0 or n_boot != int(n_boot):
+        raise ParameterError(f"n_boot must be a whole number >= 0, got {n_boot_value!r}")
+    n_boot = int(n_boot)
+    central = _check_assumptions(
+        {
+            "effect": 1.0,
+            "cost": 1.0,
+            "discount_rate": discount_rate,
+            "horizon_years": horizon_years,
+            "customers": customers,
+        }
+    )
     if diagnosis is None or "action" not in diagnosis.columns:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -503,14 +535,6 @@ def value_case(
     info = diagnosis.drop_duplicates("event_id").set_index("event_id")
     actions = info["action"].astype(object).reindex(events).to_numpy()
     cost = _cost_series(costs, events).to_numpy(float)
-    central = {
-        "effect": 1.0,
-        "cost": 1.0,
-        "discount_rate": float(discount_rate),
-        "horizon_years": horizon_years,
-        "customers": float(customers),
-    }
-    _check_assumptions(central)
     omega = prep["w_all"].astype(float)
     point = _evaluate(prep, omega, actions, cost, central, lift)
 
@@ -537,12 +561,26 @@ def value_case(
             if n_boot
             else (np.full(len(events), np.nan),) * 2
         )
-    if n_boot:
-        filled = np.where(np.isfinite(draws), draws, -np.inf)
-        best = np.bincount(filled.argmax(axis=1), minlength=len(events)) / n_boot
-        p_pos = np.where(np.isfinite(draws).any(axis=0), (draws > 0).mean(axis=0), np.nan)
+    # shares over the draws that could be evaluated: a failed draw (NaN NPV for an event
+    # with a point estimate) counts neither for nor against an event
+    finite = np.isfinite(draws)
+    failed = (~finite[:, np.isfinite(point["npv"])]).any(axis=1)
+    n_failed = int(failed.sum())
+    if n_failed:
+        warnings.warn(
+            f"{n_failed} of {n_boot} bootstrap draws failed (an event's NPV could not be "
+            "evaluated on the resample); P(NPV > 0) and P(best) use the draws that succeeded",
+            CxlabWarning,
+            stacklevel=2,
+        )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_pos = (draws > 0).sum(axis=0) / finite.sum(axis=0)
+    ok = ~failed
+    if ok.any():
+        filled = np.where(finite[ok], draws[ok], -np.inf)
+        best = np.bincount(filled.argmax(axis=1), minlength=len(events)) / ok.sum()
     else:
-        best = p_pos = np.full(len(events), np.nan)
+        best = np.full(len(events), np.nan)
 
     dmix = point["dmix"]
     table = pd.DataFrame(
@@ -585,8 +623,7 @@ def value_case(
         extra = set(over) - _SCENARIO_KEYS
         if extra:
             raise ParameterError(f"scenario {name!r} has unknown keys {sorted(extra)}")
-        a = {**central, **over}
-        _check_assumptions(a)
+        a = _check_assumptions({**central, **over}, where=f"scenario {name!r}: ")
         res = _evaluate(prep, omega, actions, cost, a, lift)
         part = pd.DataFrame(
             {
@@ -623,6 +660,7 @@ def value_case(
         **central,
         "lift": lift,
         "n_boot": n_boot,
+        "n_boot_failed": n_failed,
         "seed": seed,
         "confidence": confidence,
         "cuts": tuple(cuts),

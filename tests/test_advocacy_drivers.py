@@ -118,6 +118,15 @@ def test_advocacy_drivers_weights_and_composites(banking):
     assert labels == set(names.values())
 
 
+def test_advocacy_drivers_no_event_with_enough_raters_is_a_model_error(banking):
+    from cxlab.errors import ModelError, SuppressionWarning
+
+    survey, _ = banking
+    most = int(survey.event_table().groupby("event_id", observed=True).size().max())
+    with pytest.warns(SuppressionWarning), pytest.raises(ModelError, match=f"at least {most + 1}"):
+        advocacy_drivers(survey, min_raters=most + 1)
+
+
 # ------------------------------------------------------------ defector/promoter
 def test_defector_promoter_ranks_and_peer(banking):
     survey, truth = banking

@@ -407,7 +407,8 @@ def test_promise_gap_verdict_follows_the_numbers(study, banking):
         and "overstate" not in result.verdict
     )
     assert "Only" not in result.verdict  # all claim deep understanding
-    one = cfe.promise_gap(data, survey, industry="banking")
+    with pytest.warns(SuppressionWarning):  # 27 banking executives: under the default base of 30
+        one = cfe.promise_gap(data, survey, industry="banking")
     assert one.table.set_index("measure").loc["brand_promise_fulfilled", "n"] == 27
     with pytest.raises(DataError):
         cfe.promise_gap(data, survey, industry="retail")
@@ -451,6 +452,115 @@ def test_charts_render(study, banking, tmp_path):
         cfe.assess(data).plot(kind="promise")
     with pytest.raises(ParameterError):
         cfe.plot_competencies(cfe.maturity(data, by="role"))
+
+
+# ------------------------------------------------------------------ minimum bases and populations
+def test_weakest_indicators_respect_min_base(study):
+    data, _ = study
+    one = data[data["industry"] == "banking"]  # 27 executives
+    with pytest.warns(SuppressionWarning):
+        weakest = cfe.weakest_indicators(one, k=5)
+    assert weakest["suppressed"].all() and weakest["current"].isna().all()
+    assert weakest["rank"].isna().all()  # nothing is ranked on a base under 30
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        shown = cfe.weakest_indicators(one, k=5, min_base=20)
+    peer = cfe.maturity(one, "indicator", min_base=20).nsmallest(5, "current")
+    assert shown["indicator"].tolist() == peer["indicator"].tolist()
+    assert shown["rank"].tolist() == [1, 2, 3, 4, 5] and not shown["suppressed"].any()
+
+
+def test_agreement_suppresses_small_management_groups(study):
+    data, _ = study
+    full = cfe.agreement(data)  # 40 top and 68 middle managers
+    assert not full["comparison_suppressed"].any() and full["disagree"].sum() == 1
+    with pytest.warns(SuppressionWarning):
+        small = cfe.agreement(data, min_base=50)  # 40 top managers < 50
+    assert small["comparison_suppressed"].all() and not small["suppressed"].any()
+    assert small[["top", "middle", "difference", "p_value", "p_holm"]].isna().all().all()
+    assert not small["disagree"].any()
+    assert small["rwg"].tolist() == pytest.approx(full["rwg"].tolist())
+    with pytest.warns(SuppressionWarning):
+        tiny = cfe.agreement(data, min_base=200)
+    assert tiny["suppressed"].all() and tiny[["mean", "sd", "rwg"]].isna().all().all()
+    with pytest.warns(SuppressionWarning):
+        verdict = cfe.assess(data, min_base=50).verdict
+    assert "disagree on" not in verdict and "not compared: fewer than 50 top or middle" in verdict
+
+
+def test_promise_gap_respects_min_base(study, banking):
+    data, _ = study
+    survey, _ = banking
+    with pytest.warns(SuppressionWarning):
+        small = cfe.promise_gap(data, survey, industry="banking")  # 27 executives < 30
+    t = small.table.set_index("measure")
+    suppressed = ["brand_promise_fulfilled", "deep_customer_understanding", "promise_gap"]
+    assert t.loc[suppressed, "suppressed"].all() and t.loc[suppressed, "value"].isna().all()
+    assert not t.loc[["brand_expectation_met", "net_advocacy"], "suppressed"].any()
+    assert "nan" not in small.verdict and "% of the 27" not in small.verdict
+    assert "not reported: 27 answers from the 27 banking executives" in small.verdict
+    assert "minimum base of 30" in small.verdict and "promise gap of" not in small.verdict
+    assert "not reported" in small.summary().iloc[0, 2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        shown = cfe.promise_gap(data, survey, industry="banking", min_base=20)
+    people = data.drop_duplicates("executive_id").query("industry == 'banking'")
+    share = 100 * (people["brand_promise"] >= 4).mean()
+    assert shown.value("brand_promise_fulfilled") == pytest.approx(share)
+    assert f"{share:.0f}% of the 27 banking executives" in shown.verdict
+
+
+def test_assess_verdict_never_quotes_suppressed_figures(study, banking):
+    data, _ = study
+    five = data[data["executive_id"].isin(data["executive_id"].unique()[:5])]
+    with pytest.warns(SuppressionWarning):
+        result = cfe.assess(five, banking[0], industry="banking")
+    verdict = result.verdict
+    assert "nan" not in verdict.lower()
+    assert "CFE maturity is not reported: only 5 executives rated it" in verdict
+    assert "Weakest" not in verdict and "Largest gap" not in verdict
+    assert "not compared" in verdict and "executives' claim is not reported" in verdict
+    assert result.weakest["suppressed"].all() and result.agreement["comparison_suppressed"].all()
+
+
+def test_assess_names_the_populations(study, banking):
+    data, _ = study
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = cfe.assess(data, banking[0], industry="banking", min_base=20)
+    verdict = result.verdict
+    assert (
+        "of 5 now against a target of 4.3, from all 108 executives (cross-industry benchmark)."
+        in verdict
+    )
+    assert "of the 27 banking executives (95% CI" in verdict
+    assert result.population == "all 108 executives (cross-industry benchmark)"
+    assert result.table.attrs["population"] == result.population
+    assert result.promise.population == "the 27 banking executives"
+    assert (
+        result.promise.table["label"].iloc[0] == "Banking executives: 'we fulfil our brand promise'"
+    )
+    plain = cfe.assess(data, banking[0]).verdict
+    assert "cross-industry" not in plain and "from all 108 executives." in plain
+    assert "% of the 108 executives (95% CI" in plain
+    one = data[data["industry"] == "banking"]
+    with pytest.warns(SuppressionWarning):  # about 10 top managers in one industry
+        alone = cfe.assess(one, banking[0], industry="banking", min_base=20)
+    assert alone.population == "all 27 executives, all banking"
+
+
+def test_promise_gap_without_an_industry_column(study, banking):
+    data, _ = study
+    survey, _ = banking
+    bare = data.drop(columns="industry")
+    with pytest.raises(DataError) as err:
+        cfe.promise_gap(bare, survey, industry="banking")
+    assert "'industry'" in str(err.value) and err.value.column == "industry"
+    assert cfe.promise_gap(bare, survey).value("promise_gap") == pytest.approx(
+        cfe.promise_gap(data, survey).value("promise_gap")
+    )
+    with pytest.raises(DataError):
+        cfe.assess(bare, survey, industry="banking")
 
 
 # ------------------------------------------------------------------ long simulation (benchmarks/README.md)

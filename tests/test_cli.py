@@ -223,3 +223,57 @@ def test_score_trains_scores_and_writes_only_ids_and_scores(tmp_path, project_ro
     assert "never overwrites" in capsys.readouterr().err
     assert main(["score", str(path)]) == 2  # no scorer named
     assert "name the scorer" in capsys.readouterr().err
+
+
+def test_batch_folder_is_published_complete(broken_batch):
+    _, reports, _, _ = broken_batch
+    names = [p.name for p in (reports / "_batches").iterdir()]
+    assert names and not [n for n in names if n.startswith(".tmp-")]
+    for run in (reports / "broken-bank").iterdir():  # a retry may have added an ok run
+        failed = json.loads((run / "manifest.json").read_text())["status"] == "failed"
+        assert run.name.endswith("-failed") == failed
+        assert (run / "report.html").exists() != failed
+
+
+def test_an_interrupted_batch_folder_is_never_taken_for_a_finished_one(tmp_path, monkeypatch):
+    from cxlab import batch
+    from cxlab.errors import ReportError
+
+    def broken_chart(table, ax=None):
+        raise RuntimeError("interrupted while drawing the chart")
+
+    monkeypatch.setattr(batch, "plot_key_figures", broken_chart)
+    table = pd.DataFrame([{"params_file": "a.yaml", "client": "A", "status": "failed"}])
+    figures = batch.key_figures_table({"A": {"net_advocacy": 1.0}})
+    with pytest.raises(RuntimeError):
+        batch._write_batch(tmp_path, table, figures)
+    left = list((tmp_path / "_batches").iterdir())
+    assert all(p.name.startswith(".tmp-") for p in left)  # a partial folder is not a batch
+    with pytest.raises(ReportError, match="no earlier batch"):
+        batch.failed_in_last_batch(tmp_path)
+
+
+def test_batch_key_figures_use_completed_runs_only_one_row_per_file():
+    from cxlab import batch
+
+    def result(params_file, client, status, net):
+        row = {"params_file": params_file, "client": client, "status": status}
+        return {
+            "row": row,
+            "key_figures": {"net_advocacy": net, "net_advocacy_ci": [net - 5, net + 5]},
+        }
+
+    files = ["/a/acme.yaml", "/b/acme.yaml", "/c/broken.yaml"]
+    results = {
+        files[0]: result(files[0], "Acme", "ok", 10.0),
+        files[1]: result(files[1], "Acme", "ok", -4.0),  # same client name, other file
+        files[2]: result(files[2], "Broken", "failed", 99.0),  # partial figures of a failed run
+    }
+    table = batch._batch_key_figures(files, results)
+    assert list(table["params_file"]) == files and list(table["client"]) == [
+        "Acme",
+        "Acme",
+        "Broken",
+    ]
+    assert list(table["net_advocacy"].iloc[:2]) == [10.0, -4.0]
+    assert table["net_advocacy"].isna().iloc[2] and table["net_advocacy_low"].isna().iloc[2]

@@ -99,12 +99,44 @@ def test_model_coefficients_and_wald_match_statsmodels():
     np.testing.assert_allclose(res.coefficients["se"], ref.bse, rtol=1e-8)
     wald = ref.wald_test(
         "tactile:personal_investment = 0, emotive:personal_investment = 0",
-        use_f=False,
+        use_f=True,
         scalar=True,
     )
+    assert res.moderation.test == "Wald F"
     assert res.moderation.statistic == pytest.approx(float(wald.statistic), rel=1e-8)
-    assert res.moderation.df == 2
+    assert res.moderation.df == 2 == wald.df_num
+    assert res.moderation.df_denom == wald.df_denom == df.respondent_id.nunique() - 1
     assert res.moderation.p_value == pytest.approx(float(wald.pvalue), rel=1e-6, abs=1e-300)
+    assert "Wald F" in res.summary() and f"2 and {res.moderation.df_denom:g} df" in res.summary()
+
+
+def test_moderation_f_uses_cluster_df_on_few_respondents():
+    """Weak moderation on 40 respondents: F(2, G-1) p-value as statsmodels, above chi-square(2)."""
+    df = _toy(n_resp=40, n_events=6, seed=21, t=(0.5, -0.01), e=(0.1, 0.01))
+    res = investment_weighting(df, event=None)
+    codes = pd.factorize(df.respondent_id)[0]
+    ref = sm.OLS.from_formula(
+        "satisfaction ~ tactile + emotive + personal_investment"
+        " + tactile:personal_investment + emotive:personal_investment",
+        data=df,
+    ).fit(cov_type="cluster", cov_kwds={"groups": codes})
+    hyp = "tactile:personal_investment = 0, emotive:personal_investment = 0"
+    f_ref = ref.wald_test(hyp, use_f=True, scalar=True)
+    chi_ref = ref.wald_test(hyp, use_f=False, scalar=True)
+    m = res.moderation
+    assert m.statistic == pytest.approx(float(f_ref.statistic), rel=1e-8)
+    assert m.df_denom == 39
+    assert m.p_value == pytest.approx(float(f_ref.pvalue), rel=1e-8)
+    assert m.p_value > float(chi_ref.pvalue)  # the chi-square reference was anti-conservative
+
+
+def test_mixed_moderation_stays_chi_square():
+    df = _toy(n_resp=80, seed=22)
+    m = investment_weighting(df, method="mixed", event=None).moderation
+    assert m.test == "Wald chi-square" and m.df == 2 and m.df_denom is None
+    from scipy import stats
+
+    assert m.p_value == pytest.approx(stats.chi2.sf(m.statistic, 2), rel=1e-12)
 
 
 # --------------------------------------------------------------------------- Fieller
@@ -291,6 +323,21 @@ def test_by_segment_stacks_the_fits_of_each_subset():
         pytest.approx(alone.moderation.statistic)
     )
     assert "web" in seg.summary()
+    web = seg.moderation.loc[seg.moderation.channel == "web"].iloc[0]
+    assert web["test"] == "Wald F" and web["df_denom"] == alone.moderation.df_denom
+
+
+def test_pooled_model_refuses_a_base_under_min_respondents():
+    df = _toy(n_resp=19, seed=23)
+    with pytest.raises(ModelError, match=r"19 respondents.*min_respondents=30"):
+        investment_weighting(df)
+    # rows dropped for missing values do not count towards the base
+    df31 = _toy(n_resp=31, seed=23)
+    df31.loc[df31.respondent_id.isin(["R0000", "R0001"]), "emotive"] = np.nan
+    with pytest.raises(ModelError, match="29 respondents"):
+        investment_weighting(df31)
+    assert investment_weighting(df, min_respondents=19).n_respondents == 19
+    assert investment_weighting(_toy(n_resp=30, seed=23)).n_respondents == 30
 
 
 def test_by_segment_skips_small_segments_with_warning():

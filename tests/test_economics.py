@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cxlab.economics import advocacy_economics, customer_value
@@ -74,3 +75,72 @@ def test_customer_value_plot(banking, tmp_path):
     ax = customer_value(banking[0].respondents, n_boot=100).plot()
     assert ax.get_title() and ax.get_ylabel()
     ax.figure.savefig(tmp_path / "value.png")
+
+
+# ------------------------------------------------------------------ minimum base
+def _france(banking):
+    r = banking[0].respondents
+    return r[r.country == "France"]
+
+
+def test_advocacy_economics_suppresses_groups_under_min_base(banking):
+    import warnings
+
+    from cxlab.errors import SuppressionWarning
+
+    r = _france(banking)
+    with pytest.warns(SuppressionWarning, match="base under 30"):
+        eco = advocacy_economics(r)
+    full = advocacy_economics(r, min_base=0)
+    blanked = ["mean", "se", "ci_low", "ci_high", "ratio_to_neutral"]
+    small = eco["n"] < 30
+    assert small.any() and (~small).any()  # France: agitators and antagonists are small
+    assert eco["suppressed"].eq(small).all()
+    assert eco.loc[small, blanked].isna().all().all()
+    # unsuppressed rows and the bases are exactly what min_base=0 reports
+    pd.testing.assert_frame_equal(eco.loc[~small, blanked], full.loc[~small, blanked])
+    np.testing.assert_array_equal(eco["n"], full["n"])
+    # a suppressed neutral base hides every ratio to it
+    g = classify_advocacy(r.recommend, agitator=r.complained.eq(1) | r.warned_others.eq(1))
+    few_neutrals = r[(g == "advocate") | (g == "neutral").cumsum().le(10) & (g == "neutral")]
+    with pytest.warns(SuppressionWarning):
+        eco_n = advocacy_economics(few_neutrals, measures=["spend"], min_base=20)
+    assert eco_n["ratio_to_neutral"].isna().all()
+    assert not eco_n.set_index("advocacy_group").loc["advocate", "suppressed"]
+    # the full 631-respondent sample is unaffected by the default
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        eco_all = advocacy_economics(banking[0].respondents)
+    assert not eco_all["suppressed"].any() and eco_all["mean"].notna().all()
+
+
+def test_customer_value_suppresses_groups_and_their_moves(banking):
+    import warnings
+
+    from cxlab.errors import SuppressionWarning
+
+    r = _france(banking)
+    with pytest.warns(SuppressionWarning, match="base under 30"):
+        cv = customer_value(r, n_boot=200, seed=3)
+    full = customer_value(r, n_boot=200, seed=3, min_base=0)
+    t, tf = cv.table.set_index("advocacy_group"), full.table.set_index("advocacy_group")
+    small = t["n"] < 30
+    assert small.any() and (~small).any()
+    assert t["suppressed"].eq(small).all()
+    values = ["annual_value", "annual_ci_low", "annual_ci_high", "lifetime_value", "ci_low"]
+    assert t.loc[small, values].isna().all().all()
+    pd.testing.assert_frame_equal(t.loc[~small, values], tf.loc[~small, values])
+    m, mf = cv.moves.set_index("from_group"), full.moves.set_index("from_group")
+    hidden = set(small[small].index)
+    assert m["suppressed"].tolist() == [g in hidden for g in m.index]
+    assert m.loc[m["suppressed"], ["value", "ci_low", "ci_high"]].isna().all().all()
+    assert m.loc["neutral", "value"] == pytest.approx(mf.loc["neutral", "value"])
+    assert m.loc["neutral", "ci_low"] == pytest.approx(mf.loc["neutral", "ci_low"])
+    # a suppressed advocate base leaves no move valued
+    with pytest.warns(SuppressionWarning):
+        none = customer_value(r, n_boot=50, min_base=1000)
+    assert none.moves["suppressed"].all() and none.moves["value"].isna().all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cv_all = customer_value(banking[0].respondents, n_boot=50)
+    assert not cv_all.table["suppressed"].any() and not cv_all.moves["suppressed"].any()

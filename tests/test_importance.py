@@ -326,6 +326,65 @@ def test_penalty_reward_weights_and_errors():
         penalty_reward(df, "satisfaction", ["speed"], low=0, high=8)
 
 
+def _pr_clustered(n_resp=120, n_events=8, seed=0):
+    """Respondent x event rows: ratings and outcome share a respondent effect."""
+    rng = np.random.default_rng(seed)
+    rid = np.repeat(np.arange(n_resp), n_events)
+    n = rid.size
+    halo = rng.normal(0, 2.0, n_resp)[rid]
+    df = pd.DataFrame({"respondent_id": [f"R{i:03d}" for i in rid]})
+    for a in ("reliability", "dignity"):
+        df[a] = np.clip(np.round(5.5 + halo + rng.normal(0, 1.5, n)), 1, 10)
+    df["satisfaction"] = (
+        6.0
+        - 1.0 * (df.reliability <= 3)
+        + 0.3 * (df.reliability >= 8)
+        - 0.3 * (df.dignity <= 3)
+        + 0.6 * (df.dignity >= 8)
+        + rng.normal(0, 1.5, n_resp)[rid]
+        + rng.normal(0, 0.7, n)
+    )
+    df["weight"] = rng.uniform(0.5, 2.0, n_resp)[rid]
+    return df
+
+
+def test_penalty_reward_clusters_by_respondent_as_statsmodels():
+    df = _pr_clustered()
+    attrs = ["reliability", "dignity"]
+    res = penalty_reward(
+        df, "satisfaction", attrs, low=3, high=8, weights="weight", respondent="respondent_id"
+    ).set_index("attribute")
+    x = pd.DataFrame({"const": 1.0}, index=df.index)
+    for a in attrs:
+        x[f"{a}_low"] = (df[a] <= 3).astype(float)
+        x[f"{a}_high"] = (df[a] >= 8).astype(float)
+    codes = pd.factorize(df.respondent_id)[0]
+    ref = sm.WLS(df.satisfaction, x, weights=df.weight).fit(
+        cov_type="cluster", cov_kwds={"groups": codes}, use_t=True
+    )
+    assert ref.df_resid_inference == 119
+    for a in attrs:
+        row = res.loc[a]
+        assert row["penalty"] == pytest.approx(-ref.params[f"{a}_low"], rel=1e-10)
+        assert row["penalty_se"] == pytest.approx(ref.bse[f"{a}_low"], rel=1e-8)
+        assert row["reward_se"] == pytest.approx(ref.bse[f"{a}_high"], rel=1e-8)
+        assert row["penalty_p"] == pytest.approx(ref.pvalues[f"{a}_low"], rel=1e-8)
+        assert row["reward_p"] == pytest.approx(ref.pvalues[f"{a}_high"], rel=1e-8)
+        contrast = np.zeros(len(x.columns))  # penalty - reward = -low - high
+        contrast[list(x.columns).index(f"{a}_low")] = -1.0
+        contrast[list(x.columns).index(f"{a}_high")] = -1.0
+        tt = ref.t_test(contrast)
+        assert row["difference"] == pytest.approx(float(tt.effect[0]), rel=1e-10)
+        assert row["difference_se"] == pytest.approx(float(tt.sd[0, 0]), rel=1e-8)
+        assert row["difference_p"] == pytest.approx(float(tt.pvalue), rel=1e-8)
+    assert res.attrs["n_respondents"] == 120 and res.attrs["respondent"] == "respondent_id"
+    # rows of one respondent are not independent: per-row HC1 understates the error
+    naive = penalty_reward(df, "satisfaction", attrs, low=3, high=8, weights="weight")
+    assert (res["reward_se"].to_numpy() > naive["reward_se"].to_numpy()).all()
+    with pytest.raises(DataError, match="rid"):
+        penalty_reward(df, "satisfaction", attrs, low=3, high=8, respondent="rid")
+
+
 def test_shapley_weights_are_a_probability_over_sizes():
     from cxlab.importance import _shapley_operator
 

@@ -391,3 +391,182 @@ def test_load_inputs_filters_respondents_and_restricts_margins(project_root):
     assert err.value.location == "segment_filter.nope"
     with pytest.raises(ParameterError, match="keeps no respondent"):
         cxreport.load_inputs(validate({"segment_filter": {"country": "Mars"}}, root=root))
+
+
+# ------------------------------------------------------------- failed runs
+def _tiny_notebook(path: Path, *, fail: bool) -> Path:
+    """A two-cell report notebook: records a key figure, then raises when ``fail``."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("output_dir = None", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "from cxlab.recorder import Recorder\n"
+            "Recorder(output_dir).record('net_advocacy', 5.0)\n"
+            "Recorder(output_dir).record('rows', __import__('pandas').DataFrame({'a': [1]}))"
+        ),
+        nbformat.v4.new_code_cell("raise ValueError('boom in the notebook')" if fail else "1 + 1"),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, str(path))
+    return path
+
+
+@pytest.fixture()
+def sample_params(project_root) -> Path:
+    return Path(project_root) / "data" / "sample" / "clients" / "sample.yaml"
+
+
+def test_failed_run_has_no_html_a_failed_folder_and_no_key_figures(tmp_path, sample_params):
+    notebook = _tiny_notebook(tmp_path / "failing.ipynb", fail=True)
+    reports = tmp_path / "reports"
+    result = cxreport.run_report(sample_params, reports_dir=reports, notebook=notebook)
+    assert result.status == "failed"
+    # cell 3: parameters, injected parameters, recording, the raising cell
+    assert result.error["ename"] == "ValueError" and result.error["cell_index"] == 3
+    assert result.key_figures == {}  # recorded before the failure, but partial
+    folder = result.folder
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{8}-failed", folder.name)
+    assert not (folder / "report.html").exists()
+    assert (folder / "client_report.ipynb").is_file()  # kept, with the traceback
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["run_id"] == folder.name
+    assert manifest["error"]["cell_index"] == 3 and "boom" in manifest["error"]["evalue"]
+    assert "report.html" not in manifest["outputs"]
+
+
+def test_workbook_and_publish_errors_are_recorded_not_raised(tmp_path, sample_params, monkeypatch):
+    notebook = _tiny_notebook(tmp_path / "fine.ipynb", fail=False)
+    reports = tmp_path / "reports"
+
+    def broken_workbook(folder):
+        raise OSError("disk full while writing tables.xlsx")
+
+    monkeypatch.setattr(cxreport, "_write_workbook", broken_workbook)
+    result = cxreport.run_report(sample_params, reports_dir=reports, notebook=notebook)
+    assert result.status == "failed" and result.folder.name.endswith("-failed")
+    assert result.error["ename"] == "OSError" and "disk full" in result.error["evalue"]
+    assert not (result.folder / "report.html").exists()
+    manifest = json.loads((result.folder / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and "disk full" in manifest["error"]["evalue"]
+
+    monkeypatch.undo()
+
+    def broken_publish(tmp, client_dir, manifest, suffix=""):
+        raise ReportError("could not find a free run id")
+
+    monkeypatch.setattr(cxreport, "_publish", broken_publish)
+    result = cxreport.run_report(sample_params, reports_dir=reports, notebook=notebook)
+    assert result.status == "failed" and result.key_figures == {}
+    assert result.folder.name.startswith(".tmp-")  # never named like a finished run
+    manifest = json.loads((result.folder / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    assert manifest["publish_error"]["ename"] == "ReportError"
+
+
+@pytest.mark.filterwarnings("ignore::cxlab.errors.SuppressionWarning")
+def test_a_client_too_small_for_every_figure_still_gets_a_report(tmp_path, project_root):
+    """min_base above the sample size suppresses every event and net advocacy."""
+    sample = Path(project_root) / "data" / "sample"
+    params = tmp_path / "small.yaml"
+    params.write_text(
+        "client: Small Bank\n"
+        f"data_path: {sample / 'banking.csv'}\n"
+        f"codebook: {sample / 'banking_codebook.yaml'}\n"
+        f"improvement_costs: {sample / 'banking_improvement_costs.csv'}\n"
+        "min_base: 700\n",
+        encoding="utf-8",
+    )
+    result = cxreport.run_report(params, reports_dir=tmp_path / "reports")
+    assert result.status == "ok", result.error
+    html = (result.folder / "report.html").read_text()
+    assert "importance-performance map is not shown" in html
+    assert "Too few respondents to assess net advocacy" in html
+    assert not (result.folder / "figures" / "quad_map.png").exists()
+    for wrong in ("nan%", "then nan", "maintain every event", "Of 0 assessed"):
+        assert wrong not in html, wrong
+    assert result.key_figures.get("net_advocacy") is None
+    assert result.key_figures.get("top_action") is None
+
+
+# ------------------------------------------------------------- suppressed narrative
+def test_findings_say_too_few_respondents_when_everything_is_suppressed():
+    from cxlab import narrative
+
+    net = pd.DataFrame(
+        {"value": [np.nan], "ci_low": [np.nan], "ci_high": [np.nan], "pct_advocate": [np.nan],
+         "pct_antagonist": [np.nan], "n": [18], "suppressed": [True]}
+    )  # fmt: skip
+    priorities = pd.DataFrame(
+        {"event_id": ["a", "b"], "name": ["Apply", "Bill"], "stage": ["Shop/Buy", "Pay"],
+         "action": [None, None], "moment_of_truth": [False, False]}
+    )  # fmt: skip
+    ranking = pd.DataFrame(
+        {"name": ["Apply", "Bill"], "action": [np.nan, np.nan], "npv": [np.nan, np.nan],
+         "npv_lo": [np.nan, np.nan], "npv_hi": [np.nan, np.nan], "roi": [np.nan, np.nan]}
+    )  # fmt: skip
+    by_event = pd.DataFrame(
+        {"event_id": ["a"], "investment": [np.nan], "ratio": [np.nan],
+         "ratio_ci_low": [np.nan], "ratio_ci_high": [np.nan]}
+    )  # fmt: skip
+    texts = {
+        "advocacy": narrative.advocacy_finding(net),
+        "segment": narrative.advocacy_finding(net, label="Young"),
+        "actions": narrative.actions_finding(priorities),
+        "map": narrative.eventmap_finding(priorities),
+        "value": narrative.value_finding(ranking),
+        "investment": narrative.investment_finding(by_event),
+        "summary": narrative.executive_summary("Acme", net, priorities, by_event, ranking),
+    }
+    for key, text in texts.items():
+        assert "too few respondents" in text.lower(), key
+        assert "nan" not in text.lower().replace("financ", ""), (key, text)
+        assert "18" not in text, (key, text)  # the base of a suppressed group is not quoted
+    assert "maintain every event" not in texts["summary"]
+    assert "0 of 0" not in texts["summary"] and "then" not in texts["summary"]
+    # a suppressed group is detected from its flag alone as well
+    flagged = net.assign(value=[3.0], ci_low=[1.0], ci_high=[5.0], pct_advocate=[30.0])
+    assert "Too few respondents" in narrative.advocacy_finding(
+        flagged.assign(pct_antagonist=[27.0])
+    )
+
+
+def test_valued_events_are_summarised_when_only_some_are_suppressed():
+    from cxlab import narrative
+
+    ranking = pd.DataFrame(
+        {"name": ["Apply", "Bill"], "action": [np.nan, "fix"], "npv": [np.nan, 2e5],
+         "npv_lo": [np.nan, 1e5], "npv_hi": [np.nan, 3e5], "roi": [np.nan, 1.5]}
+    )  # fmt: skip
+    text = narrative.value_finding(ranking)
+    assert "**fix Bill**" in text and "1 of 1 events" in text and "nan" not in text
+
+
+# ------------------------------------------------------------- recorder safety net
+def test_recorder_table_refuses_respondent_ids_and_personal_data(tmp_path):
+    personal = pd.DataFrame(
+        {"name": ["Alice Example", "Bob Sample"], "email": ["a@x.io", "b@y.io"]}
+    )
+    rec = cxrecorder.Recorder(tmp_path, personal_columns=["phone"], personal=personal)
+    refused = {
+        "ids": pd.DataFrame({"respondent_id": [1, 2], "score": [0.1, 0.2]}),
+        "ids_index": pd.DataFrame({"score": [0.1]}, index=pd.Index([7], name="respondent_id")),
+        "phone": pd.DataFrame({"segment": ["x"], "phone": ["n/a"]}),
+        "names": pd.DataFrame({"name": ["Bob Sample"], "spend": [10.0]}),
+        "emails": pd.DataFrame({"group": ["advocate"], "email": ["a@x.io"]}),
+    }
+    for label, frame in refused.items():
+        with pytest.raises(ReportError) as err:
+            rec.table(label, frame)
+        assert err.value.location == label
+    assert not (tmp_path / "tables").exists()  # nothing refused was written
+    # event names share the column name `name` but none of its values: allowed
+    events = pd.DataFrame({"name": ["Open an account"], "importance": [0.4]})
+    assert rec.table("events", events).index.name == "name"
+    assert (tmp_path / "tables" / "events.csv").is_file()
+    # in a plain session (no output_dir) the safety net holds as well
+    with pytest.raises(ReportError):
+        cxrecorder.Recorder(None).table("ids", refused["ids"])

@@ -274,6 +274,30 @@ def test_advocacy_shares_sum_to_100_and_match_peer(toy):
     assert "agitator" in set(flagged["advocacy_group"].astype(str))
 
 
+def test_advocacy_shares_suppressed_rows_blank_count_too(toy):
+    small = toy.assign(region=np.where(np.arange(len(toy)) < 18, "Tiny", toy.region))
+    with pytest.warns(SuppressionWarning):
+        out = advocacy_shares("recommend", by="region", data=small, min_base=30)
+    tiny = out[out.region == "Tiny"]
+    assert tiny["suppressed"].all() and len(tiny) == 3
+    assert tiny[["share", "se", "ci_low", "ci_high", "count"]].isna().all().all()
+    big = out[out.region != "Tiny"]
+    assert not big["suppressed"].any()
+    peer = small[small.region != "Tiny"].dropna(subset=["recommend"]).groupby("region")
+    counts = big.groupby("region", observed=True)["count"].sum()
+    np.testing.assert_array_equal(counts.sort_index(), peer.size().sort_index())
+
+
+def test_holm_is_statsmodels_holm_with_ties():
+    from statsmodels.stats.multitest import multipletests
+
+    from cxlab.segments import _holm
+
+    rng = np.random.default_rng(5)
+    p = np.round(rng.uniform(0, 0.2, 40), 2)  # many ties, longer than insertion-sort runs
+    np.testing.assert_allclose(_holm(p), multipletests(p, method="holm")[1], rtol=1e-12)
+
+
 # ----------------------------------------------------------------- synth: shares
 def _planted_groups(survey):
     r = survey.respondents

@@ -152,6 +152,61 @@ def test_scaling_and_sensitivity(banking):
         value_case(survey, costs, horizon_years=0, n_boot=0)
 
 
+@pytest.mark.parametrize(
+    "kwargs,name",
+    [
+        ({"customers": "a"}, "customers"),
+        ({"customers": float("nan")}, "customers"),
+        ({"customers": -5}, "customers"),
+        ({"horizon_years": "3"}, "horizon_years"),
+        ({"horizon_years": 2.5}, "horizon_years"),
+        ({"discount_rate": None}, "discount_rate"),
+        ({"discount_rate": float("inf")}, "discount_rate"),
+        ({"n_boot": "100"}, "n_boot"),
+        ({"n_boot": 2.5}, "n_boot"),
+        ({"n_boot": -1}, "n_boot"),
+        ({"scenarios": {"odd": {"customers": "many"}}}, "scenario 'odd': customers"),
+    ],
+)
+def test_bad_arguments_raise_parameter_error_naming_them(banking, kwargs, name):
+    survey, truth = banking
+    with pytest.raises(ParameterError, match=f"^{name} must"):
+        value_case(survey, truth["improvement_costs"], **{"n_boot": 0, **kwargs})
+
+
+def test_failed_draws_do_not_bias_the_bootstrap_shares(banking, monkeypatch):
+    """Draws whose NPV could not be evaluated are left out of P(NPV > 0) and P(best)."""
+    import cxlab.valuecase as vcmod
+
+    survey, truth = banking
+    costs = truth["improvement_costs"]
+    original = vcmod._evaluate
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):  # call 1 is the point estimate, 2..n_boot+1 the draws
+        res = original(*args, **kwargs)
+        calls["n"] += 1
+        if 2 <= calls["n"] <= 31 and calls["n"] % 3 == 0:  # the draw's best event fails
+            res["npv"] = res["npv"].copy()
+            res["npv"][np.nanargmax(res["npv"])] = np.nan
+        return res
+
+    monkeypatch.setattr(vcmod, "_evaluate", flaky)
+    with pytest.warns(Warning, match="10 of 30 bootstrap draws failed"):
+        vc = value_case(survey, costs, n_boot=30, seed=3)
+    assert vc.assumptions["n_boot_failed"] == 10
+    draws = vc.draws.to_numpy()
+    t = vc.table.set_index("event_id").loc[vc.draws.columns]
+    n_ok = np.isfinite(draws).sum(axis=0)
+    assert n_ok.sum() == 30 * draws.shape[1] - 10 and n_ok.min() < 30
+    np.testing.assert_allclose(t["p_positive"], (draws > 0).sum(axis=0) / n_ok)
+    good = np.isfinite(draws).all(axis=1)
+    assert good.sum() == 20
+    winners = np.bincount(draws[good].argmax(axis=1), minlength=draws.shape[1])
+    np.testing.assert_allclose(t["p_best"], winners / 20)
+    assert t["p_best"].sum() == pytest.approx(1.0)
+
+
 def test_bootstrap_is_seeded(banking):
     survey, truth = banking
     costs = truth["improvement_costs"]

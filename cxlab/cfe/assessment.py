@@ -28,6 +28,12 @@ class CFEAssessment:
         :func:`agreement` per competency.
     promise : PromiseGap or None
         When a customer survey was given.
+    population : str
+        The executives behind the maturity tables, e.g. ``"all 108 executives
+        (cross-industry benchmark)"`` when the promise gap is for one industry
+        (also in each maturity table's ``attrs["population"]``).
+    min_base : int
+        Smallest base for a reported figure.
     """
 
     table: pd.DataFrame
@@ -36,19 +42,33 @@ class CFEAssessment:
     weakest: pd.DataFrame
     agreement: pd.DataFrame
     promise: PromiseGap | None = None
+    population: str = "all executives"
+    min_base: int = 30
 
     @property
     def verdict(self) -> str:
-        """Plain-language findings."""
-        t = self.table.sort_values("current")
+        """Plain-language findings (suppressed figures are said to be so, never quoted)."""
         o = self.overall.iloc[0]
-        gap = self.table.sort_values("gap", ascending=False).iloc[0]
-        text = (f"Overall CFE maturity is {o['current']:.1f} of 5 now against a target of {o['target']:.1f} "
-                f"({int(o['n'])} executives). Weakest: {t['name'].iloc[0]} ({t['current'].iloc[0]:.1f}); "
-                f"strongest: {t['name'].iloc[-1]} ({t['current'].iloc[-1]:.1f}). "
-                f"Largest gap to target: {gap['name']} ({gap['gap']:+.1f}).")  # fmt: skip
-        dis = self.agreement[self.agreement["disagree"]]
-        if len(dis):
+        if pd.notna(o["current"]) and pd.notna(o["target"]):
+            text = (f"Overall CFE maturity is {o['current']:.1f} of 5 now against a target of {o['target']:.1f}, "
+                    f"from {self.population}.")  # fmt: skip
+        else:
+            text = (f"CFE maturity is not reported: only {int(o['n'])} executives rated it, "
+                    f"fewer than the minimum base of {self.min_base}.")  # fmt: skip
+        t = self.table[self.table["current"].notna()].sort_values("current")
+        if len(t):
+            text += (f" Weakest: {t['name'].iloc[0]} ({t['current'].iloc[0]:.1f}); "
+                     f"strongest: {t['name'].iloc[-1]} ({t['current'].iloc[-1]:.1f}).")  # fmt: skip
+        g = self.table[self.table["gap"].notna()].sort_values("gap", ascending=False)
+        if len(g):
+            text += f" Largest gap to target: {g['name'].iloc[0]} ({g['gap'].iloc[0]:+.1f})."
+        a = self.agreement
+        compared = a[~a["comparison_suppressed"]] if "comparison_suppressed" in a else a
+        dis = compared[compared["disagree"]]
+        if compared.empty:
+            text += (" Middle and top management are not compared: fewer than "
+                     f"{self.min_base} top or middle managers.")  # fmt: skip
+        elif len(dis):
             parts = [f"{r.name} (middle - top {r.difference:+.2f})" for r in dis.itertuples()]
             text += " Middle and top management disagree on " + ", ".join(parts) + "."
         else:
@@ -63,10 +83,11 @@ class CFEAssessment:
 
     def plot(self, ax=None, kind: str = "competencies"):
         """``kind``: ``"competencies"`` (dot plot), ``"indicators"`` (heat map) or ``"promise"``."""
-        if kind == "competencies":
-            return plot_competencies(self.table, ax=ax)
-        if kind == "indicators":
-            return plot_indicator_heatmap(self.indicators, ax=ax)
+        if kind in ("competencies", "indicators"):
+            draw = plot_competencies if kind == "competencies" else plot_indicator_heatmap
+            ax = draw(self.table if kind == "competencies" else self.indicators, ax=ax)
+            ax.set_title(f"{ax.get_title()}\n{self.population[:1].upper()}{self.population[1:]}")
+            return ax
         if kind == "promise":
             if self.promise is None:
                 raise ParameterError(
@@ -93,9 +114,14 @@ def assess(
     k : int
         Weakest indicators to list.
     min_base, confidence
-        Passed to :func:`maturity`.
+        Passed to :func:`maturity`, :func:`weakest_indicators`, :func:`agreement`
+        and :func:`promise_gap`: figures on fewer executives (customers) are
+        suppressed and the verdict says so.
     industry : str, optional
-        Passed to :func:`promise_gap`.
+        Passed to :func:`promise_gap`, which then uses only this industry's
+        executives. Maturity and agreement stay on all executives; the verdict and
+        ``population`` label them "all N executives (cross-industry benchmark)"
+        and the promise gap "the K <industry> executives".
 
     Returns
     -------
@@ -109,13 +135,29 @@ def assess(
     >>> result.table["competency"].tolist()[:2]
     ['customer_authority', 'customer_dialog']
     """
+    promise = None
+    if survey is not None:
+        promise = promise_gap(executive_data, survey, industry=industry, confidence=confidence,
+                              min_base=min_base)  # fmt: skip
+    n = executive_data["executive_id"].nunique()
+    industries = set(executive_data["industry"].dropna()) if "industry" in executive_data else set()
+    if industry is None:
+        population = f"all {n} executives"
+    elif industries == {industry}:
+        population = f"all {n} executives, all {industry}"
+    else:
+        population = f"all {n} executives (cross-industry benchmark)"
+    tables = {level: maturity(executive_data, level, min_base=min_base, confidence=confidence)
+              for level in ("competency", "indicator", "overall")}  # fmt: skip
+    for table in tables.values():
+        table.attrs["population"] = population
     return CFEAssessment(
-        table=maturity(executive_data, "competency", min_base=min_base, confidence=confidence),
-        indicators=maturity(executive_data, "indicator", min_base=min_base, confidence=confidence),
-        overall=maturity(executive_data, "overall", min_base=min_base, confidence=confidence),
-        weakest=weakest_indicators(executive_data, k=k, confidence=confidence),
-        agreement=agreement(executive_data, confidence=confidence),
-        promise=None
-        if survey is None
-        else promise_gap(executive_data, survey, industry=industry, confidence=confidence),
+        table=tables["competency"],
+        indicators=tables["indicator"],
+        overall=tables["overall"],
+        weakest=weakest_indicators(executive_data, k=k, confidence=confidence, min_base=min_base),
+        agreement=agreement(executive_data, confidence=confidence, min_base=min_base),
+        promise=promise,
+        population=population,
+        min_base=min_base,
     )

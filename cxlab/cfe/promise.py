@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +11,8 @@ from scipy import stats
 
 from cxlab.cfe.plots import _OKABE_ITO
 from cxlab.cfe.stats import _check_data
-from cxlab.errors import DataError
+from cxlab.errors import DataError, SuppressionWarning
+from cxlab.segments import net_advocacy
 
 
 def _wilson(x: int, n: int, confidence: float) -> tuple[float, float]:
@@ -40,21 +42,10 @@ def _clustered_share(
 def _net_advocacy(
     recommend: pd.Series, weight: pd.Series, confidence: float
 ) -> tuple[float, float, float, int]:
-    try:
-        from cxlab.segments import net_advocacy
-    except ImportError:  # pragma: no cover - segments is part of the package
-        net_advocacy = None
     ok = recommend.notna().to_numpy()
     r, w = recommend[ok].to_numpy(dtype=float), weight[ok].to_numpy(dtype=float)
-    if net_advocacy is not None:
-        row = net_advocacy(pd.Series(r), pd.Series(w), min_base=1, level=confidence).iloc[0]
-        return float(row["value"]), float(row["ci_low"]), float(row["ci_high"]), int(row["n"])
-    p, d = np.average(r >= 9, weights=w), np.average(r <= 6, weights=w)
-    n_eff = w.sum() ** 2 / np.sum(w**2)
-    se = 100 * np.sqrt(max(p + d - (p - d) ** 2, 0) / n_eff)
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    v = 100 * (p - d)
-    return float(v), max(v - z * se, -100), min(v + z * se, 100), int(ok.sum())
+    row = net_advocacy(pd.Series(r), pd.Series(w), min_base=1, level=confidence).iloc[0]
+    return float(row["value"]), float(row["ci_low"]), float(row["ci_high"]), int(row["n"])
 
 
 @dataclass(frozen=True)
@@ -65,22 +56,29 @@ class PromiseGap:
     ----------
     table : DataFrame
         One row per measure: ``measure, side, label, value, ci_low, ci_high, n,
-        unit`` (percent, or points for net advocacy and the gap). Measures:
+        unit, suppressed`` (percent, or points for net advocacy and the gap). Measures:
         ``brand_promise_fulfilled`` and ``deep_customer_understanding`` (executive),
         ``brand_expectation_met`` and ``net_advocacy`` (customer), ``promise_gap``
         (executive claim minus customer share, percentage points).
     events : DataFrame
         Share of each event's ratings meeting the brand expectation: ``event_id,
-        name, stage, value, ci_low, ci_high, n``.
+        name, stage, value, ci_low, ci_high, n, suppressed`` (``n`` ratings; suppressed
+        when fewer than ``min_base`` respondents rated the event).
     verdict : str
         Plain-language reading of the numbers.
     confidence : float
+    population : str
+        The executives the claim comes from, e.g. ``"the 27 banking executives"``.
+    min_base : int
+        Smallest base for a reported figure.
     """
 
     table: pd.DataFrame
     events: pd.DataFrame
     verdict: str
     confidence: float = 0.95
+    population: str = "the executives"
+    min_base: int = 30
 
     def value(self, measure: str) -> float:
         """The estimate of one measure."""
@@ -89,7 +87,8 @@ class PromiseGap:
     def summary(self) -> pd.DataFrame:
         """The table with rounded figures and the interval as text."""
         t = self.table
-        ci = [f"{lo:.0f} to {hi:.0f}" for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)]
+        ci = [f"{lo:.0f} to {hi:.0f}" if np.isfinite(lo) and np.isfinite(hi) else "not reported"
+              for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)]  # fmt: skip
         return pd.DataFrame({"measure": t["label"], "value": t["value"].round(1), f"{self.confidence:.0%} CI": ci,
                              "n": t["n"], "unit": t["unit"]})  # fmt: skip
 
@@ -110,27 +109,40 @@ class PromiseGap:
         ax.barh(y, vals, color=colours, height=0.65, xerr=np.vstack([vals - lo, hi - vals]),
                 error_kw={"ecolor": "#333333", "capsize": 3, "lw": 1})  # fmt: skip
         ex = t.loc["brand_promise_fulfilled"]
-        ax.axvspan(ex["ci_low"], ex["ci_high"], color=_OKABE_ITO["executive"], alpha=0.15, lw=0,
-                   label=f"{self.confidence:.0%} CI of the executives' share")  # fmt: skip
-        ax.axvline(ex["value"], color=_OKABE_ITO["executive"], ls="--", lw=2,
-                   label=f"Executives who say they fulfil the brand promise: {ex['value']:.0f}%")  # fmt: skip
+        if np.isfinite(ex["value"]):
+            ax.axvspan(ex["ci_low"], ex["ci_high"], color=_OKABE_ITO["executive"], alpha=0.15, lw=0,
+                       label=f"{self.confidence:.0%} CI of the executives' share")  # fmt: skip
+            ax.axvline(ex["value"], color=_OKABE_ITO["executive"], ls="--", lw=2,
+                       label=f"{_cap(self.population)} who say they fulfil the brand promise: {ex['value']:.0f}%")  # fmt: skip
         for i, (yy, v) in enumerate(zip(y, vals, strict=True)):
-            ax.text(1.5, yy, f"{v:.0f}%", va="center", ha="left", fontsize=9, fontweight="bold",
-                    color="white" if i == 0 else "#1a1a1a")  # fmt: skip
+            ax.text(1.5, yy, "n/a" if np.isnan(v) else f"{v:.0f}%", va="center", ha="left", fontsize=9,
+                    fontweight="bold", color="white" if i == 0 and np.isfinite(v) else "#1a1a1a")  # fmt: skip
         ax.set_yticks(y, labels)
         ax.set_xlim(0, 100)
         ax.set_xlabel("Customer ratings meeting or beating the brand expectation (%)")
-        ax.set_title(
-            f"The promise gap: {self.value('promise_gap'):+.0f} points between executives' claim and delivery"
-        )
-        ax.legend(
-            loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=9, ncol=2
-        )
+        gap = self.value("promise_gap")
+        if np.isfinite(gap):
+            ax.set_title(
+                f"The promise gap: {gap:+.0f} points between executives' claim and delivery"
+            )
+        else:
+            ax.set_title(
+                f"Promise gap not reported: {self.population} (base under {self.min_base})"
+            )
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(
+                loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=9, ncol=2
+            )
         ax.grid(axis="x", alpha=0.3)
         return ax
 
 
-def _verdict(t: pd.DataFrame, events: pd.DataFrame, confidence: float) -> str:
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _verdict(t: pd.DataFrame, events: pd.DataFrame, confidence: float, population: str,
+             min_base: int) -> str:  # fmt: skip
     r = t.set_index("measure")
     ex, cu, gap = (
         r.loc["brand_promise_fulfilled"],
@@ -138,26 +150,41 @@ def _verdict(t: pd.DataFrame, events: pd.DataFrame, confidence: float) -> str:
         r.loc["promise_gap"],
     )
     ci = f"{confidence:.0%} CI"
-    text = (f"{ex['value']:.0f}% of executives ({ci} {ex['ci_low']:.0f}-{ex['ci_high']:.0f}%) say the company "
-            f"fulfils its brand promise; customers' ratings met or beat their brand expectation in "
-            f"{cu['value']:.0f}% of interactions ({cu['ci_low']:.0f}-{cu['ci_high']:.0f}%).")  # fmt: skip
+    if ex["suppressed"]:
+        n = int(ex["n"])
+        claim = (f"The executives' claim is not reported: {n} answer{'' if n == 1 else 's'} from {population} to "
+                 f"'we fulfil our brand promise' {'is' if n == 1 else 'are'} fewer than the minimum base of "
+                 f"{min_base}, so there is no promise gap to quote")  # fmt: skip
+    else:
+        claim = (f"{ex['value']:.0f}% of {population} ({ci} {ex['ci_low']:.0f}-{ex['ci_high']:.0f}%) say the "
+                 "company fulfils its brand promise")  # fmt: skip
+    if cu["suppressed"]:
+        delivery = (f"fewer than {min_base} customers rated the events, too few to report how often delivery "
+                    "met the brand expectation")  # fmt: skip
+    else:
+        delivery = (f"customers' ratings met or beat their brand expectation in {cu['value']:.0f}% of "
+                    f"interactions ({cu['ci_low']:.0f}-{cu['ci_high']:.0f}%)")  # fmt: skip
+    text = f"{claim}; {delivery}."
     span = f"({ci} {gap['ci_low']:.0f} to {gap['ci_high']:.0f})"
-    if gap["ci_low"] > 0:
+    if not np.isfinite(gap["value"]):
+        pass
+    elif gap["ci_low"] > 0:
         text += f" Executives overstate delivery: a promise gap of {gap['value']:.0f} percentage points {span}."
     elif gap["ci_high"] < 0:
         text += (f" Customers report better delivery than executives claim ({-gap['value']:.0f} points {span}): "
                  "no promise gap.")  # fmt: skip
     else:
         text += f" The claim and the delivery cannot be told apart (difference {gap['value']:+.0f} points {span})."
-    if len(events):
-        worst = events.sort_values("value").iloc[0]
+    shown = events[np.isfinite(events["value"].to_numpy(dtype=float))] if len(events) else events
+    if len(shown):
+        worst = shown.sort_values("value").iloc[0]
         text += f" The widest shortfall is at '{worst['name']}' ({worst['value']:.0f}% meet the brand expectation)."
     if "deep_customer_understanding" in r.index and np.isfinite(
         r.loc["deep_customer_understanding", "value"]
     ):
         u = r.loc["deep_customer_understanding", "value"]
-        text += (f" {'Only ' if u < 50 else ''}{u:.0f}% of executives claim a deep understanding of their customers; "
-                 f"{100 - u:.0f}% describe it as generalised or superficial.")  # fmt: skip
+        text += (f" {'Only ' if u < 50 else ''}{u:.0f}% of {population} claim a deep understanding of their "
+                 f"customers; {100 - u:.0f}% describe it as generalised or superficial.")  # fmt: skip
     if "net_advocacy" in r.index and np.isfinite(r.loc["net_advocacy", "value"]):
         na = r.loc["net_advocacy"]
         text += f" Net advocacy is {na['value']:+.0f} ({ci} {na['ci_low']:+.0f} to {na['ci_high']:+.0f})."
@@ -171,6 +198,7 @@ def promise_gap(
     industry: str | None = None,
     agree: float = 4,
     confidence: float = 0.95,
+    min_base: int = 30,
 ) -> PromiseGap:
     """Executives' belief that they keep the brand promise against customers' experience.
 
@@ -190,10 +218,18 @@ def promise_gap(
     survey : cxlab.Survey
         The customer survey of the same company.
     industry : str, optional
-        Keep only executives of this industry (e.g. ``survey.codebook.industry``).
+        Keep only executives of this industry (e.g. ``survey.codebook.industry``);
+        needs an ``industry`` column. The verdict names the population ("the 27
+        banking executives").
     agree : float
         Lowest answer counted as agreeing (4 = "agree" on a 1-5 scale).
     confidence : float
+    min_base : int
+        Smallest base for a reported figure: executive shares with fewer answers
+        (and then the promise gap), customer shares with fewer respondents and
+        events rated by fewer respondents are suppressed (NaN, ``suppressed``
+        True, a :class:`~cxlab.errors.SuppressionWarning`); the verdict says so
+        instead of quoting them.
 
     Returns
     -------
@@ -206,7 +242,7 @@ def promise_gap(
     >>> execs, _ = make_executive_study(seed=0)
     >>> survey, _ = make_study("banking", n_respondents=300, seed=0)
     >>> promise_gap(execs, survey).verdict.split(";")[0]  # doctest: +ELLIPSIS
-    '...% of executives (95% CI ...) say the company fulfils its brand promise'
+    '...% of the 108 executives (95% CI ...) say the company fulfils its brand promise'
     """
     _check_data(executive_data)
     if "brand_promise" not in executive_data.columns:
@@ -215,13 +251,18 @@ def promise_gap(
         )
     people = executive_data.drop_duplicates("executive_id")
     if industry is not None:
+        if "industry" not in people.columns:
+            raise DataError(f"executive data has no 'industry' column to keep the {industry!r} executives; "
+                            "pass industry=None to use all executives", column="industry")  # fmt: skip
         people = people[people["industry"] == industry]
         if people.empty:
             raise DataError(f"no executives of industry {industry!r}", column="industry")
+    who = f"{industry} executives" if industry is not None else "executives"
+    population = f"the {len(people)} {who}" if len(people) != 1 else f"the one {who[:-1]}"
     z = stats.norm.ppf(0.5 + confidence / 2)
     rows = []
-    labels = {"brand_promise": ("brand_promise_fulfilled", "Executives: 'we fulfil our brand promise'"),
-              "customer_understanding": ("deep_customer_understanding", "Executives: deep understanding of customers")}  # fmt: skip
+    labels = {"brand_promise": ("brand_promise_fulfilled", f"{_cap(who)}: 'we fulfil our brand promise'"),
+              "customer_understanding": ("deep_customer_understanding", f"{_cap(who)}: deep understanding of customers")}  # fmt: skip
     se_exec = np.nan
     for item, (measure, label) in labels.items():
         x = people[item].dropna().to_numpy(dtype=float) if item in people else np.array([])
@@ -231,7 +272,7 @@ def promise_gap(
         if item == "brand_promise":
             se_exec = np.sqrt(p * (1 - p) / n) if n else np.nan
         rows.append({"measure": measure, "side": "executive", "label": label, "value": 100 * p,
-                     "ci_low": 100 * lo, "ci_high": 100 * hi, "n": n, "unit": "percent"})  # fmt: skip
+                     "ci_low": 100 * lo, "ci_high": 100 * hi, "n": n, "unit": "percent", "base": n})  # fmt: skip
     et = survey.event_table()
     et = et[et["performance"].notna() & et["brand_expectation"].notna()]
     if et.empty:
@@ -240,23 +281,28 @@ def promise_gap(
         )
     met = (et["performance"] >= et["brand_expectation"]).to_numpy(dtype=float)
     w = et["weight"].to_numpy(dtype=float)
-    p_c, se_c, _ = _clustered_share(met, w, et["respondent_id"].to_numpy())
+    p_c, se_c, m_c = _clustered_share(met, w, et["respondent_id"].to_numpy())
     rows.append({"measure": "brand_expectation_met", "side": "customer",
                  "label": "Customers: ratings meeting the brand expectation", "value": 100 * p_c,
                  "ci_low": 100 * max(p_c - z * se_c, 0), "ci_high": 100 * min(p_c + z * se_c, 1), "n": len(et),
-                 "unit": "percent"})  # fmt: skip
+                 "unit": "percent", "base": m_c})  # fmt: skip
     resp = survey.respondents
     if "recommend" in resp and resp["recommend"].notna().any():
         na, na_lo, na_hi, na_n = _net_advocacy(resp["recommend"], resp["weight"], confidence)
     else:  # no likelihood-to-recommend question: the row stays, empty
         na, na_lo, na_hi, na_n = np.nan, np.nan, np.nan, 0
     rows.append({"measure": "net_advocacy", "side": "customer", "label": "Customers: net advocacy",
-                 "value": na, "ci_low": na_lo, "ci_high": na_hi, "n": na_n, "unit": "points"})  # fmt: skip
+                 "value": na, "ci_low": na_lo, "ci_high": na_hi, "n": na_n, "unit": "points",
+                 "base": na_n if na_n else min_base})  # fmt: skip
     g = 100 * (rows[0]["value"] / 100 - p_c)
     se_g = 100 * np.sqrt(se_exec**2 + se_c**2)
     rows.append({"measure": "promise_gap", "side": "gap", "label": "Promise gap (executive claim - customer delivery)",
-                 "value": g, "ci_low": g - z * se_g, "ci_high": g + z * se_g, "n": rows[0]["n"], "unit": "points"})  # fmt: skip
+                 "value": g, "ci_low": g - z * se_g, "ci_high": g + z * se_g, "n": rows[0]["n"], "unit": "points",
+                 "base": min(rows[0]["base"], m_c)})  # fmt: skip
     table = pd.DataFrame(rows)
+    small = (table.pop("base") < min_base).to_numpy()
+    table["suppressed"] = small
+    table.loc[small, ["value", "ci_low", "ci_high"]] = np.nan
     ev_rows = []
     names = survey.events.set_index("event_id")
     for eid, part in et.groupby("event_id", observed=True, sort=False):
@@ -266,6 +312,13 @@ def promise_gap(
         )
         ev_rows.append({"event_id": eid, "name": names.loc[eid, "name"] if eid in names.index else eid,
                         "stage": part["stage"].iloc[0], "value": 100 * p, "ci_low": 100 * max(p - z * se, 0),
-                        "ci_high": 100 * min(p + z * se, 1), "n": len(part)})  # fmt: skip
+                        "ci_high": 100 * min(p + z * se, 1), "n": len(part),
+                        "suppressed": part["respondent_id"].nunique() < min_base})  # fmt: skip
     events = pd.DataFrame(ev_rows)
-    return PromiseGap(table, events, _verdict(table, events, confidence), confidence)
+    ev_small = events["suppressed"].to_numpy(dtype=bool)
+    events.loc[ev_small, ["value", "ci_low", "ci_high"]] = np.nan
+    if small.any() or ev_small.any():
+        warnings.warn(f"promise gap: {int(small.sum())} measure(s) and {int(ev_small.sum())} event(s) with a base "
+                      f"under {min_base} suppressed ({population})", SuppressionWarning, stacklevel=2)  # fmt: skip
+    verdict = _verdict(table, events, confidence, population, min_base)
+    return PromiseGap(table, events, verdict, confidence, population, min_base)

@@ -162,7 +162,11 @@ def maturity(
 
 
 def weakest_indicators(
-    data: pd.DataFrame, k: int = 10, rank_by: str = "current", confidence: float = 0.95
+    data: pd.DataFrame,
+    k: int = 10,
+    rank_by: str = "current",
+    confidence: float = 0.95,
+    min_base: int = 30,
 ) -> pd.DataFrame:
     """The ``k`` weakest indicators: lowest current maturity (or largest gap to target).
 
@@ -174,6 +178,11 @@ def weakest_indicators(
         How many to return.
     rank_by : {"current", "gap"}
         Lowest current maturity first, or largest gap to target first.
+    confidence : float
+    min_base : int
+        Indicators rated by fewer executives are suppressed as in :func:`maturity`
+        (NaN estimates, ``suppressed`` True, a warning); they are not ranked
+        (``rank`` is missing) and come last.
 
     Returns
     -------
@@ -182,10 +191,15 @@ def weakest_indicators(
     """
     if rank_by not in ("current", "gap"):
         raise ParameterError(f"rank_by must be 'current' or 'gap', got {rank_by!r}")
-    table = maturity(data, "indicator", min_base=1, confidence=confidence)
-    table = table.sort_values(rank_by, ascending=rank_by == "current", kind="stable").head(int(k))
-    table.insert(0, "rank", np.arange(1, len(table) + 1))
-    return table.reset_index(drop=True)
+    table = maturity(data, "indicator", min_base=min_base, confidence=confidence)
+    table = table.sort_values(
+        rank_by, ascending=rank_by == "current", kind="stable", na_position="last"
+    )
+    table = table.head(int(k)).reset_index(drop=True)
+    rank = pd.array(np.arange(1, len(table) + 1), dtype="Int64")
+    rank[table["suppressed"].to_numpy()] = pd.NA
+    table.insert(0, "rank", rank)
+    return table
 
 
 def _holm(p: np.ndarray) -> np.ndarray:
@@ -204,6 +218,7 @@ def agreement(
     rating: str = "current",
     alpha: float = 0.05,
     confidence: float = 0.95,
+    min_base: int = 30,
 ) -> pd.DataFrame:
     """How far executives agree, and where middle and top management disagree.
 
@@ -223,13 +238,21 @@ def agreement(
     alpha : float
         Family-wise error rate for ``disagree`` (Holm).
     confidence : float
+    min_base : int
+        Smallest base for a reported figure. Rows with fewer executives have the
+        spread (``mean, sd, iqr, rwg``) suppressed (``suppressed`` True); rows with
+        fewer than ``min_base`` top or fewer than ``min_base`` middle managers have
+        the comparison (``top, middle, difference``, interval, p-values)
+        suppressed (``comparison_suppressed`` True), are left out of the Holm
+        family and never ``disagree``. Either raises a
+        :class:`~cxlab.errors.SuppressionWarning`.
 
     Returns
     -------
     DataFrame
         ``competency`` (and ``indicator``), ``name, n, mean, sd, iqr, rwg, n_top,
         n_middle, top, middle, difference, difference_ci_low, difference_ci_high,
-        p_value, p_holm, disagree``.
+        p_value, p_holm, disagree, suppressed, comparison_suppressed``.
     """
     _check_data(data)
     if level not in ("competency", "indicator"):
@@ -296,6 +319,17 @@ def agreement(
             )
         rows.append(row)
     table = pd.DataFrame(rows)
+    small = (table["n"] < min_base).to_numpy()
+    few = ((table["n_top"] < min_base) | (table["n_middle"] < min_base)).to_numpy()
+    table.loc[small, ["mean", "sd", "iqr", "rwg"]] = np.nan
+    compare = ["top", "middle", "difference", "difference_ci_low", "difference_ci_high", "p_value"]
+    table.loc[few, compare] = np.nan
+    if small.any() or few.any():
+        warnings.warn(f"agreement: {int(small.sum())} row(s) with fewer than {min_base} executives and "
+                      f"{int(few.sum())} top-middle comparison(s) with fewer than {min_base} top or middle "
+                      "managers suppressed", SuppressionWarning, stacklevel=2)  # fmt: skip
     table["p_holm"] = _holm(table["p_value"].to_numpy(dtype=float))
     table["disagree"] = (table["p_holm"] < alpha).to_numpy()
+    table["suppressed"] = small
+    table["comparison_suppressed"] = few
     return table
