@@ -26,6 +26,7 @@ _SUBMODULES = (
     "synth",
     "weighting",
     "estimates",
+    "comparisons",
     "reliability",
     "suppression",
     "drivers",

@@ -2,7 +2,8 @@
 
 Means, proportions, top-box shares and rating distributions, overall or by
 segment, with standard errors and confidence intervals that account for the
-weighting; comparisons between segments or waves; and the minimum-base rule that
+weighting; comparisons between segments or waves (:func:`compare`, which lives in
+:mod:`cxlab.comparisons` and is re-exported here); and the minimum-base rule that
 keeps small groups out of reports.
 
 Variance estimation
@@ -53,8 +54,8 @@ Examples
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
-from itertools import combinations
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,9 @@ from scipy import sparse, stats
 
 from cxlab.errors import DataError, ParameterError, SuppressionWarning
 from cxlab.suppression import format_suppressed, suppress_small_cells
+
+if TYPE_CHECKING:  # at run time `compare` is loaded lazily by __getattr__ below
+    from cxlab.comparisons import compare
 
 __all__ = [
     "weighted_mean",
@@ -510,200 +514,11 @@ def _holm(p: np.ndarray) -> np.ndarray:
     return out
 
 
-def _stack_waves(waves: Mapping, by: str, cluster) -> tuple[pd.DataFrame, str | None]:
-    """Stack ``{label: frame}`` with a ``by`` column and wave-specific cluster ids."""
-    frames = []
-    if cluster == "auto":
-        cluster = (
-            "respondent_id" if any("respondent_id" in f.columns for f in waves.values()) else None
-        )
-    for label, frame in waves.items():
-        if by in frame.columns:
-            raise ParameterError(f"the waves already have a column {by!r}; choose another by=")
-        f = frame.copy()
-        f[by] = label
-        if cluster is not None:
-            if cluster not in f.columns:
-                raise DataError("cluster column not found in a wave", column=cluster)
-            ids = f[cluster]
-            f[cluster] = (f"{label}\x1f" + ids.astype(str)).where(ids.notna())
-        frames.append(f)
-    return pd.concat(frames, ignore_index=True), cluster
+def __getattr__(name):
+    # `compare` lives in cxlab.comparisons, which imports this module's helpers; it is
+    # loaded on first use so that importing either module first works
+    if name == "compare":
+        from cxlab.comparisons import compare
 
-
-def compare(
-    data: pd.DataFrame | Mapping[str, pd.DataFrame],
-    column: str,
-    by: str,
-    *,
-    stat: str = "mean",
-    value=None,
-    scale_max: float | None = None,
-    k: int = 2,
-    within: str | Sequence[str] | None = None,
-    reference=None,
-    weight: str | None = "weight",
-    cluster: str | None = "auto",
-    min_base: float = 30,
-    level: float = 0.95,
-    method: str | None = "holm",
-) -> pd.DataFrame:
-    """Test differences between segments (or survey waves) of a weighted estimate.
-
-    Each pair of levels of ``by`` (or each level against ``reference``), within each
-    level of ``within``, is compared with a Welch-type t test: the variance of the
-    difference is linearised jointly (so respondents who appear in both groups, as in
-    event-level data, contribute their covariance; for disjoint groups or independent
-    waves it is ``se_a^2 + se_b^2``) and the degrees of freedom are
-    Welch-Satterthwaite's from the two groups' linearised variances. p-values are
-    adjusted over all the tests in the table (Holm by default; other methods via
-    :func:`statsmodels.stats.multitest.multipletests`; Holm is computed here, equal
-    to statsmodels' to rounding, because statsmodels runs a garbage collection on
-    every Holm call).
-
-    To compare survey waves, pass them as a dict; they are stacked with a ``by``
-    column holding the wave label, and the cluster (respondent) ids are made
-    wave-specific, so the waves are independent samples even when ids repeat::
-
-        compare({"2025": wave1, "2026": wave2}, "recommend", by="wave", within="country")
-
-    Parameters
-    ----------
-    data : pandas.DataFrame or dict of DataFrame
-        As in :func:`weighted_mean`, or ``{wave label: frame}``.
-    column, weight, cluster, min_base, level
-        As in :func:`weighted_mean`.
-    by : str
-        The column whose levels are compared (the new wave column for a dict).
-    stat : {"mean", "proportion", "top_box"}
-        What is compared; ``value`` for proportions, ``scale_max``/``k`` for top-box.
-    within : str or list of str, optional
-        Compare inside each level of these columns (many cells: one test each).
-    reference : optional
-        Compare every other level with this one instead of all pairs.
-    method : str or None
-        Multiple-testing adjustment passed to ``multipletests`` (``None``: none).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``within columns..., by, group_a, group_b, estimate_a, estimate_b, difference,
-        se, ci_low, ci_high, statistic, df, p_value, p_adjusted, n_a, n_b, suppressed``
-        (difference = a - b). A comparison involving a group below ``min_base`` is
-        suppressed (NaN, left out of the adjustment).
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(1)
-    >>> df = pd.DataFrame({"y": rng.normal(size=200), "g": np.repeat(["a", "b"], 100),
-    ...                    "weight": 1.0})
-    >>> compare(df, "y", by="g")[["group_a", "group_b"]].values.tolist()
-    [['a', 'b']]
-    """
-    from statsmodels.stats.multitest import multipletests
-
-    _check_common(min_base, level)
-    if isinstance(data, Mapping):
-        data, cluster = _stack_waves(data, by, cluster)
-    within_cols = [] if within is None else ([within] if isinstance(within, str) else list(within))
-    design = _Design(data, weight, within_cols + [by], cluster)
-    if stat == "mean":
-        y = _column(data, column)
-    elif stat == "proportion":
-        y = _indicator(data, column, value)
-    elif stat == "top_box":
-        if scale_max is None:
-            raise ParameterError("stat='top_box' needs scale_max")
-        y = top_box(_column(data, column), scale_max, k)
-    else:
-        raise ParameterError(f"stat must be 'mean', 'proportion' or 'top_box', got {stat!r}")
-    res = _linearise(design, y, want_cov=True)
-    keys = design.keys
-    rows = []
-    cells = keys.groupby(within_cols, sort=False, observed=True) if within_cols else [((), keys)]
-    for wkey, part in cells:
-        idx = part.index.to_numpy()
-        levels = part[by].tolist()
-        if reference is not None:
-            if reference not in levels:
-                continue
-            r = idx[levels.index(reference)]
-            pairs = [(i, r) for i in idx if i != r]
-        else:
-            pairs = list(combinations(idx, 2))
-        for a, b in pairs:
-            row = dict(zip(within_cols, wkey if isinstance(wkey, tuple) else (wkey,), strict=False))
-            va, vb = res["var"][a], res["var"][b]
-            vd = va + vb - 2 * res["cov"][a, b]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                df_ = (va + vb) ** 2 / (va**2 / res["df"][a] + vb**2 / res["df"][b])
-            row.update(
-                by=by,
-                group_a=keys.at[a, by],
-                group_b=keys.at[b, by],
-                estimate_a=res["estimate"][a],
-                estimate_b=res["estimate"][b],
-                difference=res["estimate"][a] - res["estimate"][b],
-                se=np.sqrt(max(vd, 0.0)),
-                df=df_,
-                n_a=int(res["n"][a]),
-                n_b=int(res["n"][b]),
-            )
-            rows.append(row)
-    cols = within_cols + [
-        "by",
-        "group_a",
-        "group_b",
-        "estimate_a",
-        "estimate_b",
-        "difference",
-        "se",
-        "ci_low",
-        "ci_high",
-        "statistic",
-        "df",
-        "p_value",
-        "p_adjusted",
-        "n_a",
-        "n_b",
-        "suppressed",
-    ]
-    out = pd.DataFrame(rows)
-    if out.empty:
-        return pd.DataFrame(columns=cols)
-    q = _t_quantile(level, out["df"].to_numpy())
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["statistic"] = out["difference"] / out["se"]
-        out["p_value"] = 2 * stats.t.sf(np.abs(out["statistic"]), np.maximum(out["df"], 1))
-    out["ci_low"] = out["difference"] - q * out["se"]
-    out["ci_high"] = out["difference"] + q * out["se"]
-    small = (out["n_a"] < min_base) | (out["n_b"] < min_base)
-    out["suppressed"] = small
-    value_cols = [
-        "estimate_a",
-        "estimate_b",
-        "difference",
-        "se",
-        "ci_low",
-        "ci_high",
-        "statistic",
-        "df",
-        "p_value",
-    ]
-    out.loc[small, value_cols] = np.nan
-    out["p_adjusted"] = out["p_value"]
-    testable = out["p_value"].notna().to_numpy()
-    if method is not None and testable.sum() > 1:
-        p = out.loc[testable, "p_value"].to_numpy()
-        out.loc[testable, "p_adjusted"] = (
-            _holm(p) if method == "holm" else multipletests(p, method=method)[1]
-        )
-    if small.any():
-        warnings.warn(
-            f"comparison of {column!r} by {by!r}: {int(small.sum())} comparison(s) involve a "
-            f"group below the minimum base of {min_base:g} respondents and were suppressed",
-            SuppressionWarning,
-            stacklevel=2,
-        )
-    return out[cols]
+        return compare
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+from types import SimpleNamespace
 
 import matplotlib
 
@@ -16,6 +17,7 @@ import pytest  # noqa: E402
 
 os.environ.setdefault("PYTHONHASHSEED", "0")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STAGES = ["Aware", "Shop/Buy", "Set Up", "Use & Support", "Pay"]
 
 
 @pytest.fixture(autouse=True)
@@ -60,3 +62,78 @@ def with_small_segment():
     )
     df["flag"] = (df["y"] > 5).astype(float)
     return df
+
+
+# ------------------------------------------------------------------ numpy-generated survey
+def fake_survey(seed: int = 1, n: int = 600, rare_event: bool = True):
+    """A small numpy-generated survey with planted event means and advocacy impacts."""
+    rng = np.random.default_rng(seed)
+    ev = pd.DataFrame(
+        {
+            "event_id": [f"E{i}" for i in range(1, 9)],
+            "name": [f"event number {i}" for i in range(1, 9)],
+            "stage": [STAGES[i % 5] for i in range(8)],
+            "channel": ["web", "branch", "phone", "web", "mobile", "branch", "mail", "web"],
+            "stage_order": [i % 5 for i in range(8)],
+        }
+    )
+    perf = np.array([6.0, 7.0, 8.0, 5.0, 7.5, 6.5, 7.0, 6.0])
+    brand = perf + np.array([0.0, -1.2, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0])
+    base = perf + np.array([0.0, -2.0, -1.0, 1.0, -2.0, -1.0, -1.0, -1.0])
+    impact = np.array([0.10, 0.30, 0.05, 0.20, 0.0, 0.15, 0.08, 0.1])
+    p_rated = np.array([0.8, 0.7, 0.9, 0.6, 0.85, 0.75, 0.8, 0.04 if rare_event else 0.5])
+    resp = pd.DataFrame(
+        {
+            "respondent_id": [f"R{i:04d}" for i in range(n)],
+            "weight": rng.uniform(0.5, 2.0, n),
+            "life_stage": rng.choice(["young", "family", "retired"], n),
+        }
+    )
+    rows = []
+    u = rng.normal(0, 0.5, n)
+    for j, e in enumerate(ev["event_id"]):
+        rated = rng.random(n) < p_rated[j]
+        k = int(rated.sum())
+        t = perf[j] + rng.normal(0, 1.2, k)
+        m = perf[j] + rng.normal(0, 1.2, k)
+        p = (t + m) / 2
+        be = brand[j] + rng.normal(0, 1.0, k)
+        bl = base[j] + rng.normal(0, 1.0, k)
+        sat = 1.0 + 0.45 * t + 0.45 * m + u[rated] + rng.normal(0, 0.8, k)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "respondent_id": resp["respondent_id"].to_numpy()[rated],
+                    "event_id": e,
+                    "stage": ev["stage"].iloc[j],
+                    "channel": ev["channel"].iloc[j],
+                    "weight": resp["weight"].to_numpy()[rated],
+                    "significance": 3 + j * 0.7 + rng.normal(0, 1, k),
+                    "personal_investment": 2 + j * 0.6 + rng.normal(0, 1, k),
+                    "brand_expectation": be,
+                    "baseline_expectation": bl,
+                    "tactile": t,
+                    "emotive": m,
+                    "performance": p,
+                    "satisfaction": sat,
+                    "brand_gap": p - be,
+                    "baseline_gap": p - bl,
+                }
+            )
+        )
+    et = pd.concat(rows, ignore_index=True)
+    et["stage"] = pd.Categorical(et["stage"], categories=STAGES, ordered=True)
+    wide = et.pivot(index="respondent_id", columns="event_id", values="satisfaction")
+    wide = wide.reindex(resp["respondent_id"])
+    dev = (wide - wide.mean()).fillna(0.0).to_numpy()
+    resp["recommend"] = 7 + dev @ impact + rng.normal(0, 1.0, n)
+    survey = SimpleNamespace(
+        respondents=resp, events=ev, stages=STAGES, event_table=lambda: et.copy()
+    )
+    return survey, {"impact": dict(zip(ev["event_id"], impact, strict=True)), "et": et}
+
+
+@pytest.fixture
+def fake_survey_factory():
+    """The :func:`fake_survey` builder (shared by the moments and priorities tests)."""
+    return fake_survey

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,83 +10,13 @@ import statsmodels.api as sm
 from cxlab.errors import DataError, ParameterError, SuppressionWarning
 from cxlab.moments import advocacy_impact, diagnose, importance_index
 
-STAGES = ["Aware", "Shop/Buy", "Set Up", "Use & Support", "Pay"]
-
-
-def fake_survey(seed: int = 1, n: int = 600, rare_event: bool = True):
-    """A small numpy-generated survey with planted event means and advocacy impacts."""
-    rng = np.random.default_rng(seed)
-    ev = pd.DataFrame(
-        {
-            "event_id": [f"E{i}" for i in range(1, 9)],
-            "name": [f"event number {i}" for i in range(1, 9)],
-            "stage": [STAGES[i % 5] for i in range(8)],
-            "channel": ["web", "branch", "phone", "web", "mobile", "branch", "mail", "web"],
-            "stage_order": [i % 5 for i in range(8)],
-        }
-    )
-    perf = np.array([6.0, 7.0, 8.0, 5.0, 7.5, 6.5, 7.0, 6.0])
-    brand = perf + np.array([0.0, -1.2, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0])
-    base = perf + np.array([0.0, -2.0, -1.0, 1.0, -2.0, -1.0, -1.0, -1.0])
-    impact = np.array([0.10, 0.30, 0.05, 0.20, 0.0, 0.15, 0.08, 0.1])
-    p_rated = np.array([0.8, 0.7, 0.9, 0.6, 0.85, 0.75, 0.8, 0.04 if rare_event else 0.5])
-    resp = pd.DataFrame(
-        {
-            "respondent_id": [f"R{i:04d}" for i in range(n)],
-            "weight": rng.uniform(0.5, 2.0, n),
-            "life_stage": rng.choice(["young", "family", "retired"], n),
-        }
-    )
-    rows = []
-    u = rng.normal(0, 0.5, n)
-    for j, e in enumerate(ev["event_id"]):
-        rated = rng.random(n) < p_rated[j]
-        k = int(rated.sum())
-        t = perf[j] + rng.normal(0, 1.2, k)
-        m = perf[j] + rng.normal(0, 1.2, k)
-        p = (t + m) / 2
-        be = brand[j] + rng.normal(0, 1.0, k)
-        bl = base[j] + rng.normal(0, 1.0, k)
-        sat = 1.0 + 0.45 * t + 0.45 * m + u[rated] + rng.normal(0, 0.8, k)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "respondent_id": resp["respondent_id"].to_numpy()[rated],
-                    "event_id": e,
-                    "stage": ev["stage"].iloc[j],
-                    "channel": ev["channel"].iloc[j],
-                    "weight": resp["weight"].to_numpy()[rated],
-                    "significance": 3 + j * 0.7 + rng.normal(0, 1, k),
-                    "personal_investment": 2 + j * 0.6 + rng.normal(0, 1, k),
-                    "brand_expectation": be,
-                    "baseline_expectation": bl,
-                    "tactile": t,
-                    "emotive": m,
-                    "performance": p,
-                    "satisfaction": sat,
-                    "brand_gap": p - be,
-                    "baseline_gap": p - bl,
-                }
-            )
-        )
-    et = pd.concat(rows, ignore_index=True)
-    et["stage"] = pd.Categorical(et["stage"], categories=STAGES, ordered=True)
-    wide = et.pivot(index="respondent_id", columns="event_id", values="satisfaction")
-    wide = wide.reindex(resp["respondent_id"])
-    dev = (wide - wide.mean()).fillna(0.0).to_numpy()
-    resp["recommend"] = 7 + dev @ impact + rng.normal(0, 1.0, n)
-    survey = SimpleNamespace(
-        respondents=resp, events=ev, stages=STAGES, event_table=lambda: et.copy()
-    )
-    return survey, {"impact": dict(zip(ev["event_id"], impact, strict=True)), "et": et}
-
 
 # ------------------------------------------------------------------ diagnose
-def test_diagnose_means_and_ses_match_an_independent_peer():
+def test_diagnose_means_and_ses_match_an_independent_peer(fake_survey_factory):
     from samplics.estimation import TaylorEstimator
     from samplics.utils.types import PopParam
 
-    survey, _ = fake_survey()
+    survey, _ = fake_survey_factory()
     with pytest.warns(SuppressionWarning):
         d = diagnose(survey)
     d = d.set_index("event_id")
@@ -117,8 +45,8 @@ def test_diagnose_means_and_ses_match_an_independent_peer():
         assert d.loc[e, "n"] == len(part)
 
 
-def test_diagnose_suppresses_small_bases():
-    survey, _ = fake_survey()
+def test_diagnose_suppresses_small_bases(fake_survey_factory):
+    survey, _ = fake_survey_factory()
     with pytest.warns(SuppressionWarning, match="E8"):
         d = diagnose(survey, min_base=30)
     row = d.loc[d["event_id"] == "E8"].iloc[0]
@@ -129,8 +57,8 @@ def test_diagnose_suppresses_small_bases():
     assert d["stage_order"].is_monotonic_increasing
 
 
-def test_diagnose_by_segment_has_one_block_per_segment():
-    survey, _ = fake_survey(rare_event=False)
+def test_diagnose_by_segment_has_one_block_per_segment(fake_survey_factory):
+    survey, _ = fake_survey_factory(rare_event=False)
     d = diagnose(survey, by="life_stage", min_base=30)
     assert set(d["life_stage"]) == {"young", "family", "retired"}
     assert len(d) == 3 * 8
@@ -139,8 +67,8 @@ def test_diagnose_by_segment_has_one_block_per_segment():
         assert block["importance"].std() == pytest.approx(1, abs=1e-9)
 
 
-def test_advocacy_impact_matches_statsmodels_and_recovers_planted_impacts():
-    survey, planted = fake_survey(rare_event=False)
+def test_advocacy_impact_matches_statsmodels_and_recovers_planted_impacts(fake_survey_factory):
+    survey, planted = fake_survey_factory(rare_event=False)
     et, resp = survey.event_table(), survey.respondents
     imp = advocacy_impact(et, resp, weights="weight")
     # independent peer: statsmodels WLS with HC1 on the same centred design
@@ -160,8 +88,8 @@ def test_advocacy_impact_matches_statsmodels_and_recovers_planted_impacts():
     assert (z.abs() < 4).all(), z
 
 
-def test_diagnose_rejects_bad_input():
-    survey, _ = fake_survey()
+def test_diagnose_rejects_bad_input(fake_survey_factory):
+    survey, _ = fake_survey_factory()
     with pytest.raises(DataError):
         diagnose(survey, weights="no_such_weight")
     with pytest.raises(DataError):

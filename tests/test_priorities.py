@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from test_moments import fake_survey  # the numpy-generated survey shared with diagnose tests
 
 from cxlab.errors import ParameterError, SuppressionWarning
 from cxlab.moments import diagnose
@@ -216,8 +215,8 @@ def test_planted_actions_many_seeds():
     assert not failures, failures
 
 
-def test_prioritize_by_segment():
-    survey, _ = fake_survey(rare_event=False)
+def test_prioritize_by_segment(fake_survey_factory):
+    survey, _ = fake_survey_factory(rare_event=False)
     p = prioritize(survey, by="life_stage", min_base=30)
     assert len(p) == 3 * 8 and p["life_stage"].notna().all()
     # one action per event within each segment; importance re-standardised per segment
