@@ -1,6 +1,6 @@
 """What drives advocacy versus antagonism, and what separates antagonists from advocates.
 
-The framework (FRAMEWORK.md section 5) asks which events turn customers into advocates
+The framework (docs/framework.md section 5) asks which events turn customers into advocates
 and which into antagonists. :func:`advocacy_drivers` regresses the ordered advocacy
 group (antagonist < neutral < advocate, agitators merged into antagonists) on each
 event's rating with a weighted ordinal logit and reports the change in the probability

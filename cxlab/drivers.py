@@ -1,6 +1,6 @@
 """Driver models: how personal investment shifts the weight of emotive and tactile performance.
 
-The framework's headline finding (FRAMEWORK.md section 3): neither emotive nor tactile
+The framework's headline finding (docs/framework.md section 3): neither emotive nor tactile
 performance is always more important. Their weight on the outcome of an event depends
 on the customer's **personal investment**: emotive treatment dominates high-investment
 interactions (buying a car, ~40% more important), tactile performance dominates

@@ -1,6 +1,6 @@
 """What an advocate is worth: behaviour and customer value by advocacy group.
 
-Advocates spend more, stay longer, refer others and cost less to serve (FRAMEWORK.md
+Advocates spend more, stay longer, refer others and cost less to serve (docs/framework.md
 section 5). :func:`advocacy_economics` gives weighted means of those behaviours by
 ``advocacy_group`` with linearisation CIs; :func:`customer_value` turns them into
 annual and lifetime value per customer and the value of moving one customer to

@@ -1,6 +1,6 @@
 """The Customer Event Map: events by lifecycle stage, coloured by course of action.
 
-* :func:`event_map` - the heat map of FRAMEWORK.md section 4: one column per lifecycle
+* :func:`event_map` - the heat map of docs/framework.md section 4: one column per lifecycle
   stage (or channel), the events of that stage stacked in cells, each cell coloured by
   its action (Okabe-Ito, colour-blind safe) or by its priority score, and annotated with
   the event name, action, moment-of-truth marker and base.  Suppressed events are grey,

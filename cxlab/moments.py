@@ -1,6 +1,6 @@
 """Per-event diagnosis: performance, gaps and importance with confidence intervals.
 
-The framework (FRAMEWORK.md section 4) gives every customer event one course of action
+The framework (docs/framework.md section 4) gives every customer event one course of action
 (basics, fix, delight, right-size, maintain) from its gaps and its importance.
 :func:`diagnose` estimates, per event (and per segment when asked), the weighted base,
 performance, gaps, stated importance (significance, personal investment) and derived

@@ -1,6 +1,6 @@
 """Rules and one course of action per event; the moments of truth.
 
-The framework (FRAMEWORK.md section 4) gives every customer event one course:
+The framework (docs/framework.md section 4) gives every customer event one course:
 
 * **basics** - performance fails the customary *baseline* expectation (any event,
   however unimportant);

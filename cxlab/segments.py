@@ -1,6 +1,6 @@
 """Advocates and antagonists: classification, net advocacy, shares.
 
-The framework (FRAMEWORK.md section 5) ranges customers from **advocates** through
+The framework (docs/framework.md section 5) ranges customers from **advocates** through
 neutral customers to **antagonists** and **agitators** (antagonists who complain or
 warn others away). This module turns likelihood to recommend into an ordered
 ``advocacy_group``, estimates ``net_advocacy`` (percent advocates minus percent

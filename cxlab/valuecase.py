@@ -1,6 +1,6 @@
 """The value case: what closing each event's gap is worth, set against its cost.
 
-"Delight when it makes sense (and cents)" (FRAMEWORK.md section 6).  For every event
+"Delight when it makes sense (and cents)" (docs/framework.md section 6).  For every event
 :func:`value_case` takes the course from :func:`cxlab.moments.prioritize` and a planned
 change in performance (the *lift*):
 

@@ -49,7 +49,7 @@ def test_default_codebook_follows_the_framework():
     cb = cfe.default_codebook()
     sizes = cb.indicators.groupby("competency", sort=False).size()
     assert list(sizes.index) == list(cfe.COMPETENCIES)
-    # FRAMEWORK.md section 7: 6, 6, 7, 6, 6, 6 indicators, plus the innovation discipline
+    # docs/framework.md section 7: 6, 6, 7, 6, 6, 6 indicators, plus the innovation discipline
     assert sizes.tolist() == [6, 6, 7, 6, 6, 6, 5]
     again = cfe.ExecutiveCodebook.from_dict(yaml.safe_load(yaml.safe_dump(cb.to_dict())))
     pd.testing.assert_frame_equal(again.indicators, cb.indicators)

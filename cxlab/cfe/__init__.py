@@ -6,7 +6,7 @@ competencies and the innovation discipline), estimates maturity and the gap to t
 with confidence intervals, ranks the weakest indicators, measures agreement between
 executives and between management levels, and sets the executives' self-assessment
 ("we fulfil our brand promise", "we understand our customers") against what customers
-report in the consumer survey: the **promise gap** (FRAMEWORK.md section 7).
+report in the consumer survey: the **promise gap** (docs/framework.md section 7).
 
 The package is split by idea: :mod:`~cxlab.cfe.model` (competencies, indicators,
 codebook), :mod:`~cxlab.cfe.load` (reading the survey), :mod:`~cxlab.cfe.stats`

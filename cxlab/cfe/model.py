@@ -1,7 +1,7 @@
 """The CFE model: competencies, indicators and the executive survey codebook.
 
 The six competencies of the customer focused enterprise and the innovation
-discipline, each with its indicators (FRAMEWORK.md section 7), the management
+discipline, each with its indicators (docs/framework.md section 7), the management
 levels, the tidy executive frame's columns, and :class:`ExecutiveCodebook`, which
 maps an executive survey file onto the model.
 """
@@ -18,7 +18,7 @@ import yaml
 from cxlab.errors import CodebookError
 
 # ---------------------------------------------------------------- the CFE model
-#: competency id -> (display name, [(indicator id, display name), ...]); FRAMEWORK.md section 7
+#: competency id -> (display name, [(indicator id, display name), ...]); docs/framework.md section 7
 COMPETENCIES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "customer_authority": ("Customer authority", [
         ("customer_intelligence", "Customer intelligence"),
