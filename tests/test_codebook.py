@@ -58,7 +58,8 @@ def test_short_item_form_and_custom_stages():
 @pytest.mark.parametrize(
     ("mutate", "location", "words"),
     [
-        (lambda d: d.pop("respondent_id"), "respondent_id", "required"),
+        # rule changed (issue 11): respondent_id may be left out, but must be a column name
+        (lambda d: d.update(respondent_id=["a", "b"]), "respondent_id", "one column name"),
         (
             lambda d: d["events"][1]["items"].update(speediness="x"),
             "events[1].items.speediness",
@@ -82,15 +83,15 @@ def test_short_item_form_and_custom_stages():
             "events[0].items.efficiency.scale",
             "unknown scale",
         ),
+        # rule changed (issue 11): a column may feed several items, never personal data
         (
-            lambda d: d["events"][1]["items"].update(
-                satisfaction=d["events"][0]["items"]["satisfaction"]
-            ),
-            "events[1].items.satisfaction",
-            "mapped twice",
+            lambda d: d["personal_data"].append(d["events"][0]["items"]["satisfaction"]),
+            "personal_data",
+            "also mapped as an item at events[0].items.satisfaction",
         ),
         (lambda d: d.update(missing_codes=["DK"]), "missing_codes", "must be numbers"),
-        (lambda d: d.update(events=[]), "events", "non-empty"),
+        # rule changed (issue 11): events may be absent or [], but must be a list
+        (lambda d: d.update(events="pay_bill"), "events", "must be a list"),
         (
             lambda d: d["respondent_items"]["complained"].update(reverse=True),
             "respondent_items.complained.reverse",
