@@ -126,7 +126,7 @@ _GROUPS = {
     "loyalty": (["loy1", "loy2"], 7),
 }
 # planted satisfaction model on the latent (standardised) scale
-_SAT_COEF = {"quality": 0.55, "image": 0.30, "value": 0.15, "expectations": 0.0}
+_SAT_COEF = {"quality": 0.55, "image": 0.35, "value": 0.25, "expectations": 0.0}
 _REC = {"intercept": 4.9, "slope": 1.1, "sd": 1.0}  # recommend latent = a + b * loyalty + e
 
 
