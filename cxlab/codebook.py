@@ -45,6 +45,7 @@ __all__ = [
     "LENS_DRIVERS",
     "ITEM_TYPES",
     "RESERVED_NAMES",
+    "KEYS",
 ]
 
 DEFAULT_STAGES = (
@@ -134,6 +135,14 @@ _EVENT_KEYS = {"id", "name", "stage", "channel", "lenses", "items"}
 _LENS_KEYS = {"driver", "capability", "initiative"}
 _DERIVED_KEYS = {"mean", "sum", "top_box", "min_valid", "label"}
 _DERIVED_OPS = ("mean", "sum", "top_box")
+#: every key a codebook may use, by where it goes (documented in docs/codebook.md)
+KEYS = {
+    "codebook": frozenset(_TOP_KEYS),
+    "item": frozenset(_ITEM_KEYS),
+    "event": frozenset(_EVENT_KEYS),
+    "lenses": frozenset(_LENS_KEYS),
+    "derived": frozenset(_DERIVED_KEYS),
+}
 
 
 @dataclass(frozen=True)

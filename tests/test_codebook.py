@@ -378,3 +378,21 @@ def test_sample_codebooks_declare_the_age_bands_of_the_weighting_targets(project
         cb = Codebook.load(f"{project_root}/data/sample/{name}_codebook.yaml")
         labels = [b[0] for b in cb.demographics["age"].bands]
         assert labels == list(targets["age_band"])
+
+
+def test_every_example_in_the_codebook_guide_loads(project_root):
+    import re
+
+    text = open(f"{project_root}/docs/codebook.md", encoding="utf-8").read()
+    blocks = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
+    assert len(blocks) >= 12
+    for block in blocks:
+        Codebook.from_dict(yaml.safe_load(block), source="docs/codebook.md")
+
+
+def test_the_codebook_guide_documents_every_key(project_root):
+    from cxlab.codebook import KEYS
+
+    text = open(f"{project_root}/docs/codebook.md", encoding="utf-8").read()
+    for key in sorted(set().union(*KEYS.values())):
+        assert f"`{key}" in text, key
