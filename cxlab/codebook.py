@@ -215,7 +215,7 @@ class Codebook:
     ``respondent_id`` is ``None`` when the file has no id column (respondents are
     then numbered by data row, 1..n); ``events`` is empty for a survey without
     customer events. ``respondent_items`` holds the derived items too (after the
-    items read from the file); ``drivers`` is ``{"outcome": name, "items": (...)}``
+    items read from the file); ``drivers`` is ``{"outcome": name, "items": [...]}``
     or empty; ``item_groups`` maps a group name to a tuple of respondent item names.
     """
 
@@ -555,9 +555,13 @@ class _Parser:
             bands=bands,
         )
 
-    def names(self, value, known, location, *, what, minimum=1):
+    def names(self, value, known, location, *, what, minimum=1, single=False):
         """A list of respondent item names, each declared and numeric."""
-        if isinstance(value, str):
+        if single:
+            if not isinstance(value, str) or not value:
+                self.fail(f"{what} must be one respondent item name", location)
+            value = [value]
+        elif isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or len(value) < minimum:
             self.fail(
@@ -583,12 +587,12 @@ class _Parser:
         if len(ops) != 1:
             self.fail(f"a derived item needs exactly one of {list(_DERIVED_OPS)}", location)
         op = ops[0]
-        label = spec.get("label")
+        label = None if spec.get("label") is None else str(spec["label"])
         if op == "top_box":
             tb = spec["top_box"]
             self.check_keys(tb, {"item", "min", "max"}, f"{location}.top_box")
             (source,) = self.names(
-                tb.get("item"), known, f"{location}.top_box.item", what="top_box"
+                tb.get("item"), known, f"{location}.top_box.item", what="top_box", single=True
             )
             if "min_valid" in spec:
                 self.problem("'min_valid' is for mean and sum items", f"{location}.min_valid")
@@ -943,13 +947,15 @@ class _Parser:
             self.check_keys(spec, {"outcome", "items"}, "drivers")
             if "outcome" not in spec or "items" not in spec:
                 self.fail("drivers needs 'outcome' (one item) and 'items' (its drivers)", "drivers")
-            (outcome,) = self.names(spec["outcome"], known, "drivers.outcome", what="the outcome")
+            (outcome,) = self.names(
+                spec["outcome"], known, "drivers.outcome", what="the outcome", single=True
+            )
             items = self.names(spec["items"], known, "drivers.items", what="driver items")
             if outcome in items:
                 self.fail(f"the outcome {outcome!r} cannot also be a driver", "drivers.items")
         except _Skip:
             return {}
-        return {"outcome": outcome, "items": items}
+        return {"outcome": outcome, "items": list(items)}
 
     def item_groups(self, spec, known):
         if spec is None or spec == {}:

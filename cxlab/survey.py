@@ -522,8 +522,8 @@ def survey_from_frame(
     >>> cb = Codebook.from_dict({"respondent_items": {"overall": {
     ...     "column": "q1", "type": "rating", "scale": {"min": 1, "max": 7},
     ...     "missing_codes": [-99]}}})
-    >>> s = survey_from_frame(pd.DataFrame({"q1": [7, 5, -99]}), cb)
-    >>> s.respondents["overall"].tolist(), s.source["respondent_id"]
+    >>> s = survey_from_frame(pd.DataFrame({"q1": [7, 5, -99, 6, 4, 7]}), cb)
+    >>> s.respondents["overall"].tolist()[:3], s.source["respondent_id"]
     ([7.0, 5.0, nan], 'row number')
     """
     cb = codebook

@@ -328,7 +328,7 @@ def test_derived_items_drivers_and_groups():
         "min_valid": 1,
         "min": 6.0,
     }
-    assert cb.drivers == {"outcome": "sat", "items": ("v1", "visits")}
+    assert cb.drivers == {"outcome": "sat", "items": ["v1", "visits"]}
     assert cb.item_groups == {"satisfaction": ("s1", "s2")}
     assert "sat" not in cb.columns()
 
@@ -396,3 +396,92 @@ def test_the_codebook_guide_documents_every_key(project_root):
     text = open(f"{project_root}/docs/codebook.md", encoding="utf-8").read()
     for key in sorted(set().union(*KEYS.values())):
         assert f"`{key}" in text, key
+
+
+# ------------------------------------------------------------- property-based
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_junk = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-200, 200),
+        st.floats(allow_nan=True, width=32),
+        st.text(max_size=5),
+        st.sampled_from(["overall", "s1", "q1", "rating", "Pay", "mean", "age", "weight"]),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+_PATHS = [
+    (),
+    ("respondent_items",),
+    ("respondent_items", "overall"),
+    ("respondent_items", "overall", "scale"),
+    ("respondent_items", "overall", "recode"),
+    ("respondent_items", "recommend"),
+    ("demographics", "age"),
+    ("demographics", "age", "bands"),
+    ("derived",),
+    ("derived", "idx"),
+    ("derived", "idx", "top_box"),
+    ("drivers",),
+    ("item_groups",),
+    ("events",),
+    ("events", 0),
+    ("events", 0, "items"),
+    ("scales",),
+    ("attributes",),
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    changes=st.lists(
+        st.tuples(
+            st.sampled_from(_PATHS),
+            st.text(max_size=8)
+            | st.sampled_from(["column", "type", "mean", "min", "item", "outcome", "items"]),
+            _junk,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_any_malformed_codebook_is_a_codebook_error(changes):
+    spec = {
+        "respondent_items": {
+            "overall": {"column": "q1", "type": "rating"},
+            "s1": {"column": "q2", "type": "rating"},
+            "recommend": "q3",
+        },
+        "demographics": {"age": {"column": "age", "type": "numeric", "bands": [18, 65]}},
+        "derived": {"idx": {"mean": ["overall", "s1"]}},
+        "drivers": {"outcome": "idx", "items": ["overall"]},
+        "item_groups": {"g": ["overall", "s1"]},
+        "events": [{"id": "e", "stage": "Pay", "items": {"satisfaction": "q9"}}],
+    }
+    for path, key, value in changes:
+        node = spec
+        for step in path:
+            node = node[step] if isinstance(node, dict | list) and _has(node, step) else None
+            if node is None:
+                break
+        if isinstance(node, dict):
+            node[key] = value
+        elif isinstance(node, list):
+            node.append(value)
+    try:
+        Codebook.from_dict(spec, source="fuzz.yaml")
+    except CodebookError as err:
+        assert str(err).startswith("fuzz.yaml")
+
+
+def _has(node, step):
+    if isinstance(node, dict):
+        return step in node
+    return isinstance(step, int) and step < len(node)
