@@ -9,6 +9,7 @@ Examples
     $ cxlab batch --retry-failed --workers 2
     $ cxlab batch clients/*.yaml --scheduler tcp://10.0.0.5:8786
     $ cxlab score customers.csv --train data/sample/banking.csv --out scores.csv
+    $ cxlab codebook draft survey.sav --output survey_codebook.yaml
 """
 
 from __future__ import annotations
@@ -74,6 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
     sco.add_argument("--save-model", default=None, help="where to save the trained scorer")
     sco.add_argument("--id-column", default=None, help="identifier column copied to the output")
     sco.add_argument("--seed", type=int, default=0, help="seed of the cross-validation")
+
+    cbk = sub.add_parser("codebook", help="codebook helpers (draft a codebook from a data file)")
+    cbk_sub = cbk.add_subparsers(dest="codebook_command", required=True)
+    dra = cbk_sub.add_parser(
+        "draft",
+        help="write a starting codebook for a data file (CSV, XLSX, SAV)",
+        description="Draft a codebook from a data file: labels, missing codes, scales, weight, "
+        "id and personal-data guesses, with TODO comments. The draft loads as it is.",
+    )
+    dra.add_argument("data", help="the data file (.csv, .xlsx, .sav, .zsav)")
+    dra.add_argument(
+        "--output", default=None, help="write here (never overwritten; default: print it)"
+    )
     return parser
 
 
@@ -93,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args)
         if args.command == "batch":
             return _batch(args)
+        if args.command == "codebook":
+            return _codebook(args)
         return _score(args)
     except CxlabError as err:
         print(f"cxlab {args.command}: {err}", file=sys.stderr)
@@ -218,6 +234,36 @@ def _score(args) -> int:
             model = str(scorer.save(Path(tempfile.mkdtemp()) / "scorer.joblib"))
     out = score_file(model, customers, out_path, id_column=args.id_column)
     print(f"scores written to {out}")
+    return 0
+
+
+def _codebook(args) -> int:
+    from cxlab.codebook_draft import draft_codebook
+
+    out = Path(args.output) if args.output else None
+    if out is not None and out.exists():
+        print(
+            f"cxlab codebook draft: {out} exists already; cxlab never overwrites a file",
+            file=sys.stderr,
+        )
+        return 2
+    text = draft_codebook(args.data)
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        with open(out, "x", encoding="utf-8") as fh:
+            fh.write(text)
+    except FileExistsError:
+        print(
+            f"cxlab codebook draft: {out} exists already; cxlab never overwrites a file",
+            file=sys.stderr,
+        )
+        return 2
+    except OSError as err:
+        print(f"cxlab codebook draft: cannot write {out} ({err.strerror})", file=sys.stderr)
+        return 2
+    print(f"codebook draft written to {out}; check every '# TODO' before using it")
     return 0
 
 

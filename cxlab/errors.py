@@ -15,7 +15,7 @@ s.csv: column 'q1', rows 3, 7: text in a rating column
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 __all__ = [
     "CxlabError",
@@ -28,6 +28,7 @@ __all__ = [
     "DataQualityWarning",
     "ConvergenceWarning",
     "SuppressionWarning",
+    "combine_errors",
 ]
 
 
@@ -122,3 +123,48 @@ class ConvergenceWarning(CxlabWarning):
 
 class SuppressionWarning(CxlabWarning):
     """Estimates were suppressed because their base is under the minimum."""
+
+
+def combine_errors(problems: Sequence[CxlabError]) -> CxlabError:
+    """One error that lists every problem found in a file (all of one class).
+
+    A single problem is returned as it is (its message unchanged). Several become one
+    error of the first problem's class whose message starts with the file and the
+    number of problems, then gives one line per problem (location, column, first
+    rows, rule). The individual errors are in its ``problems`` attribute.
+
+    Examples
+    --------
+    >>> from cxlab.errors import DataError, combine_errors
+    >>> err = combine_errors([
+    ...     DataError("text in a numeric column", file="s.csv", column="q1", rows=[3]),
+    ...     DataError("weights must be positive numbers", file="s.csv", column="w", rows=[5]),
+    ... ])
+    >>> print(err)
+    s.csv: 2 problems:
+      - column 'q1', row 3: text in a numeric column
+      - column 'w', row 5: weights must be positive numbers
+    """
+    problems = list(problems)
+    if not problems:
+        raise ValueError("combine_errors needs at least one problem")
+    if len(problems) == 1:
+        err = problems[0]
+        err.problems = problems
+        return err
+    first = problems[0]
+    files = {p.file for p in problems}
+    file = first.file if len(files) == 1 else None
+    lines = []
+    for p in problems:
+        text = type(p)(
+            p.rule,
+            file=None if file is not None else p.file,
+            column=p.column,
+            rows=p.rows,
+            location=p.location,
+        )
+        lines.append(f"  - {text}")
+    err = type(first)(f"{len(problems)} problems:\n" + "\n".join(lines), file=file)
+    err.problems = problems
+    return err

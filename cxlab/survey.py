@@ -26,9 +26,15 @@ import numpy as np
 import pandas as pd
 
 from cxlab.codebook import Codebook, Item
-from cxlab.errors import DataError, DataQualityWarning
+from cxlab.errors import DataError, DataQualityWarning, combine_errors
 
-__all__ = ["Survey", "survey_from_frame", "ITEM_ORDER"]
+__all__ = [
+    "Survey",
+    "survey_from_frame",
+    "suspicious_constants",
+    "ITEM_ORDER",
+    "CORE_EVENT_COLUMNS",
+]
 
 #: canonical order of event-level columns in :meth:`Survey.event_table`
 ITEM_ORDER = (
@@ -184,9 +190,24 @@ def _rows(mask: np.ndarray, row_offset: int) -> list[int]:
     return [int(i) + row_offset for i in np.flatnonzero(mask)]
 
 
+def _recode_values(values: np.ndarray, recode: dict | None) -> np.ndarray:
+    """Apply the numeric part of an item's ``recode`` map (old code -> value or None)."""
+    numeric = {k: v for k, v in (recode or {}).items() if not isinstance(k, str)}
+    if not numeric:
+        return values
+    out = values.copy()
+    for old, new in numeric.items():
+        out[values == float(old)] = np.nan if new is None else new
+    return out
+
+
 def _numeric(frame, item: Item, file, row_offset) -> np.ndarray:
-    """Column as a float array with missing codes removed; text raises DataError."""
+    """Column as a float array: text recodes, missing codes, then numeric recodes.
+
+    Text that is neither a number, a recoded answer nor a value label raises DataError.
+    """
     raw = frame[item.column]
+    text_recode = {k: v for k, v in (item.recode or {}).items() if isinstance(k, str)}
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         values = raw.to_numpy(dtype=float, na_value=np.nan)
     else:
@@ -194,6 +215,12 @@ def _numeric(frame, item: Item, file, row_offset) -> np.ndarray:
         stripped = stripped.mask(stripped == "")
         conv = pd.to_numeric(stripped, errors="coerce").astype(float)
         bad = conv.isna().to_numpy() & stripped.notna().to_numpy()
+        if text_recode and bad.any():
+            key = stripped.str.casefold()
+            hit = key.isin(list(text_recode)).fillna(False).to_numpy(dtype=bool) & bad
+            mapped = pd.to_numeric(key.map(text_recode), errors="coerce").astype(float)
+            conv = conv.where(~pd.Series(hit, index=conv.index), mapped)
+            bad = bad & ~hit
         if item.labels and bad.any():
             # a labelled item may hold its labels as text
             inverse = {str(v).casefold(): k for k, v in item.labels.items()}
@@ -204,7 +231,8 @@ def _numeric(frame, item: Item, file, row_offset) -> np.ndarray:
             examples = ", ".join(repr(v) for v in stripped[bad].head(3))
             raise DataError(
                 f"text in a numeric column (e.g. {examples}); expected numbers"
-                + (" or the item's value labels" if item.labels else ""),
+                + (" or the item's value labels" if item.labels else "")
+                + (" or the item's recoded answers" if text_recode else ""),
                 file=file,
                 column=item.column,
                 rows=_rows(bad, row_offset),
@@ -212,7 +240,7 @@ def _numeric(frame, item: Item, file, row_offset) -> np.ndarray:
         values = conv.to_numpy(dtype=float, na_value=np.nan)
     if item.missing_codes:
         values = np.where(np.isin(values, item.missing_codes), np.nan, values)
-    return values
+    return _recode_values(values, item.recode)
 
 
 def _check_range(values: np.ndarray, lo, hi, item: Item, file, row_offset, what):
@@ -224,20 +252,45 @@ def _check_range(values: np.ndarray, lo, hi, item: Item, file, row_offset, what)
             bad |= values > hi
     if bad.any():
         examples = ", ".join(f"{x:g}" for x in values[bad][:3])
+        recoded = " and recodes are applied" if item.recode else ""
         raise DataError(
             f"values outside {what} [{'' if lo is None else f'{lo:g}'}, {'' if hi is None else f'{hi:g}'}] "
-            f"after missing codes {list(item.missing_codes) or '[]'} are removed (e.g. {examples})",
+            f"after missing codes {list(item.missing_codes) or '[]'} are removed{recoded} "
+            f"(e.g. {examples})",
             file=file,
             column=item.column,
             rows=_rows(bad, row_offset),
         )
 
 
+def _category_recode(raw: pd.Series, item: Item) -> pd.Series:
+    """Apply an item's ``recode`` to a category column (codes or answer text)."""
+    if not item.recode:
+        return raw
+    if pd.api.types.is_numeric_dtype(raw):
+        values = raw.to_numpy(dtype=float, na_value=np.nan)
+        if item.missing_codes:
+            values = np.where(np.isin(values, item.missing_codes), np.nan, values)
+        return pd.Series(_recode_values(values, item.recode), index=raw.index)
+
+    def one(value):
+        if pd.isna(value):
+            return value
+        key = _norm_code(str(value).strip())
+        key = key.casefold() if isinstance(key, str) else key
+        if key not in item.recode:
+            return value
+        new = item.recode[key]
+        return None if new is None else str(_norm_code(new))
+
+    return raw.astype("string").map(one).astype("string")
+
+
 def _read_item(frame, item: Item, file, row_offset, value_labels=None) -> pd.Series:
     """Validate and convert one codebook item column."""
     if item.type == "category":
         labels = item.labels or (value_labels or {}).get(item.column)
-        raw = frame[item.column]
+        raw = _category_recode(frame[item.column], item)
         if labels:
             labels = {_norm_code(k): str(v) for k, v in labels.items()}
             if pd.api.types.is_numeric_dtype(raw):
@@ -272,6 +325,8 @@ def _read_item(frame, item: Item, file, row_offset, value_labels=None) -> pd.Ser
             return pd.Series(pd.Categorical(out, categories=cats), index=frame.index)
         text = raw.astype("string").str.strip()
         text = text.mask(text == "")
+        if item.missing_codes:
+            text = text.mask(pd.to_numeric(text, errors="coerce").isin(item.missing_codes))
         return text.astype("category")
     values = _numeric(frame, item, file, row_offset)
     if item.type == "rating":
@@ -283,7 +338,8 @@ def _read_item(frame, item: Item, file, row_offset, value_labels=None) -> pd.Ser
         bad = ~np.isnan(values) & (values != 0) & (values != 1)
         if bad.any():
             raise DataError(
-                "a yes/no item must be 0 or 1",
+                "a yes/no item must be 0 or 1"
+                + ("" if item.recode else " (map other codes with 'recode', e.g. {1: 1, 2: 0})"),
                 file=file,
                 column=item.column,
                 rows=_rows(bad, row_offset),
@@ -291,6 +347,116 @@ def _read_item(frame, item: Item, file, row_offset, value_labels=None) -> pd.Ser
     else:
         _check_range(values, item.min, item.max, item, file, row_offset, "the allowed range")
     return pd.Series(values, index=frame.index)
+
+
+def _derive(item: Item, resp: dict) -> np.ndarray:
+    """Compute a derived item (mean, sum or top-box) from already read items."""
+    spec = item.derived
+    block = np.column_stack([np.asarray(resp[name], dtype=float) for name in spec["items"]])
+    if spec["op"] == "top_box":
+        v = block[:, 0]
+        inside = np.ones(v.shape, dtype=bool)
+        with np.errstate(invalid="ignore"):
+            if "min" in spec:
+                inside &= v >= spec["min"]
+            if "max" in spec:
+                inside &= v <= spec["max"]
+        return np.where(np.isnan(v), np.nan, inside.astype(float))
+    count = (~np.isnan(block)).sum(axis=1)
+    total = np.nansum(block, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+    ok = count >= spec["min_valid"]
+    if spec["op"] == "mean":
+        return np.where(ok, mean, np.nan)
+    # a sum with answers missing is prorated: mean of the answered items x items
+    return np.where(ok, mean * block.shape[1], np.nan)
+
+
+#: standard age-band breaks used when the codebook gives none (ten-year bands)
+AGE_BREAKS = (25, 35, 45, 55, 65, 75, 85, 95)
+
+
+def _bands_from_data(values: np.ndarray) -> tuple | None:
+    """Ten-year age bands (breaks at 25, 35 ... 95) covering the observed min..max."""
+    v = values[~np.isnan(values)]
+    if v.size == 0:
+        return None
+    lo, hi = float(np.floor(v.min())), float(np.ceil(v.max()))
+    edges = [lo, *(float(b) for b in AGE_BREAKS if lo < b < hi), hi]
+    if len(edges) == 1 or edges[0] == edges[-1]:
+        return ((f"{int(lo)}-{int(hi)}", lo, hi, True),)
+    n = len(edges) - 1
+    out = []
+    for i, (a, b) in enumerate(zip(edges, edges[1:], strict=False)):
+        closed = i == n - 1
+        out.append((f"{int(a)}-{int(b) if closed else int(b) - 1}", a, b, closed))
+    return tuple(out)
+
+
+def _apply_bands(values: np.ndarray, bands: tuple, item: Item, file, row_offset) -> pd.Categorical:
+    codes = np.full(values.shape, -1)
+    with np.errstate(invalid="ignore"):
+        for k, (_label, lo, hi, closed) in enumerate(bands):
+            inside = (values >= lo) & ((values <= hi) if closed else (values < hi))
+            codes = np.where((codes < 0) & inside, k, codes)
+    outside = (codes < 0) & ~np.isnan(values)
+    if outside.any():
+        examples = ", ".join(f"{x:g}" for x in values[outside][:3])
+        raise DataError(
+            f"values outside every band of {item.name!r} "
+            f"({', '.join(b[0] for b in bands)}; e.g. {examples})",
+            file=file,
+            column=item.column,
+            rows=_rows(outside, row_offset),
+        )
+    return pd.Categorical.from_codes(codes, categories=[b[0] for b in bands], ordered=True)
+
+
+def _looks_like_code(value: float) -> bool:
+    """-99, 99, 98, 999, 9999, -9, -1 ...: the constants survey tools use for 'no answer'."""
+    if not float(value).is_integer():
+        return False
+    digits = str(abs(int(value)))
+    return (len(digits) >= 2 and set(digits[:-1]) == {"9"} and digits[-1] in "6789") or (
+        value < 0 and digits in ("1", "9")
+    )
+
+
+def suspicious_constants(values: np.ndarray) -> list[tuple[float, int]]:
+    """Code-like constants (-99, 999, 9999...) lying far outside a numeric item's other values.
+
+    Returns ``(value, count)`` pairs. A value counts when it looks like a code
+    (9s, 9s ending in 6-8, -1, -9 and their negatives) and lies beyond the other
+    values' quartiles by more than three interquartile ranges (or is negative when
+    every other value is not).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> suspicious_constants(np.array([4.0, 5, 6, 5, 4, 6, 5, -99, -99]))
+    [(-99.0, 2)]
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    if v.size < 5:
+        return []
+    uniq, counts = np.unique(v, return_counts=True)
+    cands = [u for u in uniq if _looks_like_code(u)]
+    if not cands:
+        return []
+    rest = v[~np.isin(v, cands)]
+    if rest.size < 3:
+        return []
+    q1, q3 = np.percentile(rest, [25, 75])
+    spread = q3 - q1 or (rest.max() - rest.min()) or max(float(np.abs(rest).max()), 1.0)
+    out = []
+    for u in cands:
+        beyond = u > q3 + 3 * spread or u < q1 - 3 * spread
+        negative_code = u < 0 <= rest.min()
+        if (beyond or negative_code) and (u > rest.max() or u < rest.min()):
+            out.append((float(u), int(counts[np.searchsorted(uniq, u)])))
+    return out
 
 
 def _norm_code(key):
@@ -321,6 +487,9 @@ def survey_from_frame(
 ) -> Survey:
     """Validate a wide data frame against a codebook and build a :class:`Survey`.
 
+    Every problem of the file is collected and reported together in one
+    :class:`~cxlab.errors.DataError` (one line per problem: column, first rows, rule).
+
     Parameters
     ----------
     frame : DataFrame
@@ -333,7 +502,8 @@ def survey_from_frame(
         File line (or case number) of the first data row, so that errors name rows as
         a spreadsheet or text editor shows them (2 for a CSV with one header row).
     source : dict, optional
-        Stored as ``Survey.source``.
+        Stored as ``Survey.source`` (``respondent_id`` and ``age_bands`` are added:
+        where the ids and the age bands come from).
     value_labels : dict, optional
         Column -> {code: label} from the file itself (SPSS), used for category items
         the codebook gives no labels for.
@@ -342,72 +512,139 @@ def survey_from_frame(
     ------
     DataError
         Missing columns, missing or duplicate respondent ids, text in numeric columns,
-        values outside their scale after missing codes are removed.
+        values outside their scale after missing codes are removed, ages outside the
+        bands: all of them at once.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cxlab.codebook import Codebook
+    >>> cb = Codebook.from_dict({"respondent_items": {"overall": {
+    ...     "column": "q1", "type": "rating", "scale": {"min": 1, "max": 7},
+    ...     "missing_codes": [-99]}}})
+    >>> s = survey_from_frame(pd.DataFrame({"q1": [7, 5, -99, 6, 4, 7]}), cb)
+    >>> s.respondents["overall"].tolist()[:3], s.source["respondent_id"]
+    ([7.0, 5.0, nan], 'row number')
     """
     cb = codebook
     if len(frame) == 0:
         raise DataError("the file has a header but no data rows", file=file)
-    missing = [c for c in dict.fromkeys(cb.columns()) if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"{len(missing)} column(s) named in the codebook are absent from the data "
-            f"(the file has {len(frame.columns)} columns)",
-            file=file,
-            column=missing,
-        )
-    ids = _normalise_ids(frame[cb.respondent_id])
-    no_id = ids.isna().to_numpy()
-    if no_id.any():
-        raise DataError(
-            "respondent id is missing",
-            file=file,
-            column=cb.respondent_id,
-            rows=_rows(no_id, row_offset),
-        )
-    dup = ids.duplicated(keep=False).to_numpy()
-    if dup.any():
-        examples = ", ".join(ids[dup].drop_duplicates().head(3))
-        raise DataError(
-            f"duplicate respondent ids (e.g. {examples}); each respondent must appear once",
-            file=file,
-            column=cb.respondent_id,
-            rows=_rows(dup, row_offset),
-        )
-
-    resp = {"respondent_id": ids.astype(str).to_numpy()}
-    if cb.weight:
-        wi = Item(name="weight", column=cb.weight, type="numeric", min=0.0)
-        w = _read_item(frame, wi, file, row_offset)
-        bad = w.isna().to_numpy() | ~(w.to_numpy() > 0)
-        if bad.any():
-            raise DataError(
-                "weights must be positive numbers",
+    problems: list[DataError] = []
+    absent = [c for c in dict.fromkeys(cb.columns()) if c not in frame.columns]
+    if absent:
+        problems.append(
+            DataError(
+                f"{len(absent)} column(s) named in the codebook are absent from the data "
+                f"(the file has {len(frame.columns)} columns)",
                 file=file,
-                column=cb.weight,
-                rows=_rows(bad, row_offset),
+                column=absent,
             )
-        resp["weight"] = w.to_numpy()
+        )
+    absent = set(absent)
+    n = len(frame)
+    nan = np.full(n, np.nan)
+
+    def read(item: Item, labels=None):
+        """The item's values, or None (its problem recorded) when it cannot be read."""
+        if item.column in absent:
+            return None
+        try:
+            return _read_item(frame, item, file, row_offset, labels)
+        except DataError as err:
+            problems.append(err)
+            return None
+
+    source = dict(source or {"path": file})
+    if cb.respondent_id and cb.respondent_id not in absent:
+        ids = _normalise_ids(frame[cb.respondent_id])
+        no_id = ids.isna().to_numpy()
+        if no_id.any():
+            problems.append(
+                DataError(
+                    "respondent id is missing",
+                    file=file,
+                    column=cb.respondent_id,
+                    rows=_rows(no_id, row_offset),
+                )
+            )
+        dup = ids.duplicated(keep=False).to_numpy() & ~no_id
+        if dup.any():
+            examples = ", ".join(ids[dup].drop_duplicates().head(3))
+            problems.append(
+                DataError(
+                    f"duplicate respondent ids (e.g. {examples}); each respondent must appear once",
+                    file=file,
+                    column=cb.respondent_id,
+                    rows=_rows(dup, row_offset),
+                )
+            )
+        id_values = ids.astype(str).to_numpy()
+        source["respondent_id"] = f"column {cb.respondent_id}"
     else:
-        resp["weight"] = np.ones(len(frame))
+        id_values = np.arange(1, n + 1)
+        source["respondent_id"] = "row number"
+
+    resp = {"respondent_id": id_values}
+    resp["weight"] = np.ones(n)
+    if cb.weight and cb.weight not in absent:
+        w = read(Item(name="weight", column=cb.weight, type="numeric", min=0.0))
+        if w is not None:
+            bad = w.isna().to_numpy() | ~(w.to_numpy() > 0)
+            if bad.any():
+                problems.append(
+                    DataError(
+                        "weights must be positive numbers",
+                        file=file,
+                        column=cb.weight,
+                        rows=_rows(bad, row_offset),
+                    )
+                )
+            resp["weight"] = w.to_numpy()
+    suspicious = []
+    unreadable = set()
     for section in (cb.demographics, cb.respondent_items, cb.segments):
         for name, item in section.items():
-            resp[name] = _read_item(frame, item, file, row_offset, value_labels).reset_index(
-                drop=True
-            )
+            if item.derived:
+                if unreadable & set(item.derived["items"]):
+                    unreadable.add(name)
+                    resp[name] = nan
+                else:
+                    resp[name] = _derive(item, resp)
+                continue
+            values = read(item, value_labels)
+            if values is None:
+                unreadable.add(name)
+                resp[name] = nan
+                continue
+            resp[name] = values.reset_index(drop=True)
+            if item.type == "numeric":
+                for value, count in suspicious_constants(values.to_numpy(dtype=float)):
+                    suspicious.append((name, item.column, value, count, int(values.notna().sum())))
     respondents = pd.DataFrame(resp)
-    if "age" in respondents and "age_band" not in respondents:
-        respondents["age_band"] = pd.cut(
-            respondents["age"],
-            bins=[-np.inf, 29.5, 44.5, np.inf],
-            labels=["18-29", "30-44", "45-65"],
-        )
+    for name, item in cb.demographics.items():
+        if item.type != "numeric" or name in unreadable:
+            continue
+        bands = item.bands
+        if bands is None and name == "age":
+            bands = _bands_from_data(respondents["age"].to_numpy(dtype=float))
+            source["age_bands"] = "from the data (ten-year bands)" if bands else "none (no ages)"
+        elif bands is not None and name == "age":
+            source["age_bands"] = "from the codebook"
+        if bands is None or f"{name}_band" in respondents:
+            continue
+        try:
+            respondents[f"{name}_band"] = _apply_bands(
+                respondents[name].to_numpy(dtype=float), bands, item, file, row_offset
+            )
+        except DataError as err:
+            problems.append(err)
     duration = None
-    if cb.duration:
-        duration = _read_item(
-            frame, Item("duration", cb.duration, type="numeric", min=0.0), file, row_offset
-        )
-        respondents["duration"] = duration.to_numpy()
-    personal = frame[list(cb.personal_data)].reset_index(drop=True).copy()
+    if cb.duration and cb.duration not in absent:
+        duration = read(Item("duration", cb.duration, type="numeric", min=0.0))
+        if duration is not None:
+            respondents["duration"] = duration.to_numpy()
+    personal = frame[[c for c in cb.personal_data if c not in absent]].reset_index(drop=True)
+    personal = personal.copy()
     personal.index = respondents.index
 
     events = pd.DataFrame(
@@ -425,13 +662,39 @@ def survey_from_frame(
     )
     events["stage_order"] = events["stage"].cat.codes.astype(int)
 
-    event_data = _build_event_data(frame, cb, file, row_offset, respondents)
-    quality = quality_checks(frame, cb, event_data, duration)
+    event_data = _build_event_data(frame, cb, read, respondents)
+    if problems:
+        raise combine_errors(problems)
+    quality = quality_checks(frame, cb, event_data, duration, respondents=respondents)
+    if suspicious:
+        extra = pd.DataFrame(
+            [
+                (
+                    "suspicious constant",
+                    column,
+                    count,
+                    "answers",
+                    count / max(answered, 1),
+                    0.0,
+                    True,
+                    f"value {value:g} in column {column!r} ({name}) lies far outside the other "
+                    "answers; if it means 'no answer', list it under the item's missing_codes",
+                )
+                for name, column, value, count, answered in suspicious
+            ],
+            columns=quality.columns,
+        )
+        quality = pd.concat([quality, extra], ignore_index=True)
     if quality["flagged"].any():
         flagged = quality[quality["flagged"]]
         warnings.warn(
             f"{file or 'survey'}: data-quality checks flagged "
-            + "; ".join(f"{r.check} ({r.n_flagged} {r.unit})" for r in flagged.itertuples())
+            + "; ".join(
+                r.detail.split(";")[0]
+                if r.check == "suspicious constant"
+                else f"{r.check} ({r.n_flagged} {r.unit})"
+                for r in flagged.itertuples()
+            )
             + ". See Survey.quality.",
             DataQualityWarning,
             stacklevel=3,
@@ -442,12 +705,44 @@ def survey_from_frame(
         events=events,
         codebook=cb,
         quality=quality,
-        source=dict(source or {"path": file}),
+        source=source,
         _event_data=event_data,
     )
 
 
-def _build_event_data(frame, cb: Codebook, file, row_offset, respondents) -> pd.DataFrame:
+#: columns of an event table with no events (see :meth:`Survey.event_table`)
+CORE_EVENT_COLUMNS = (
+    "respondent_id",
+    "event_id",
+    "stage",
+    "channel",
+    "weight",
+    "tactile",
+    "emotive",
+    "performance",
+    "satisfaction",
+    "brand_gap",
+    "baseline_gap",
+)
+
+
+def _empty_event_data(cb: Codebook, respondents) -> pd.DataFrame:
+    ids = respondents["respondent_id"]
+    id_dtype = "string" if ids.dtype == object or pd.api.types.is_string_dtype(ids) else ids.dtype
+    return pd.DataFrame(
+        {
+            "respondent_id": pd.array([], dtype=id_dtype),
+            "event_id": pd.Categorical([], categories=[]),
+            "stage": pd.Categorical([], categories=list(cb.stages), ordered=True),
+            "channel": pd.Categorical([], categories=[]),
+            **{c: np.array([], dtype=float) for c in CORE_EVENT_COLUMNS[4:]},
+        }
+    )
+
+
+def _build_event_data(frame, cb: Codebook, read, respondents) -> pd.DataFrame:
+    if not cb.events:
+        return _empty_event_data(cb, respondents)
     tactile_all, emotive_all = list(cb.tactile_attributes), list(cb.emotive_attributes)
     present = {name for e in cb.events for name in e.items}
     columns = [c for c in ITEM_ORDER if c in present]
@@ -459,7 +754,9 @@ def _build_event_data(frame, cb: Codebook, file, row_offset, respondents) -> pd.
     for k, ev in enumerate(cb.events):
         block = np.full((n, len(columns)), np.nan)
         for name, item in ev.items.items():
-            block[:, columns.index(name)] = _read_item(frame, item, file, row_offset).to_numpy()
+            values = read(item)
+            if values is not None:
+                block[:, columns.index(name)] = values.to_numpy()
         rated = ~np.isnan(block).all(axis=1)
         blocks.append(block[rated])
         rows.append(np.flatnonzero(rated))
@@ -489,8 +786,11 @@ def _build_event_data(frame, cb: Codebook, file, row_offset, respondents) -> pd.
     with np.errstate(invalid="ignore", divide="ignore"):
         performance = np.where(n_both > 0, np.nansum(both, axis=1) / n_both, np.nan)
     nan = np.full(len(rows), np.nan)
+    id_values = ids[rows] if respondents["respondent_id"].dtype.kind in "iu" else None
     out = {
-        "respondent_id": pd.array(ids[rows], dtype="string"),
+        "respondent_id": pd.array(ids[rows], dtype="string")
+        if id_values is None
+        else id_values.astype(int),
         "event_id": pd.Categorical.from_codes(codes, categories=[e.id for e in cb.events]),
         "stage": pd.Categorical.from_codes(
             stage_code[codes], categories=list(cb.stages), ordered=True
@@ -510,21 +810,53 @@ def _build_event_data(frame, cb: Codebook, file, row_offset, respondents) -> pd.
     return pd.DataFrame(out)
 
 
-def quality_checks(frame, cb: Codebook, event_data: pd.DataFrame, duration=None) -> pd.DataFrame:
+def quality_checks(
+    frame, cb: Codebook, event_data: pd.DataFrame, duration=None, respondents=None
+) -> pd.DataFrame:
     """Data-quality checks that are not errors.
 
     Returns one row per check with columns ``check, column, n_flagged, unit, share,
     threshold, flagged, detail``:
 
     * ``straight-lining``: respondents who gave the same answer to every rated
-      attribute (at least 6 answers);
+      attribute (at least 6 answers); in a survey without events, to every
+      respondent-level rating item read from the file (when there are at least 6);
     * ``speeders``: respondents faster than a third of the median duration (when the
       codebook names a duration column);
     * ``item non-response``: items left unanswered by more than 20% of the
-      respondents who rated the event (one row per such item).
+      respondents who rated the event, and respondent-level items (read from the
+      file) left unanswered by more than 20% of the respondents (one row per item).
+
+    :func:`survey_from_frame` adds a ``suspicious constant`` row for each code-like
+    value (-99, 999...) far outside a numeric item's other values
+    (see :func:`suspicious_constants`).
     """
     rows = []
     attrs = [a for a in (*cb.tactile_attributes, *cb.emotive_attributes) if a in event_data.columns]
+    file_items = {name: item for name, item in cb.respondent_items.items() if item.derived is None}
+    if respondents is not None and not cb.events:
+        rated = [n for n, i in file_items.items() if i.type == "rating" and n in respondents]
+        if len(rated) >= QUALITY_THRESHOLDS["straightline_min_items"]:
+            values = respondents[rated].to_numpy(dtype=float)
+            n_ans = (~np.isnan(values)).sum(axis=1)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                flat_rows = (np.nanmin(values, axis=1) == np.nanmax(values, axis=1)) & (
+                    n_ans >= QUALITY_THRESHOLDS["straightline_min_items"]
+                )
+            flat = int(flat_rows.sum())
+            rows.append(
+                (
+                    "straight-lining",
+                    "",
+                    flat,
+                    "respondents",
+                    flat / max(len(frame), 1),
+                    0.0,
+                    flat > 0,
+                    "same answer to every respondent-level rating item",
+                )
+            )
     if attrs:
         values = event_data[attrs].to_numpy()
         with warnings.catch_warnings():
@@ -586,6 +918,25 @@ def quality_checks(frame, cb: Codebook, event_data: pd.DataFrame, duration=None)
                         limit,
                         True,
                         f"{ev.id}: {name}",
+                    )
+                )
+    if respondents is not None:
+        for name, item in file_items.items():
+            if name not in respondents:
+                continue
+            gone = respondents[name].isna()
+            share = float(gone.mean())
+            if share > limit:
+                rows.append(
+                    (
+                        "item non-response",
+                        item.column,
+                        int(gone.sum()),
+                        "answers",
+                        share,
+                        limit,
+                        True,
+                        f"respondent item {name}",
                     )
                 )
     quality = pd.DataFrame(

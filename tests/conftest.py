@@ -137,3 +137,23 @@ def fake_survey(seed: int = 1, n: int = 600, rare_event: bool = True):
 def fake_survey_factory():
     """The :func:`fake_survey` builder (shared by the moments and priorities tests)."""
     return fake_survey
+
+
+# ------------------------------------------------------------------ survey shapes on disk
+@pytest.fixture(scope="session")
+def shape_files(tmp_path_factory):
+    """``shape_files(kind, seed=0)`` -> :class:`cxlab.synth.Shape` (data, codebook, truth).
+
+    Each shape of :func:`cxlab.synth.write_shape` ("event_cx", "satisfaction_no_events",
+    "opinion_spss") is written once per session; tests must not modify the files.
+    """
+    from cxlab.synth import write_shape
+
+    cache = {}
+
+    def get(kind: str, seed: int = 0):
+        if (kind, seed) not in cache:
+            cache[(kind, seed)] = write_shape(kind, tmp_path_factory.mktemp(kind), seed=seed)
+        return cache[(kind, seed)]
+
+    return get

@@ -58,7 +58,8 @@ def test_short_item_form_and_custom_stages():
 @pytest.mark.parametrize(
     ("mutate", "location", "words"),
     [
-        (lambda d: d.pop("respondent_id"), "respondent_id", "required"),
+        # rule changed (issue 11): respondent_id may be left out, but must be a column name
+        (lambda d: d.update(respondent_id=["a", "b"]), "respondent_id", "one column name"),
         (
             lambda d: d["events"][1]["items"].update(speediness="x"),
             "events[1].items.speediness",
@@ -82,15 +83,15 @@ def test_short_item_form_and_custom_stages():
             "events[0].items.efficiency.scale",
             "unknown scale",
         ),
+        # rule changed (issue 11): a column may feed several items, never personal data
         (
-            lambda d: d["events"][1]["items"].update(
-                satisfaction=d["events"][0]["items"]["satisfaction"]
-            ),
-            "events[1].items.satisfaction",
-            "mapped twice",
+            lambda d: d["personal_data"].append(d["events"][0]["items"]["satisfaction"]),
+            "personal_data",
+            "also mapped as an item at events[0].items.satisfaction",
         ),
         (lambda d: d.update(missing_codes=["DK"]), "missing_codes", "must be numbers"),
-        (lambda d: d.update(events=[]), "events", "non-empty"),
+        # rule changed (issue 11): events may be absent or [], but must be a list
+        (lambda d: d.update(events="pay_bill"), "events", "must be a list"),
         (
             lambda d: d["respondent_items"]["complained"].update(reverse=True),
             "respondent_items.complained.reverse",
@@ -136,3 +137,351 @@ def test_codebook_yaml_is_plain(project_root):
     # the sample codebook is readable YAML a researcher can edit by hand
     text = open(f"{project_root}/data/sample/automotive_codebook.yaml", encoding="utf-8").read()
     assert yaml.safe_load(text)["industry"] == "automotive"
+
+
+# ------------------------------------------------------------ issue 11: real files
+def _minimal(**extra):
+    spec = {"respondent_items": {"overall": {"column": "q1", "type": "rating"}}}
+    spec.update(extra)
+    return spec
+
+
+def test_events_and_respondent_id_are_optional():
+    cb = Codebook.from_dict(_minimal())
+    assert cb.respondent_id is None
+    assert cb.events == ()
+    assert cb.columns() == ["q1"]
+    assert Codebook.from_dict(_minimal(events=[])).events == ()
+
+
+def test_every_codebook_problem_is_reported_at_once(spec):
+    broken = copy.deepcopy(spec)
+    broken["events"][1]["items"]["speediness"] = "x"
+    broken["events"][2]["stage"] = "Dream"
+    broken["missing_codes"] = ["DK"]
+    broken["respondent_items"]["complained"]["reverse"] = True
+    broken["colour"] = "red"
+    with pytest.raises(CodebookError) as info:
+        Codebook.from_dict(broken, source="client.yaml")
+    err = info.value
+    assert len(err.problems) == 5
+    message = str(err)
+    assert message.startswith("client.yaml: 5 problems:")
+    for where in (
+        "events[1].items.speediness",
+        "events[2].stage",
+        "missing_codes",
+        "respondent_items.complained.reverse",
+        "codebook: unknown key",
+    ):
+        assert where in message
+    assert all(isinstance(p, CodebookError) and p.file == "client.yaml" for p in err.problems)
+
+
+@pytest.mark.parametrize(
+    ("extra", "location", "words"),
+    [
+        ({"attributes": {"tactile": 5}}, "attributes.tactile", "must be a list"),
+        ({"attributes": {"tactile": "speed"}}, "attributes.tactile", "must be a list"),
+        ({"scales": [1, 10]}, "scales", "must be a mapping"),
+        ({"weight": ["a", "b"]}, "weight", "one column name"),
+        ({"duration": 5}, "duration", "one column name"),
+        ({"default_scale": "stars"}, "default_scale", "unknown scale"),
+        ({"format": "json"}, "format", "unknown format"),
+        ({"stages": "Pay"}, "stages", "non-empty list"),
+        ({"personal_data": "email"}, "personal_data", "list of column names"),
+        ({"events": {"id": "e"}}, "events", "must be a list"),
+        ({"derived": {"idx": {"mean": ["overall", "nope"]}}}, "derived.idx.mean", "'nope' is not"),
+        ({"derived": {"idx": {"median": ["overall"]}}}, "derived.idx", "exactly one of"),
+        (
+            {"derived": {"idx": {"mean": ["overall"], "min_valid": 2}}},
+            "derived.idx.min_valid",
+            "from 1 to 1",
+        ),
+        (
+            {"derived": {"top": {"top_box": {"item": "overall", "min": 11}}}},
+            "derived.top.top_box.min",
+            "outside the range",
+        ),
+        ({"derived": {"top": {"top_box": {"item": "overall"}}}}, "derived.top.top_box", "needs"),
+        ({"derived": {"weight": {"mean": ["overall"]}}}, "derived.weight", "cxlab uses itself"),
+        ({"drivers": {"outcome": "overall", "items": ["nope"]}}, "drivers.items", "not a"),
+        ({"drivers": {"outcome": "overall"}}, "drivers", "needs 'outcome'"),
+        ({"drivers": {"outcome": "overall", "items": ["overall"]}}, "drivers.items", "cannot"),
+        ({"item_groups": {"trust": ["overall"]}}, "item_groups.trust", "at least 2"),
+        ({"item_groups": ["overall"]}, "item_groups", "must be a mapping"),
+        ({"demographics": {"age": {"column": "age", "bands": [30, 18]}}}, "age.bands", "increase"),
+        ({"demographics": {"age": {"column": "age", "bands": "decades"}}}, "age.bands", "list"),
+        (
+            {
+                "demographics": {
+                    "age": {"column": "age", "bands": {"young": [18, 40], "old": [30, 90]}}
+                }
+            },
+            "demographics.age.bands",
+            "overlap",
+        ),
+        (
+            {"demographics": {"age": {"column": "age", "min": 18, "max": 94, "bands": [18, 65]}}},
+            "demographics.age.bands",
+            "do not cover",
+        ),
+        ({"demographics": {"sex": {"column": "s", "bands": [1, 2]}}}, "sex.bands", "numeric"),
+        ({"segments": {"weight": "w"}}, "segments.weight", "cxlab uses itself"),
+        ({"segments": {"overall": "q9"}}, "segments.overall", "used twice"),
+    ],
+)
+def test_codebook_type_errors_are_codebook_errors(extra, location, words):
+    with pytest.raises(CodebookError) as info:
+        Codebook.from_dict(_minimal(**extra), source="cb.yaml")
+    message = str(info.value)
+    assert message.startswith("cb.yaml: ")
+    assert location in message
+    assert words in message
+
+
+@pytest.mark.parametrize(
+    ("item", "words"),
+    [
+        ({"advocate_min": 6, "antagonist_max": 7}, "must be above antagonist_max"),
+        ({"advocate_min": 12, "antagonist_max": 4}, "not on the item's scale"),
+        ({"advocate_min": 6}, "give both"),
+        ({"advocate_min": "six", "antagonist_max": 4}, "must be a number"),
+        ({"type": "numeric", "advocate_min": 6, "antagonist_max": 4}, "only on respondent-level"),
+        ({"recode": {1: "yes"}}, "must be a number or null"),
+        ({"recode": []}, "non-empty mapping"),
+        ({"min": 5, "max": 1, "type": "numeric"}, "is above 'max'"),
+    ],
+)
+def test_item_rules(item, words):
+    spec = {
+        "respondent_items": {"recommend": {"column": "q1", "scale": {"min": 1, "max": 7}, **item}}
+    }
+    with pytest.raises(CodebookError, match=words):
+        Codebook.from_dict(spec)
+
+
+def test_advocacy_cut_points_and_recommend_scale():
+    cb = Codebook.from_dict(
+        {
+            "respondent_items": {
+                "recommend": {
+                    "column": "q1",
+                    "scale": {"min": 1, "max": 7},
+                    "advocate_min": 6,
+                    "antagonist_max": 4,
+                },
+                "retention_intent": "q2",
+            }
+        }
+    )
+    rec = cb.respondent_items["recommend"]
+    assert (rec.scale.min, rec.scale.max, rec.advocate_min, rec.antagonist_max) == (1, 7, 6, 4)
+    assert cb.respondent_items["retention_intent"].advocate_min is None
+    # recommend without a scale keeps today's 0-10 default, and cut points are checked on it
+    plain = Codebook.from_dict({"respondent_items": {"recommend": "q1"}})
+    assert plain.respondent_items["recommend"].scale.max == 10
+    with pytest.raises(CodebookError, match="not on the item's scale"):
+        Codebook.from_dict(
+            {
+                "respondent_items": {
+                    "recommend": {"column": "q1", "advocate_min": 11, "antagonist_max": 6}
+                }
+            }
+        )
+
+
+def test_derived_items_drivers_and_groups():
+    cb = Codebook.from_dict(
+        {
+            "scales": {"seven": {"min": 1, "max": 7}, "five": {"min": 1, "max": 5}},
+            "respondent_items": {
+                "s1": {"column": "q1", "type": "rating", "scale": "seven"},
+                "s2": {"column": "q2", "type": "rating", "scale": "seven"},
+                "v1": {"column": "q3", "type": "rating", "scale": "five"},
+                "visits": {"column": "q4", "type": "numeric"},
+            },
+            "derived": {
+                "sat": {"mean": ["s1", "s2"], "min_valid": 1, "label": "Satisfaction"},
+                "mixed": {"mean": ["s1", "v1"]},
+                "total": {"sum": ["s1", "s2", "v1"]},
+                "open": {"sum": ["s1", "visits"]},
+                "satisfied": {"top_box": {"item": "sat", "min": 6}},
+            },
+            "drivers": {"outcome": "sat", "items": ["v1", "visits"]},
+            "item_groups": {"satisfaction": ["s1", "s2"]},
+        }
+    )
+    items = cb.respondent_items
+    assert list(items)[-5:] == ["sat", "mixed", "total", "open", "satisfied"]
+    assert items["sat"].type == "rating" and items["sat"].scale.max == 7
+    assert items["sat"].column is None and items["sat"].derived["min_valid"] == 1
+    assert items["sat"].label == "Satisfaction"
+    assert (items["mixed"].type, items["mixed"].min, items["mixed"].max) == ("numeric", 1, 7)
+    assert items["mixed"].derived["min_valid"] == 2  # default: every item answered
+    assert (items["total"].min, items["total"].max) == (3, 19)
+    assert items["open"].max is None
+    assert items["satisfied"].type == "binary"
+    assert items["satisfied"].derived == {
+        "op": "top_box",
+        "items": ("sat",),
+        "min_valid": 1,
+        "min": 6.0,
+    }
+    assert cb.drivers == {"outcome": "sat", "items": ["v1", "visits"]}
+    assert cb.item_groups == {"satisfaction": ("s1", "s2")}
+    assert "sat" not in cb.columns()
+
+
+def test_a_column_may_feed_several_roles():
+    cb = Codebook.from_dict(
+        {
+            "respondent_items": {"overall": {"column": "q1", "type": "rating"}},
+            "segments": {"overall_group": {"column": "q1"}},
+            "events": [{"id": "e", "stage": "Pay", "items": {"satisfaction": "q1"}}],
+        }
+    )
+    assert cb.segments["overall_group"].column == cb.events[0].items["satisfaction"].column == "q1"
+
+
+def test_age_bands_edges_and_labels():
+    edges = Codebook.from_dict(
+        {"demographics": {"age": {"column": "age", "bands": [18, 30, 45, 65, 120]}}}
+    )
+    assert [b[0] for b in edges.demographics["age"].bands] == ["18-29", "30-44", "45-64", "65-120"]
+    labelled = Codebook.from_dict(
+        {"demographics": {"age": {"column": "age", "bands": {"65+": [65, 120], "18-64": [18, 64]}}}}
+    )
+    assert [b[0] for b in labelled.demographics["age"].bands] == ["18-64", "65+"]
+
+
+def test_recode_keys_are_normalised():
+    cb = Codebook.from_dict(
+        {
+            "respondent_items": {
+                "yes": {
+                    "column": "q",
+                    "type": "binary",
+                    "recode": {"1": 1, 2: 0, "Yes": 1, "n/a": None},
+                }
+            }
+        }
+    )
+    assert cb.respondent_items["yes"].recode == {1: 1.0, 2: 0.0, "yes": 1.0, "n/a": None}
+
+
+def test_sample_codebooks_declare_the_age_bands_of_the_weighting_targets(project_root):
+    targets = yaml.safe_load(
+        open(f"{project_root}/data/sample/clients/targets/banking_margins.yaml", encoding="utf-8")
+    )
+    for name in ("banking", "automotive"):
+        cb = Codebook.load(f"{project_root}/data/sample/{name}_codebook.yaml")
+        labels = [b[0] for b in cb.demographics["age"].bands]
+        assert labels == list(targets["age_band"])
+
+
+def test_every_example_in_the_codebook_guide_loads(project_root):
+    import re
+
+    text = open(f"{project_root}/docs/codebook.md", encoding="utf-8").read()
+    blocks = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
+    assert len(blocks) >= 12
+    for block in blocks:
+        Codebook.from_dict(yaml.safe_load(block), source="docs/codebook.md")
+
+
+def test_the_codebook_guide_documents_every_key(project_root):
+    from cxlab.codebook import KEYS
+
+    text = open(f"{project_root}/docs/codebook.md", encoding="utf-8").read()
+    for key in sorted(set().union(*KEYS.values())):
+        assert f"`{key}" in text, key
+
+
+# ------------------------------------------------------------- property-based
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_junk = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-200, 200),
+        st.floats(allow_nan=True, width=32),
+        st.text(max_size=5),
+        st.sampled_from(["overall", "s1", "q1", "rating", "Pay", "mean", "age", "weight"]),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+_PATHS = [
+    (),
+    ("respondent_items",),
+    ("respondent_items", "overall"),
+    ("respondent_items", "overall", "scale"),
+    ("respondent_items", "overall", "recode"),
+    ("respondent_items", "recommend"),
+    ("demographics", "age"),
+    ("demographics", "age", "bands"),
+    ("derived",),
+    ("derived", "idx"),
+    ("derived", "idx", "top_box"),
+    ("drivers",),
+    ("item_groups",),
+    ("events",),
+    ("events", 0),
+    ("events", 0, "items"),
+    ("scales",),
+    ("attributes",),
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    changes=st.lists(
+        st.tuples(
+            st.sampled_from(_PATHS),
+            st.text(max_size=8)
+            | st.sampled_from(["column", "type", "mean", "min", "item", "outcome", "items"]),
+            _junk,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_any_malformed_codebook_is_a_codebook_error(changes):
+    spec = {
+        "respondent_items": {
+            "overall": {"column": "q1", "type": "rating"},
+            "s1": {"column": "q2", "type": "rating"},
+            "recommend": "q3",
+        },
+        "demographics": {"age": {"column": "age", "type": "numeric", "bands": [18, 65]}},
+        "derived": {"idx": {"mean": ["overall", "s1"]}},
+        "drivers": {"outcome": "idx", "items": ["overall"]},
+        "item_groups": {"g": ["overall", "s1"]},
+        "events": [{"id": "e", "stage": "Pay", "items": {"satisfaction": "q9"}}],
+    }
+    for path, key, value in changes:
+        node = spec
+        for step in path:
+            node = node[step] if isinstance(node, dict | list) and _has(node, step) else None
+            if node is None:
+                break
+        if isinstance(node, dict):
+            node[key] = value
+        elif isinstance(node, list):
+            node.append(value)
+    try:
+        Codebook.from_dict(spec, source="fuzz.yaml")
+    except CodebookError as err:
+        assert str(err).startswith("fuzz.yaml")
+
+
+def _has(node, step):
+    if isinstance(node, dict):
+        return step in node
+    return isinstance(step, int) and step < len(node)

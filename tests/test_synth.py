@@ -150,3 +150,119 @@ def test_write_study_round_trip(tmp_path):
     costs = pd.read_csv(paths["costs"])
     assert set(costs["event_id"]) == set(truth["planted_actions"]) | set(truth["maintain_events"])
     assert np.isfinite(costs["cost"]).all()
+
+
+# ------------------------------------------------------------ survey shapes on disk
+def _content(path):
+    if path.suffix == ".sav":
+        import pyreadstat
+
+        return pyreadstat.read_sav(str(path), user_missing=True)[0]
+    return pd.read_csv(path)
+
+
+def test_write_shape_is_deterministic(tmp_path):
+    from cxlab.synth import SHAPES, write_shape
+
+    for kind in SHAPES:
+        a = write_shape(kind, tmp_path / "a", seed=1)
+        b = write_shape(kind, tmp_path / "b", seed=1)
+        c = write_shape(kind, tmp_path / "c", seed=2)
+        assert _content(a.data).equals(_content(b.data))  # SAV headers hold a time stamp
+        assert a.codebook.read_text() == b.codebook.read_text()
+        assert a.truth == b.truth
+        assert not _content(a.data).equals(_content(c.data))
+    with pytest.raises(ParameterError, match="kind must be one of"):
+        write_shape("nps", tmp_path)
+
+
+def test_event_cx_shape(shape_files):
+    import warnings
+
+    from cxlab import load_survey
+
+    shape = shape_files("event_cx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        survey = load_survey(shape.data, shape.codebook)
+    assert len(survey.events) == 7 and survey.n_respondents == 300
+    assert survey.source["respondent_id"] == "column resp_id"
+    assert set(shape.truth["planted_actions"].values()) == {
+        "delight",
+        "fix",
+        "right-size",
+        "basics",
+    }
+
+
+def test_satisfaction_shape_has_no_events_ids_or_weights(shape_files):
+    from cxlab import load_survey
+    from cxlab.importance import relative_importance
+
+    shape = shape_files("satisfaction_no_events")
+    raw = pd.read_csv(shape.data)
+    assert (raw == -99).any().any()
+    survey = load_survey(shape.data, shape.codebook)
+    cb = survey.codebook
+    resp = survey.respondents
+    assert survey.n_respondents == 250 and len(survey.events) == 0
+    assert cb.respondent_id is None and cb.weight is None
+    assert resp["respondent_id"].tolist() == list(range(1, 251))
+    assert (resp["weight"] == 1).all()
+    rating_items = [
+        n for n, i in cb.respondent_items.items() if i.type == "rating" and not i.derived
+    ]
+    assert len(rating_items) >= 20
+    scales = {(i.scale.min, i.scale.max) for i in cb.respondent_items.values() if i.scale}
+    assert {(1, 7), (1, 5)} <= scales
+    assert (
+        cb.respondent_items["recommend"].scale.min,
+        cb.respondent_items["recommend"].scale.max,
+    ) == (1, 7)
+    assert resp[rating_items].min().min() >= 1  # the -99 codes are gone
+    for absent in ("personal_investment", "spend", "complained", "significance"):
+        assert absent not in resp
+    assert set(cb.item_groups) == set(shape.truth["item_groups"])
+    # the recommend distribution agrees with the planted population shares
+    counts = resp["recommend"].value_counts()
+    n = int(resp["recommend"].notna().sum())
+    for point, p in shape.truth["recommend_shares"].items():
+        se = np.sqrt(p * (1 - p) / n)
+        assert abs(counts.get(float(point), 0) / n - p) < 4 * se + 1e-9
+    # the planted driver order: quality first, expectations (no effect) last
+    imp = relative_importance(resp, cb.drivers["outcome"], list(cb.drivers["items"]))
+    order = imp.sort_values("importance", ascending=False)["driver"].tolist()
+    assert order[0] == "quality_index" and order[-1] == "expectations_index"
+
+
+def test_opinion_shape_is_a_weighted_spss_file(shape_files):
+    import pyreadstat
+
+    from cxlab import load_survey
+    from cxlab.estimates import weighted_mean
+
+    shape = shape_files("opinion_spss")
+    _, meta = pyreadstat.read_sav(str(shape.data), metadataonly=True, user_missing=True)
+    assert meta.column_names_to_labels["trust_gov"].startswith("How much")
+    assert meta.variable_value_labels["trust_gov"][9.0] == "Don't know"
+    assert {r["lo"] for r in meta.missing_ranges["trust_gov"]} == {98.0, 99.0}
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        survey = load_survey(shape.data, shape.codebook)
+    resp = survey.respondents
+    assert survey.n_respondents == 1500 and len(survey.events) == 0
+    assert "recommend" not in resp
+    assert resp["age"].min() >= 18 and resp["age"].max() <= 94 and resp["age"].max() > 85
+    assert list(resp["age_band"].cat.categories) == ["18-34", "35-64", "65+"]
+    assert set(resp["sex"].cat.categories) == {"Male", "Female"}
+    assert resp["trust_gov"].between(1, 4).all() or resp["trust_gov"].dropna().between(1, 4).all()
+    assert int(resp["trust_gov"].notna().sum()) == shape.truth["n_answered_trust_gov"]
+    assert (resp["weight"] > 0).all()
+    est = weighted_mean(resp, "trust_gov").iloc[0]
+    truth = shape.truth["population_mean"]["trust_gov"]
+    assert abs(est["estimate"] - truth) < 4 * est["se"]
+    plain = weighted_mean(resp, "trust_gov", weight=None).iloc[0]
+    assert abs(plain["estimate"] - shape.truth["unweighted_mean"]["trust_gov"]) < 4 * plain["se"]
+    assert abs(est["estimate"] - plain["estimate"]) > 4 * est["se"]  # the weight matters

@@ -312,7 +312,13 @@ def _codebook_dict(industry: str, extra_personal=True) -> dict:
         "personal_data": ["name", "email", "phone", "comment"] if extra_personal else [],
         "demographics": {
             "country": {"column": "country", "labels": labels(_COUNTRIES)},
-            "age": {"column": "age", "type": "numeric", "min": 18, "max": 65},
+            "age": {
+                "column": "age",
+                "type": "numeric",
+                "min": 18,
+                "max": 65,
+                "bands": [18, 30, 45, 65],
+            },
             "gender": {"column": "gender", "labels": labels(_GENDERS)},
         },
         "respondent_items": {
