@@ -448,7 +448,8 @@ def key_drivers_finding(table: pd.DataFrame, outcome: str, rule: str | None = No
             f"(R² {r2:.2f}, {int(n):,} respondents with every item answered; {method})"
         )
     text += "."
-    negative = table.loc[table["sign"].astype(str) == "-", "driver"]
+    name_col = "label" if "label" in table.columns else "driver"
+    negative = table.loc[table["sign"].astype(str) == "-", name_col]
     if len(negative):
         text += (
             " Holding the others fixed, "

@@ -294,3 +294,62 @@ def test_high_value_event_many_seeds():
             if top != truth["high_value_event"]:
                 misses[(industry, seed)] = vc.table[["event_id", "npv", "p_best"]].head(3)
     assert not misses, misses
+
+
+# ------------------------------------------------------------ the client's assumptions
+def test_without_a_customer_base_the_value_case_is_per_1000_customers(bank_case):
+    survey, truth, pri, costs, full = bank_case
+    vc = value_case(survey, costs, diagnosis=pri, n_boot=0)
+    assert vc.assumptions["customers"] == 1_000 and not vc.assumptions["customers_given"]
+    assert "per 1,000" in vc.assumptions["sources"]["customers"]
+    np.testing.assert_allclose(vc.table["benefit"], 1_000 * vc.table["benefit_per_customer"])
+    by_id = full.table.set_index("event_id")["benefit_per_customer"]
+    np.testing.assert_allclose(
+        vc.table.set_index("event_id")["benefit_per_customer"], by_id.loc[vc.table["event_id"]]
+    )
+    assert "per 1,000 customers" in vc.plot().get_xlabel()
+
+
+def test_without_costs_only_the_benefit_is_valued(bank_case):
+    survey, _, pri, costs, _ = bank_case
+    priced = value_case(survey, costs, diagnosis=pri, n_boot=50, seed=2, customers=100_000)
+    free = value_case(survey, None, diagnosis=pri, n_boot=50, seed=2, customers=100_000)
+    assert not free.cost_based and priced.cost_based
+    t = free.table
+    for col in ("cost", "cost_pv", "npv", "npv_lo", "npv_hi", "roi", "break_even_customers"):
+        assert t[col].isna().all(), col
+    # the benefit and its intervals do not depend on the costs
+    a, b = t.set_index("event_id"), priced.table.set_index("event_id").loc[t["event_id"]]
+    for col in ("benefit", "benefit_lo", "benefit_hi", "net_advocacy_change"):
+        np.testing.assert_allclose(a[col], b[col], rtol=1e-12)
+    assert t["benefit"].dropna().is_monotonic_decreasing and t["rank"].iloc[0] == 1
+    assert free.sensitivity["npv"].isna().all()
+    assert "benefit" in free.summary().columns and "NPV" not in free.summary().columns
+    assert "before costs" in free.plot().get_title()
+
+
+def test_assumptions_are_stated_with_their_source(bank_case):
+    survey, _, pri, costs, _ = bank_case
+    vc = value_case(
+        survey, costs, diagnosis=pri, n_boot=0, customers=2_500_000, currency="EUR",
+        horizon_years=5, discount_rate=0.1,
+        sources={"customers": "parameter customer_base", "horizon_years": "parameter horizon_years"},
+    )  # fmt: skip
+    table = vc.describe_assumptions().set_index("assumption")
+    assert table.loc["customer base", "value"] == "2,500,000 customers"
+    assert table.loc["customer base", "source"] == "parameter customer_base"
+    assert table.loc["currency", "value"] == "EUR" and table.loc["horizon", "value"] == "5 years"
+    assert table.loc["discount rate", "value"] == "10.0% a year"
+    assert (table["source"].str.len() > 0).all()
+    assert "EUR" in vc.plot().get_xlabel()
+    assert value_case(survey, costs, diagnosis=pri, n_boot=0).currency == "currency units"
+    with pytest.raises(ParameterError, match="currency"):
+        value_case(survey, costs, diagnosis=pri, n_boot=0, currency="  ")
+
+
+def test_money_is_printed_with_its_currency():
+    from cxlab.valuecase import money
+
+    assert money(1234567.4, "EUR") == "EUR 1,234,567"
+    assert money(-50, None) == "-50 currency units"
+    assert money(float("nan"), "EUR") == "n/a"
