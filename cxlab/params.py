@@ -6,6 +6,12 @@ a client's parameter file (``min_bsae: 50``) would silently run with the default
 the parameters cell, and by ``cxlab report`` / ``cxlab batch`` on each parameter
 file before any kernel starts.
 
+Only ``client``, ``data_path`` and ``codebook`` are required (:data:`REQUIRED`;
+missing ones are one :class:`~cxlab.errors.ParameterError` listing them all). Every
+other parameter left out means "not given" (None) or takes a documented cxlab default
+(``min_base`` 30, ``horizon_years`` 3, ``discount_rate`` 0.08, ``seed`` 0); no
+default points at the sample data or stands in for a client's figure.
+
 Paths are resolved from the project root (the folder holding cxlab's
 ``pyproject.toml``, or ``$CXLAB_ROOT`` when the runner sets it), never from the
 notebook's folder. Client names become folder names, so they are restricted to a
@@ -14,7 +20,8 @@ safe alphabet, and an ``output_dir`` must stay inside the reports folder.
 Examples
 --------
 >>> from cxlab.params import validate
->>> p = validate({"client": "Acme Bank", "min_base": 50}, check_files=False)
+>>> p = validate({"client": "Acme Bank", "data_path": "acme.csv", "codebook": "acme.yaml",
+...               "min_base": 50}, check_files=False)
 >>> p.client, p.min_base, p.slug
 ('Acme Bank', 50, 'acme-bank')
 """
