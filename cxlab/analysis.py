@@ -210,11 +210,11 @@ def _has(frame: pd.DataFrame, column: str) -> bool:
     return column in frame.columns and bool(frame[column].notna().any())
 
 
-def _words(names) -> str:
+def _words(names, conj: str = "and") -> str:
     names = list(names)
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    return ", ".join(names[:-1]) + f" {conj} " + names[-1]
 
 
 def _respondent_id_source(survey) -> str:
@@ -375,7 +375,7 @@ def plan_sections(inputs, params) -> SectionPlan:
         sections["expectations"] = _section(
             "expectations",
             False,
-            f"no {_words(missing)} item, so performance is not compared with expectations",
+            f"no {_words(missing, 'or')} item, so performance is not compared with expectations",
         )
     else:
         sections["expectations"] = _section(
@@ -576,7 +576,7 @@ def plan_sections(inputs, params) -> SectionPlan:
         sections["value_case"] = _section(
             "value_case",
             False,
-            f"no {_words(missing_vc)} item, so the value of a customer (and of an "
+            f"no {_words(missing_vc, 'or')} item, so the value of a customer (and of an "
             "improvement) is not estimated",
         )
     else:
@@ -650,7 +650,8 @@ class ReportResults:
     """Every result the client report shows, and the plan they follow.
 
     Attributes are None when their section is left out or skipped (see
-    :meth:`included` and :meth:`reason`). ``plan`` is the final plan: sections that
+    :meth:`included` and :meth:`reason`). ``rules`` are the
+    :class:`cxlab.priorities.Rules` used (importance from the components the survey has). ``plan`` is the final plan: sections that
     failed for lack of data are marked left out with the reason.
     """
 
@@ -665,6 +666,7 @@ class ReportResults:
     net: pd.DataFrame | None = None
     shares: pd.DataFrame | None = None
     priorities: pd.DataFrame | None = None
+    rules: Any = None
     investment: Any = None
     by_event: pd.DataFrame | None = None
     advocacy_drivers: Any = None
@@ -781,6 +783,7 @@ def analyse(inputs, params, *, n_boot: int = 200) -> ReportResults:
     priorities = None
     if plan.included("moments"):
         rules = cxlab.priorities.Rules(importance_components=plan.importance_components)
+        out["rules"] = rules
         priorities = _attempt(
             skipped,
             "moments",

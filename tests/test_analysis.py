@@ -358,3 +358,15 @@ def test_every_notebook_cell_runs_on_a_survey_without_events(banking, project_ro
     assert "nan" not in texts.lower().replace("financ", "")
     results = namespace["R"]
     assert results.key_drivers is not None and results.priorities is None
+
+
+def test_the_rules_name_only_the_importance_components_the_survey_has(banking):
+    import cxlab.priorities
+
+    survey, _ = banking
+    et = survey.event_table().drop(columns="personal_investment")
+    r = analysis.analyse(_inputs(dataclasses.replace(survey, _event_data=et)), _params(), n_boot=0)
+    assert r.rules.importance_components == ("significance", "advocacy_impact")
+    text = cxlab.priorities.moments_of_truth(r.priorities, r.rules)
+    assert "personal investment" not in text and "stated significance" in text
+    assert r.investment is None and not r.included("investment")
