@@ -492,7 +492,7 @@ def coverage_finding(coverage: pd.DataFrame) -> str:
     out = coverage.loc[~coverage["included"].astype(bool)]
     lines = ["This report covers:", ""]
     for _, r in inc.iterrows():
-        basis = f" ({r['basis']})" if isinstance(r.get("basis"), str) and r["basis"] else ""
+        basis = f": {r['basis']}" if isinstance(r.get("basis"), str) and r["basis"] else ""
         lines.append(f"- {r['section']}{basis}")
     if len(out):
         lines += ["", "Left out, because the survey or the parameters do not support them:", ""]

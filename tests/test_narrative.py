@@ -97,7 +97,7 @@ def test_coverage_and_scales_findings():
          "basis": ["250 respondents; ids from row number", ""]}
     )  # fmt: skip
     text = narrative.coverage_finding(coverage)
-    assert "- Sample and data quality (250 respondents; ids from row number)" in text
+    assert "- Sample and data quality: 250 respondents; ids from row number" in text
     assert "- **Weighting to population margins**: no weighting targets given" in text
     scales = pd.DataFrame({"scale": ["quality", "tiny"], "n_items": [3, 2], "n": [240, 10],
                            "alpha": [0.84, np.nan], "omega": [0.85, np.nan]})  # fmt: skip
