@@ -46,6 +46,7 @@ _SUBMODULES = (
     "batch",
     "params",
     "narrative",
+    "analysis",
 )
 
 __all__ = ["Codebook", "Survey", "errors", "load_survey", "read_table", "__version__", *_SUBMODULES]

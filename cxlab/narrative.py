@@ -23,6 +23,9 @@ import pandas as pd
 __all__ = [
     "actions_finding",
     "advocacy_finding",
+    "coverage_finding",
+    "key_drivers_finding",
+    "scales_finding",
     "eventmap_finding",
     "executive_summary",
     "investment_finding",
@@ -72,6 +75,11 @@ def _valued(ranking: pd.DataFrame | None) -> pd.DataFrame:
     return ranking.loc[keep]
 
 
+def _money(x, currency: str | None) -> str:
+    amount = f"{x:,.0f}"
+    return f"{currency} {amount}" if currency else f"{amount} currency units"
+
+
 def _names(frame: pd.DataFrame) -> list[str]:
     col = "name" if "name" in frame.columns else "event_id"
     return [str(v) for v in frame[col]]
@@ -84,16 +92,30 @@ def sample_finding(
     quality: pd.DataFrame | None = None,
     weighting: pd.DataFrame | None = None,
     filter_text: str | None = None,
+    *,
+    weights_text: str | None = None,
+    respondent_id: str | None = None,
 ) -> str:
     """Sample size, weighting diagnostics and data-quality flags in one paragraph.
 
     ``weighting`` is a ``WeightingResult.summary()`` frame (``statistic, value``).
+    ``weights_text`` says how results are weighted when there is no raking
+    ("unweighted", "design weights of column w, not raked"); ``respondent_id`` where
+    respondent ids come from ("row number" is said in the text).
     """
-    text = (
-        f"The analysis rests on **{n_respondents:,} respondents** who rated "
-        f"{n_ratings:,} interactions across {n_events} customer events"
-    )
+    if n_events:
+        text = (
+            f"The analysis rests on **{n_respondents:,} respondents** who rated "
+            f"{n_ratings:,} interactions across {n_events} customer events"
+        )
+    else:
+        text = (
+            f"The analysis rests on **{n_respondents:,} respondents** of a respondent-level "
+            "survey (no customer events)"
+        )
     text += f" ({filter_text})." if filter_text else "."
+    if respondent_id == "row number":
+        text += " The file has no respondent-id column, so respondents are numbered by row."
     if weighting is not None and len(weighting):
         stat = dict(zip(weighting["statistic"], weighting["value"], strict=True))
         converged = "converged" if stat.get("converged") else "did **not** converge"
@@ -104,6 +126,8 @@ def sample_finding(
             f"{float(stat['design_effect']):.2f} (effective base "
             f"{float(stat['n_effective']):,.0f})."
         )
+    elif weights_text:
+        text += f" No weighting targets were given: results are {weights_text}."
     else:
         text += " No weighting targets were given: results use the design weights."
     if quality is not None and len(quality):
@@ -118,24 +142,34 @@ def sample_finding(
     return text
 
 
-def advocacy_finding(net: pd.DataFrame, label: str | None = None) -> str:
+def advocacy_finding(
+    net: pd.DataFrame,
+    label: str | None = None,
+    *,
+    cuts: str | None = None,
+    agitators: bool = True,
+) -> str:
     """Net advocacy with its interval and the advocate / antagonist shares.
 
-    ``net`` is a one-row table from :func:`cxlab.segments.net_advocacy`.
+    ``net`` is a one-row table from :func:`cxlab.segments.net_advocacy`; ``cuts`` the
+    cut points used, in words (``AdvocacyCuts.rule``), quoted after the figure;
+    ``agitators`` False when the survey cannot tell agitators apart.
     """
     row = net.iloc[0]
+    tail = f" Cut points: {cuts}." if cuts else ""
     if _suppressed(row):
         who = f" for {label}" if label else ""
         return (
             f"Too few respondents to assess net advocacy{who}: the base is below the minimum, "
-            "so no figure is reported."
+            "so no figure is reported." + tail
         )
     who = f"{label}: net" if label else "Net"
+    low = "antagonists or agitators" if agitators else "antagonists"
     return (
         f"{who} advocacy is **{_signed(row['value'])}** (95% interval "
         f"{_signed(row['ci_low'])} to {_signed(row['ci_high'])}; {int(row['n']):,} respondents): "
         f"{row['pct_advocate']:.1f}% are advocates and {row['pct_antagonist']:.1f}% "
-        "antagonists or agitators."
+        f"{low}." + tail
     )
 
 
@@ -209,66 +243,128 @@ def eventmap_finding(priorities: pd.DataFrame) -> str:
     )
 
 
-def segments_finding(by_segment: pd.DataFrame, segment: str) -> str:
-    """Highest and lowest net advocacy across the levels of one segment variable."""
+def segments_finding(by_segment: pd.DataFrame, segment: str, measure: str = "net advocacy") -> str:
+    """Highest and lowest ``value`` across the levels of one segment variable.
+
+    ``measure`` names the value ("net advocacy", or e.g. "mean satisfaction": then
+    values are quoted with two decimals, unsigned).
+    """
     shown = by_segment.loc[~by_segment.get("suppressed", False)].dropna(subset=["value"])
+    label = segment.replace("_", " ")
     if shown.empty:
-        return f"No {segment} group reaches the minimum base."
+        return f"No {label} group reaches the minimum base."
+
+    def fmt(x):
+        return _signed(x) if measure == "net advocacy" else f"{x:.2f}"
+
     best = shown.loc[shown["value"].idxmax()]
     worst = shown.loc[shown["value"].idxmin()]
+    if len(shown) == 1:
+        return (
+            f"By {label}, only **{best[segment]}** reaches the minimum base "
+            f"({measure} {fmt(best['value'])}, n={int(best['n'])})."
+        )
     return (
-        f"By {segment.replace('_', ' ')}, net advocacy is highest for **{best[segment]}** "
-        f"({_signed(best['value'])}, n={int(best['n'])}) and lowest for **{worst[segment]}** "
-        f"({_signed(worst['value'])}, n={int(worst['n'])})."
+        f"By {label}, {measure} is highest for **{best[segment]}** "
+        f"({fmt(best['value'])}, n={int(best['n'])}) and lowest for **{worst[segment]}** "
+        f"({fmt(worst['value'])}, n={int(worst['n'])})."
     )
 
 
-def value_finding(ranking: pd.DataFrame) -> str:
+def value_finding(
+    ranking: pd.DataFrame,
+    *,
+    currency: str | None = None,
+    cost_based: bool = True,
+    customers: str | None = None,
+) -> str:
     """The event with the highest return (a ``ValueCase.table`` from :mod:`cxlab.valuecase`).
 
-    Needs ``name`` (or ``event_id``), ``action``, ``npv``, ``npv_lo``, ``npv_hi`` and ``roi``.
+    Needs ``name`` (or ``event_id``), ``action``, ``npv``, ``npv_lo``, ``npv_hi`` and ``roi``
+    (``benefit``, ``benefit_lo``, ``benefit_hi`` when ``cost_based`` is False: no costs
+    were given, so the benefit alone is quoted). Money is printed with ``currency``
+    ("currency units" without); ``customers`` says which base the money is for (e.g.
+    "per 1,000 customers").
     """
     if ranking.empty:
         return "No event could be valued."
-    ranking = _valued(ranking)
+    col = "npv" if cost_based else "benefit"
+    ranking = _valued(ranking.assign(npv=ranking[col]))
     if ranking.empty:
         return "Too few respondents to value any event: every base is below the minimum."
     top = ranking.iloc[0]
     name = top.get("name", top.get("event_id"))
-    text = (
-        f"The highest return is to **{top['action']} {name}**: a net present value of "
-        f"{top['npv']:,.0f} (95% interval {top['npv_lo']:,.0f} to {top['npv_hi']:,.0f})"
-    )
-    if pd.notna(top.get("roi")):
-        text += f", {top['roi']:.1f} times its cost"
-    positive = int((ranking["npv_lo"] > 0).sum())
+    base = f" ({customers})" if customers else ""
+    if cost_based:
+        text = (
+            f"The highest return is to **{top['action']} {name}**: a net present value of "
+            f"{_money(top['npv'], currency)}{base} (95% interval {top['npv_lo']:,.0f} to "
+            f"{top['npv_hi']:,.0f})"
+        )
+        if pd.notna(top.get("roi")):
+            text += f", {top['roi']:.1f} times its cost"
+        positive = int((ranking["npv_lo"] > 0).sum())
+    else:
+        text = (
+            "No improvement costs were given, so the value case shows the benefit before "
+            "costs (no net present value or return on investment). The largest benefit is "
+            f"to **{top['action']} {name}**: {_money(top['benefit'], currency)}{base} over "
+            "the horizon"
+        )
+        if pd.notna(top.get("benefit_lo")):
+            text += f" (95% interval {top['benefit_lo']:,.0f} to {top['benefit_hi']:,.0f})"
+        positive = int((ranking["benefit_lo"] > 0).sum()) if "benefit_lo" in ranking else 0
     return text + f". {positive} of {len(ranking)} events have an interval entirely above zero."
 
 
 def executive_summary(
     client: str,
-    net: pd.DataFrame,
-    priorities: pd.DataFrame,
+    net: pd.DataFrame | None,
+    priorities: pd.DataFrame | None,
     investment: pd.DataFrame | None = None,
     ranking: pd.DataFrame | None = None,
+    *,
+    key_drivers: pd.DataFrame | None = None,
+    outcome: str | None = None,
+    currency: str | None = None,
+    cost_based: bool = True,
 ) -> str:
     """Four answers for an executive: where we stand, what, how, and when.
 
     Built from the same tables the sections show; each bullet quotes its numbers.
+    ``net`` is None without a recommend item, ``priorities`` None for a survey
+    without events (then the key drivers of ``outcome`` answer "what matters").
     """
-    row = net.iloc[0]
-    assessed = priorities.loc[priorities["action"].notna()]
-    actions = assessed["action"].astype(str)
-    broken = assessed.loc[actions.isin(["basics", "fix"])]
-    mot = assessed.loc[assessed["moment_of_truth"].astype(bool)]
     lines = [f"**{client}**", ""]
-    if _suppressed(row):
+    if net is None:
+        stand = "no likelihood-to-recommend item, so net advocacy is not measured"
+    elif _suppressed(net.iloc[0]):
         stand = "too few respondents to assess net advocacy"
     else:
+        row = net.iloc[0]
         stand = (
             f"net advocacy {_signed(row['value'])} "
             f"(95% interval {_signed(row['ci_low'])} to {_signed(row['ci_high'])})"
         )
+    if priorities is None:
+        lines.append("- **Where we stand:** " + stand + ".")
+        kd = _top_drivers(key_drivers)
+        if kd:
+            lines.append(f"- **What matters:** the strongest drivers of {outcome} are {kd}.")
+            lines.append(
+                "- **How:** improve the strongest drivers first; the survey has no customer "
+                "events, so no course of action per event is set."
+            )
+        else:
+            lines.append(
+                "- **What matters:** the survey has no customer events and no key-driver "
+                "analysis, so no priorities are set."
+            )
+        return "\n".join(lines)
+    assessed = priorities.loc[priorities["action"].notna()]
+    actions = assessed["action"].astype(str)
+    broken = assessed.loc[actions.isin(["basics", "fix"])]
+    mot = assessed.loc[assessed["moment_of_truth"].astype(bool)]
     if assessed.empty:
         stand += "; too few respondents to assess any event."
     else:
@@ -302,12 +398,104 @@ def executive_summary(
         return "\n".join(lines)
     lines.append("- **How:** " + ("; ".join(how) if how else "maintain every event") + ".")
     when = "- **When:** restore the basics first"
-    ranking = _valued(ranking)
+    if ranking is not None and len(ranking):
+        col = "npv" if cost_based else "benefit"
+        ranking = _valued(ranking.assign(npv=ranking[col]))
+    else:
+        ranking = pd.DataFrame()
     if len(ranking):
         top = ranking.iloc[0]
-        when += (
-            f", then {top.get('action')} {top.get('name', top.get('event_id'))} "
-            f"(highest return: net present value {top['npv']:,.0f})"
+        what_value = (
+            f"highest return: net present value {_money(top['npv'], currency)}"
+            if cost_based
+            else f"largest benefit before costs: {_money(top['npv'], currency)}"
         )
+        when += f", then {top.get('action')} {top.get('name', top.get('event_id'))} ({what_value})"
     lines.append(when + ".")
+    return "\n".join(lines)
+
+
+def _top_drivers(table: pd.DataFrame | None, k: int = 3) -> str:
+    if table is None or table.empty:
+        return ""
+    rows = table.dropna(subset=["share"]).head(k)
+    parts = []
+    for _, r in rows.iterrows():
+        name = r.get("label", r["driver"])
+        parts.append(f"{name} ({100 * r['share']:.0f}% of the explained variance)")
+    return ", ".join(parts)
+
+
+def key_drivers_finding(table: pd.DataFrame, outcome: str, rule: str | None = None) -> str:
+    """What drives ``outcome`` most (a :func:`cxlab.importance.relative_importance` table).
+
+    Quotes the top drivers' shares of the explained variance, the R-squared and the
+    base; ``rule`` (how outcome and drivers were chosen) is appended.
+    """
+    if table is None or table.empty:
+        return f"Too few respondents to estimate what drives {outcome}."
+    attrs = table.attrs
+    method = (
+        "exact Shapley (LMG) decomposition"
+        if attrs.get("method") == "shapley"
+        else "Johnson's relative weights"
+    )
+    text = f"The strongest drivers of **{outcome}** are {_top_drivers(table)}"
+    r2, n = attrs.get("r_squared"), attrs.get("n")
+    if not _missing(r2) and not _missing(n):
+        text += (
+            f"; together the {len(table)} drivers explain {100 * r2:.0f}% of its variance "
+            f"(R² {r2:.2f}, {int(n):,} respondents with every item answered; {method})"
+        )
+    text += "."
+    name_col = "label" if "label" in table.columns else "driver"
+    negative = table.loc[table["sign"].astype(str) == "-", name_col]
+    if len(negative):
+        text += (
+            " Holding the others fixed, "
+            + ", ".join(str(x).replace("_", " ") for x in negative)
+            + " moves the outcome the other way (a negative coefficient)."
+        )
+    if rule:
+        text += f" Outcome and drivers: {rule}."
+    return text
+
+
+def scales_finding(table: pd.DataFrame) -> str:
+    """Reliability of respondent-level multi-item scales (``scale, alpha, omega, n``)."""
+    if table is None or table.empty:
+        return "No multi-item scale to assess."
+    parts, small = [], []
+    for _, r in table.iterrows():
+        if _missing(r["alpha"]):
+            small.append(str(r["scale"]))
+            continue
+        word = "good" if r["alpha"] >= 0.8 else "acceptable" if r["alpha"] >= 0.7 else "low"
+        omega = "" if _missing(r["omega"]) else f", omega {r['omega']:.2f}"
+        parts.append(
+            f"{r['scale']} ({int(r['n_items'])} items): alpha {r['alpha']:.2f}{omega} ({word})"
+        )
+    text = ("Internal consistency: " + "; ".join(parts) + ".") if parts else ""
+    if small:
+        text += (" " if text else "") + (
+            "Too few complete answers to assess " + ", ".join(small) + "."
+        )
+    return text
+
+
+def coverage_finding(coverage: pd.DataFrame) -> str:
+    """ "What this report covers": included sections, then each left-out one with its reason.
+
+    ``coverage`` is ``ReportResults.coverage`` (``section, included, reason, basis``).
+    """
+    inc = coverage.loc[coverage["included"].astype(bool)]
+    out = coverage.loc[~coverage["included"].astype(bool)]
+    lines = ["This report covers:", ""]
+    for _, r in inc.iterrows():
+        basis = f": {r['basis']}" if isinstance(r.get("basis"), str) and r["basis"] else ""
+        lines.append(f"- {r['section']}{basis}")
+    if len(out):
+        lines += ["", "Left out, because the survey or the parameters do not support them:", ""]
+        for _, r in out.iterrows():
+            lines.append(f"- **{r['section']}**: {r['reason']}.")
     return "\n".join(lines)

@@ -6,6 +6,12 @@ a client's parameter file (``min_bsae: 50``) would silently run with the default
 the parameters cell, and by ``cxlab report`` / ``cxlab batch`` on each parameter
 file before any kernel starts.
 
+Only ``client``, ``data_path`` and ``codebook`` are required (:data:`REQUIRED`;
+missing ones are one :class:`~cxlab.errors.ParameterError` listing them all). Every
+other parameter left out means "not given" (None) or takes a documented cxlab default
+(``min_base`` 30, ``horizon_years`` 3, ``discount_rate`` 0.08, ``seed`` 0); no
+default points at the sample data or stands in for a client's figure.
+
 Paths are resolved from the project root (the folder holding cxlab's
 ``pyproject.toml``, or ``$CXLAB_ROOT`` when the runner sets it), never from the
 notebook's folder. Client names become folder names, so they are restricted to a
@@ -14,13 +20,15 @@ safe alphabet, and an ``output_dir`` must stay inside the reports folder.
 Examples
 --------
 >>> from cxlab.params import validate
->>> p = validate({"client": "Acme Bank", "min_base": 50}, check_files=False)
+>>> p = validate({"client": "Acme Bank", "data_path": "acme.csv", "codebook": "acme.yaml",
+...               "min_base": 50}, check_files=False)
 >>> p.client, p.min_base, p.slug
 ('Acme Bank', 50, 'acme-bank')
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import types
@@ -35,6 +43,7 @@ from cxlab.errors import ParameterError
 
 __all__ = [
     "PARAMETERS",
+    "REQUIRED",
     "ReportParams",
     "client_slug",
     "load_params",
@@ -51,12 +60,19 @@ OUTPUT_ENV = "CXLAB_OUTPUT_DIR"
 _PATH = "path"  # an input file that must exist
 _NONE = type(None)
 
+#: Parameters every parameter file must give (no default: a report never runs on
+#: another client's files). A missing one is a ParameterError listing all of them.
+REQUIRED: tuple[str, ...] = ("client", "data_path", "codebook")
+
 # name: (accepted types, kind, default, description). Kind "path" = input file.
+# An optional parameter left out takes its default; None means "not given" (no
+# weighting, no cost-based value case, no CFE...) and the report says so. The
+# required ones have default None here; a parameter file must give them.
 PARAMETERS: dict[str, tuple[tuple[type, ...], str, Any, str]] = {
-    "client": ((str,), "name", "Sample Bank", "client name, also its reports folder"),
-    "data_path": ((str,), _PATH, "data/sample/banking.csv", "survey data file"),
-    "codebook": ((str,), _PATH, "data/sample/banking_codebook.yaml", "codebook YAML"),
-    "industry": ((str,), "text", "banking", "industry label used in the text"),
+    "client": ((str,), "name", None, "client name, also its reports folder (required)"),
+    "data_path": ((str,), _PATH, None, "survey data file (required)"),
+    "codebook": ((str,), _PATH, None, "codebook YAML (required)"),
+    "industry": ((str, _NONE), "text", None, "industry label used in the text, or None"),
     "segment_filter": (
         (dict, _NONE),
         "filter",
@@ -67,16 +83,40 @@ PARAMETERS: dict[str, tuple[tuple[type, ...], str, Any, str]] = {
     "weighting_targets": (
         (str, _NONE),
         _PATH,
-        "data/sample/clients/targets/banking_margins.yaml",
-        "margins YAML for raking, or None",
+        None,
+        "margins YAML for raking; None: no raking (design weights only)",
     ),
     "improvement_costs": (
         (str, _NONE),
         _PATH,
-        "data/sample/banking_improvement_costs.csv",
-        "improvement-cost table CSV, or None",
+        None,
+        "improvement-cost table CSV; None: no cost-based NPV/ROI in the value case",
     ),
-    "executive_data": ((str, _NONE), _PATH, None, "executive self-assessment file, or None"),
+    "executive_data": (
+        (str, _NONE),
+        _PATH,
+        None,
+        "executive self-assessment file; None: no CFE section",
+    ),
+    "customer_base": (
+        (int, float, _NONE),
+        "positive_number",
+        None,
+        "customers the survey represents; None: the value case is per 1,000 customers",
+    ),
+    "currency": (
+        (str, _NONE),
+        "currency",
+        None,
+        "currency code of spend, costs and values (e.g. EUR); None: 'currency units'",
+    ),
+    "horizon_years": ((int,), "horizon", 3, "years counted in the value case (cxlab default 3)"),
+    "discount_rate": (
+        (float, int),
+        "rate",
+        0.08,
+        "yearly discount rate of the value case (cxlab default 0.08)",
+    ),
     "output_dir": ((str, _NONE), "output", None, "set by the runner; None in a plain run"),
     "seed": ((int,), "int", 0, "random seed for bootstraps and clustering"),
 }
@@ -96,12 +136,16 @@ class ReportParams:
     client: str
     data_path: Path | None
     codebook: Path | None
-    industry: str
+    industry: str | None
     segment_filter: dict | None
     min_base: int
     weighting_targets: Path | None
     improvement_costs: Path | None
     executive_data: Path | None
+    customer_base: float | None
+    currency: str | None
+    horizon_years: int
+    discount_rate: float
     output_dir: Path | None
     seed: int
     root: Path
@@ -211,8 +255,9 @@ def validate(
     Parameters
     ----------
     namespace : mapping
-        Parameter values, e.g. ``globals()`` in the report notebook. Missing names
-        take their defaults. With ``strict=False`` (a notebook namespace) only
+        Parameter values, e.g. ``globals()`` in the report notebook. ``client``,
+        ``data_path`` and ``codebook`` (:data:`REQUIRED`) must be given; other
+        missing names take their defaults (None: "not given"). With ``strict=False`` (a notebook namespace) only
         plain literal values whose names do not start with ``_`` count as
         parameters; modules, functions and other objects are ignored.
     file : str, optional
@@ -227,7 +272,8 @@ def validate(
     Raises
     ------
     ParameterError
-        Unknown name, wrong type, unsafe client name, missing file, or an
+        Unknown name, wrong type, unsafe client name, missing required
+        parameters (one error listing them all), missing file, or an
         ``output_dir`` outside the reports folder.
 
     Examples
@@ -236,6 +282,10 @@ def validate(
     Traceback (most recent call last):
     ...
     cxlab.errors.ParameterError: min_bsae: unknown parameter (did you mean 'min_base'?)
+    >>> validate({"min_base": 5}, check_files=False)
+    Traceback (most recent call last):
+    ...
+    cxlab.errors.ParameterError: missing required parameter(s): client, data_path, codebook (every report names its client, survey file and codebook; nothing falls back to the sample data)
     """
     root = (root or project_root()).resolve()
     given = {k: v for k, v in namespace.items() if strict or _looks_like_parameter(k, v)}
@@ -245,9 +295,19 @@ def validate(
             rule = "unknown parameter" + (f" (did you mean {hint!r}?)" if hint else "")
             raise ParameterError(rule, file=file, location=name)
     values: dict[str, Any] = {}
+    missing = []
     for name, (accepted, kind, default, _doc) in PARAMETERS.items():
         value = given.get(name, default)
+        if name in REQUIRED and value is None:
+            missing.append(name)
+            continue
         values[name] = _check(name, value, accepted, kind, file, root, check_files)
+    if missing:
+        raise ParameterError(
+            f"missing required parameter(s): {', '.join(missing)} (every report names "
+            "its client, survey file and codebook; nothing falls back to the sample data)",
+            file=file,
+        )
     if values["output_dir"] is None and os.environ.get(OUTPUT_ENV):
         values["output_dir"] = _check_output(os.environ[OUTPUT_ENV], file, root)
     raw = {name: given.get(name, PARAMETERS[name][2]) for name in PARAMETERS}
@@ -291,6 +351,30 @@ def _check(name, value, accepted, kind, file, root, check_files):
                 location=name,
             )
         return value
+    if kind == "positive_number":
+        if not math.isfinite(value) or value <= 0:
+            raise ParameterError("must be a positive number", file=file, location=name)
+        return float(value)
+    if kind == "currency":
+        if not re.match(r"^[^\s\x00-\x1f][^\x00-\x1f]{0,11}$", value) or value != value.strip():
+            raise ParameterError(
+                "a currency is a short label such as EUR, USD or GBP (1-12 characters)",
+                file=file,
+                location=name,
+            )
+        return value
+    if kind == "horizon" and not 1 <= value <= 50:
+        raise ParameterError(
+            "must be a whole number of years from 1 to 50", file=file, location=name
+        )
+    if kind == "rate":
+        if not math.isfinite(value) or not 0 <= value < 1:
+            raise ParameterError(
+                "must be a yearly rate from 0 to below 1 (e.g. 0.08 for 8%)",
+                file=file,
+                location=name,
+            )
+        return float(value)
     if kind == "positive" and value < 1:
         raise ParameterError("must be at least 1", file=file, location=name)
     if kind == "text" and not value.strip():

@@ -64,6 +64,7 @@ from cxlab.recorder import export_html
 __all__ = [
     "Inputs",
     "RunResult",
+    "analyse",
     "load_inputs",
     "file_sha256",
     "new_run_id",
@@ -150,6 +151,16 @@ def load_inputs(params: ReportParams) -> Inputs:
 
         executive = load_executive_survey(params.executive_data)
     return Inputs(survey, margins, costs, executive, filter_text)
+
+
+def analyse(inputs: Inputs, params: ReportParams, **kwargs):
+    """Plan the report's sections and run their analyses: :func:`cxlab.analysis.analyse`.
+
+    Returns a :class:`cxlab.analysis.ReportResults` (the section plan and every result).
+    """
+    from cxlab.analysis import analyse as _analyse
+
+    return _analyse(inputs, params, **kwargs)
 
 
 def _restrict_margins(margins: dict, segment_filter: dict) -> dict | None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import importlib
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -41,6 +42,9 @@ if TYPE_CHECKING:  # resolved lazily by __getattr__ at the bottom (circular othe
 
 __all__ = [
     "ADVOCACY_LEVELS",
+    "AdvocacyCuts",
+    "advocacy_cuts",
+    "agitator_flags",
     "classify_advocacy",
     "net_advocacy",
     "compare_net_advocacy",
@@ -151,6 +155,196 @@ def _weights(weights, n: int, index) -> np.ndarray:
             "weights must be finite and non-negative", column="weight", rows=np.flatnonzero(bad) + 1
         )
     return w
+
+
+# ------------------------------------------------------------------ cut points
+#: The scale-free rule behind every default cut point: on the recommend item's scale
+#: from ``lo`` to ``hi``, a score is an antagonist at or below 60% of the way up
+#: (6 on 0-10) and an advocate above 80% of the way up (9-10 on 0-10).
+ANTAGONIST_FRACTION = 0.6
+ADVOCATE_FRACTION = 0.8
+
+
+@dataclass(frozen=True)
+class AdvocacyCuts:
+    """The advocate / antagonist cut points used on a recommend item.
+
+    Attributes
+    ----------
+    scale : (low, high)
+        The item's declared scale.
+    antagonist_max : float
+        Scores at or below are antagonists (agitators when they also complained or
+        warned others).
+    advocate_min : float
+        Scores at or above are advocates; scores in between are neutral.
+    cuts : (antagonist_max, neutral_max)
+        The same cut points in the form :func:`classify_advocacy` takes.
+    source : str
+        ``"standard"`` (0-10), ``"scale rule"`` or ``"codebook"``.
+    rule : str
+        The cut points and where they come from, in words (quoted by the report).
+    """
+
+    scale: tuple[float, float]
+    antagonist_max: float
+    advocate_min: float
+    cuts: tuple[float, float]
+    source: str
+    rule: str
+
+    def describe(self) -> str:
+        """E.g. ``"advocates 9-10, neutral 7-8, antagonists 0-6 on the 0-10 scale"``."""
+        return _describe_cuts(self.scale, self.antagonist_max, self.advocate_min)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _describe_cuts(scale, antagonist_max, advocate_min) -> str:
+    lo, hi = scale
+    whole = all(float(v).is_integer() for v in (lo, hi, antagonist_max, advocate_min))
+    if whole:
+        adv = _span(advocate_min, hi)
+        neu = (
+            _span(antagonist_max + 1, advocate_min - 1)
+            if advocate_min - antagonist_max > 1
+            else None
+        )
+        ant = _span(lo, antagonist_max)
+        text = f"advocates {adv}, " + (f"neutral {neu}, " if neu else "") + f"antagonists {ant}"
+    else:
+        text = (
+            f"advocates at or above {_fmt(advocate_min)}, antagonists at or below "
+            f"{_fmt(antagonist_max)}"
+        )
+    return text + f" on the {_fmt(lo)}-{_fmt(hi)} scale"
+
+
+def _span(a: float, b: float) -> str:
+    return _fmt(a) if a == b else f"{_fmt(a)}-{_fmt(b)}"
+
+
+def advocacy_cuts(item=None, scale: tuple[float, float] | None = None) -> AdvocacyCuts:
+    """Advocate / antagonist cut points for a recommend item, from its scale or codebook.
+
+    Rules, in order:
+
+    1. **Codebook**: the item sets ``advocate_min`` and ``antagonist_max`` (numbers on
+       its scale, ``advocate_min > antagonist_max``); both are used as given.
+    2. **0-10** (the usual 11-point likelihood to recommend): the standard 9-10
+       advocates, 0-6 antagonists.
+    3. **Any other scale** ``lo``-``hi``: a score is an antagonist at or below
+       ``lo + 0.6 (hi - lo)`` and an advocate above ``lo + 0.8 (hi - lo)``, i.e. the
+       0-10 cut points applied to the score rescaled linearly to 0-10 (antagonist at
+       or below 6, advocate above 8). On whole-point scales the cut points are the
+       scale points this gives: 1-10 -> 9-10 / 1-6; 1-7 -> 6-7 / 1-4; 1-5 -> 5 / 1-3.
+
+    Parameters
+    ----------
+    item : cxlab.codebook.Item, optional
+        The recommend item (its ``scale`` and, when set, ``advocate_min`` /
+        ``antagonist_max``). Without it, ``scale`` (default 0-10) is used.
+    scale : (low, high), optional
+        The scale when there is no item (or the item has none).
+
+    Returns
+    -------
+    AdvocacyCuts
+
+    Raises
+    ------
+    ParameterError
+        Codebook cut points that are not inside the scale or not in order.
+
+    Examples
+    --------
+    >>> advocacy_cuts(scale=(0, 10)).describe()
+    'advocates 9-10, neutral 7-8, antagonists 0-6 on the 0-10 scale'
+    >>> advocacy_cuts(scale=(1, 7)).describe()
+    'advocates 6-7, neutral 5, antagonists 1-4 on the 1-7 scale'
+    """
+    item_scale = getattr(item, "scale", None)
+    if item_scale is not None:
+        lo, hi = float(item_scale.min), float(item_scale.max)
+    elif scale is not None:
+        lo, hi = float(scale[0]), float(scale[1])
+    else:
+        lo, hi = 0.0, 10.0
+    if not hi > lo:
+        raise ParameterError(f"the recommend scale {lo:g}-{hi:g} is empty")
+    whole = lo.is_integer() and hi.is_integer()
+    adv_given = getattr(item, "advocate_min", None)
+    ant_given = getattr(item, "antagonist_max", None)
+    name = getattr(item, "name", "recommend")
+    if adv_given is not None or ant_given is not None:
+        if adv_given is None or ant_given is None:
+            raise ParameterError(
+                f"the {name} item sets only one of advocate_min and antagonist_max; set both",
+                location=f"respondent_items.{name}",
+            )
+        adv, ant = float(adv_given), float(ant_given)
+        if not lo <= ant < adv <= hi:
+            raise ParameterError(
+                f"cut points antagonist_max={ant:g}, advocate_min={adv:g} must satisfy "
+                f"{lo:g} <= antagonist_max < advocate_min <= {hi:g}",
+                location=f"respondent_items.{name}",
+            )
+        source = "codebook"
+        where = f"set in the codebook (advocate_min, antagonist_max of {name})"
+    else:
+        a = lo + ANTAGONIST_FRACTION * (hi - lo)
+        b = lo + ADVOCATE_FRACTION * (hi - lo)
+        if whole:
+            ant = float(np.floor(a + 1e-9))
+            adv = float(np.floor(b + 1e-9) + 1)
+        else:
+            ant, adv = a, float(np.nextafter(b, np.inf))
+        if (lo, hi) == (0.0, 10.0):
+            source, where = "standard", "the standard cut points for a 0-10 scale"
+        else:
+            source = "scale rule"
+            where = (
+                "the 0-10 cut points applied to the score rescaled to 0-10 (antagonist at or "
+                "below 6, advocate above 8)"
+            )
+    whole_cuts = whole and ant.is_integer() and adv.is_integer()
+    neutral_max = adv - 1 if whole_cuts else float(np.nextafter(adv, -np.inf))
+    if neutral_max < ant:  # advocate_min right above antagonist_max: no neutral band
+        neutral_max = float(np.nextafter(adv, -np.inf)) if not whole_cuts else ant
+    desc = _describe_cuts((lo, hi), ant, adv)
+    cuts = (ant, neutral_max) if neutral_max > ant else (ant, float(np.nextafter(ant, np.inf)))
+    return AdvocacyCuts(
+        scale=(lo, hi),
+        antagonist_max=ant,
+        advocate_min=adv,
+        cuts=cuts,
+        source=source,
+        rule=f"{desc}: {where}",
+    )
+
+
+def agitator_flags(respondents: pd.DataFrame) -> pd.Series | None:
+    """Who is an agitator candidate: ``complained == 1`` or ``warned_others == 1``.
+
+    The one rule the report, the value case and the advocacy economics use. An
+    antagonist with the flag is an agitator. Missing answers count as False; a
+    survey with neither column has no agitators (None).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> agitator_flags(pd.DataFrame({"complained": [1, 0, None], "warned_others": [0, 1, 0]})).tolist()
+    [True, True, False]
+    >>> agitator_flags(pd.DataFrame({"recommend": [3]})) is None
+    True
+    """
+    flags = [c for c in ("complained", "warned_others") if c in respondents.columns]
+    if not flags:
+        return None
+    values = respondents[flags].apply(pd.to_numeric, errors="coerce")
+    return values.eq(1).any(axis=1).rename("agitator")
 
 
 # --------------------------------------------------------------------- classification
@@ -569,9 +763,7 @@ def _respondent_groups(respondents: pd.DataFrame, group=None, three: bool = Fals
     else:
         if "recommend" not in respondents.columns:
             raise DataError("respondents need a recommend column", column="recommend")
-        flags = [c for c in ("complained", "warned_others") if c in respondents.columns]
-        ag = respondents[flags].fillna(0).astype(float).gt(0).any(axis=1) if flags else None
-        g = classify_advocacy(respondents["recommend"], agitator=ag)
+        g = classify_advocacy(respondents["recommend"], agitator=agitator_flags(respondents))
     if three:  # agitator (0) and antagonist (1) -> antagonist; neutral -> 1; advocate -> 2
         codes = g.cat.codes.to_numpy()
         merged = np.where(codes < 0, -1, np.maximum(codes - 1, 0))

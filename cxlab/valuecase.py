@@ -21,6 +21,14 @@ advocacy group, discounted yearly.  Net present value = customers x value of the
 change - present value of the yearly cost.  Uncertainty: a seeded bootstrap over
 respondents re-estimates every step (gaps, slopes, the advocacy model, the economics).
 
+Every money figure rests on the client's assumptions, which the result states with
+their source (``ValueCase.assumptions["sources"]``): the customer base (``customers``;
+without it the value case is given per 1,000 customers), the currency (``currency``;
+without it "currency units"), the horizon and the discount rate (cxlab defaults 3 years
+and 8% unless set). Without improvement costs (``costs=None``) only the benefit side is
+valued: the present value of the advocacy change per event, with no NPV, ROI or
+break-even, since those would rest on costs nobody gave.
+
 Examples
 --------
 >>> from cxlab.synth import make_study
@@ -43,9 +51,19 @@ from scipy import stats
 
 from cxlab.errors import CxlabWarning, DataError, DataQualityWarning, ParameterError
 from cxlab.moments import ACTION_COLORS, _advocacy_design, _weights, _wls_sandwich, prioritize
-from cxlab.segments import ADVOCACY_LEVELS, classify_advocacy
+from cxlab.segments import ADVOCACY_LEVELS, AdvocacyCuts, agitator_flags, classify_advocacy
 
-__all__ = ["DEFAULT_SCENARIOS", "ValueCase", "default_costs", "value_case"]
+__all__ = [
+    "DEFAULT_SCENARIOS",
+    "PER_CUSTOMERS",
+    "ValueCase",
+    "default_costs",
+    "money",
+    "value_case",
+]
+
+#: Without a customer base the value case is given for this many customers.
+PER_CUSTOMERS = 1_000
 
 #: Sensitivity scenarios: multipliers on the modelled advocacy response (``effect``) and
 #: on costs (``cost``), and overrides of ``discount_rate`` / ``horizon_years`` /
@@ -107,9 +125,68 @@ class ValueCase:
     assumptions: dict = field(default_factory=dict)
     draws: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
+    @property
+    def cost_based(self) -> bool:
+        """True when improvement costs were given (NPV and ROI are estimated)."""
+        return bool(self.assumptions.get("cost_based", True))
+
+    @property
+    def currency(self) -> str:
+        """The currency label of the money figures ("currency units" when not given)."""
+        return self.assumptions.get("currency") or "currency units"
+
+    def describe_assumptions(self) -> pd.DataFrame:
+        """Every assumption of the money figures with its value and source.
+
+        Returns
+        -------
+        DataFrame
+            ``assumption, value, source``.
+        """
+        a = self.assumptions
+        src = a.get("sources", {})
+        rows = [
+            ("customer base", f"{a['customers']:,.0f} customers", src.get("customers", "")),
+            ("currency", self.currency, src.get("currency", "")),
+            ("horizon", f"{a['horizon_years']} years", src.get("horizon_years", "")),
+            ("discount rate", f"{a['discount_rate']:.1%} a year", src.get("discount_rate", "")),
+            (
+                "improvement costs",
+                "given" if self.cost_based else "not given",
+                src.get("costs", ""),
+            ),
+            ("lift of delight / maintain", f"{a['lift']:g} performance points", "cxlab default"),
+            (
+                "value of a customer",
+                "spend minus service cost a year, retention from tenure, by advocacy group",
+                "the survey's spend, service_cost and tenure",
+            ),
+            (
+                "advocacy cut points",
+                a.get("cuts_rule") or f"cut points {a.get('cuts')}",
+                src.get("cuts", ""),
+            ),
+            ("uncertainty", f"{a['n_boot']} bootstrap resamples, seed {a['seed']}", "cxlab"),
+        ]
+        return pd.DataFrame(rows, columns=["assumption", "value", "source"])
+
     def summary(self) -> pd.DataFrame:
         """The ranking in report form (money rounded, shares in percent)."""
         t = self.table
+        if not self.cost_based:
+            return pd.DataFrame(
+                {
+                    "rank": t["rank"],
+                    "event": t["name"],
+                    "action": t["action"],
+                    "net advocacy change (pts)": t["net_advocacy_change"].round(1),
+                    "benefit": t["benefit"].round(-1),
+                    "benefit 95% CI": [
+                        f"{lo:,.0f} to {hi:,.0f}"
+                        for lo, hi in zip(t["benefit_lo"], t["benefit_hi"], strict=True)
+                    ],
+                }
+            ).reset_index(drop=True)
         out = pd.DataFrame(
             {
                 "rank": t["rank"],
@@ -134,23 +211,34 @@ class ValueCase:
         from matplotlib.patches import Patch
         from matplotlib.ticker import FuncFormatter
 
-        t = self.table.dropna(subset=["npv"]).sort_values("npv")
+        col = "npv" if self.cost_based else "benefit"
+        t = self.table.dropna(subset=[col]).sort_values(col)
         if ax is None:
             _, ax = plt.subplots(figsize=(8, 0.45 * len(t) + 1.8))
         ypos = np.arange(len(t))
         colors = [ACTION_COLORS.get(str(a), "#BBBBBB") for a in t["action"]]
-        err = np.vstack([t["npv"] - t["npv_lo"], t["npv_hi"] - t["npv"]]).clip(0)
-        ax.barh(ypos, t["npv"], color=colors, edgecolor="black", linewidth=0.5)
-        ax.errorbar(t["npv"], ypos, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
+        err = np.vstack([t[col] - t[f"{col}_lo"], t[f"{col}_hi"] - t[col]]).clip(0)
+        ax.barh(ypos, t[col], color=colors, edgecolor="black", linewidth=0.5)
+        ax.errorbar(t[col], ypos, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(ypos, [_wrap(str(n), 28) for n in t["name"]])
         ax.xaxis.set_major_formatter(FuncFormatter(_money))
         a = self.assumptions
-        ax.set_xlabel(
-            f"Net present value over {a.get('horizon_years')} years "
-            f"({a.get('customers', 0):,.0f} customers, discount {a.get('discount_rate', 0):.0%})"
+        base = (
+            f"{a.get('customers', 0):,.0f} customers"
+            if a.get("customers_given", True)
+            else f"per {PER_CUSTOMERS:,} customers"
         )
-        ax.set_title("Value case: net value of closing each event's gap (95% bootstrap CI)")
+        what = "Net present value" if self.cost_based else "Present value of the benefit"
+        ax.set_xlabel(
+            f"{what} over {a.get('horizon_years')} years, {self.currency} "
+            f"({base}, discount {a.get('discount_rate', 0):.0%})"
+        )
+        ax.set_title(
+            "Value case: net value of closing each event's gap (95% bootstrap CI)"
+            if self.cost_based
+            else "Value case: benefit of closing each event's gap, before costs (95% bootstrap CI)"
+        )
         present = [x for x in ACTION_COLORS if x in set(t["action"].astype(str))]
         ax.legend(
             handles=[Patch(color=ACTION_COLORS[x], label=x) for x in present],
@@ -167,6 +255,22 @@ def _wrap(text: str, width: int) -> str:
     import textwrap
 
     return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def money(x: float, currency: str | None = None, digits: int = 0) -> str:
+    """A money amount with its currency: ``money(1234567, "EUR")`` -> ``"EUR 1,234,567"``.
+
+    Without a currency the amount is labelled "currency units"; NaN gives "n/a".
+
+    Examples
+    --------
+    >>> money(1234567.4, "EUR"), money(-50, None)
+    ('EUR 1,234,567', '-50 currency units')
+    """
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    amount = f"{x:,.{digits}f}"
+    return f"{currency} {amount}" if currency else f"{amount} currency units"
 
 
 def _money(x: float, _pos=None) -> str:
@@ -260,15 +364,13 @@ def _cost_series(costs, event_ids: list) -> pd.Series:
 
 
 # ------------------------------------------------------------------------- model
-def _prepare(survey, weights, outcome, cuts) -> dict:
+def _prepare(survey, weights, outcome, cuts, scale=(0, 10)) -> dict:
     et = survey.event_table()
     resp = survey.respondents
     design = _advocacy_design(et, resp, weights, outcome)
     rid = design["respondent_id"]
     r = resp.set_index("respondent_id").loc[rid]
-    flags = [c for c in ("complained", "warned_others") if c in r.columns]
-    agit = r[flags].fillna(0).astype(float).gt(0).any(axis=1) if flags else None
-    groups = classify_advocacy(r[outcome], agitator=agit, cuts=cuts)
+    groups = classify_advocacy(r[outcome], agitator=agitator_flags(r), scale=scale, cuts=cuts)
     for col in ("spend", "service_cost", "tenure"):
         if col not in r.columns:
             raise DataError("the value case needs this respondent column", column=col)
@@ -445,13 +547,15 @@ def value_case(
     discount_rate: float = 0.08,
     scenarios: Mapping[str, Mapping[str, float]] | None = None,
     *,
-    customers: float = 100_000,
+    customers: float | None = None,
+    currency: str | None = None,
     lift: float = 1.0,
     weights: str | None = "weight",
     n_boot: int = 500,
     seed: int = 0,
     confidence: float = 0.95,
-    cuts: tuple[float, float] = (6, 8),
+    cuts: tuple[float, float] | AdvocacyCuts = (6, 8),
+    sources: Mapping[str, str] | None = None,
 ) -> ValueCase:
     """Value of closing each event's gap, against its cost, with uncertainty.
 
@@ -459,9 +563,12 @@ def value_case(
     ----------
     survey : Survey
         The study (respondents need ``recommend, spend, service_cost, tenure``).
-    costs : DataFrame, dict or Series
+    costs : DataFrame, dict, Series or None
         Yearly improvement cost per event (``event_id, cost``; a saving is negative),
-        e.g. ``improvement_costs.csv`` or :func:`default_costs`.
+        e.g. ``improvement_costs.csv`` or :func:`default_costs`. None: no costs were
+        given, so only the benefit is valued (``cost``, ``npv``, ``roi`` and
+        ``break_even_customers`` are NaN, the ranking is by benefit and
+        ``assumptions["cost_based"]`` is False).
     diagnosis : DataFrame, optional
         A :func:`cxlab.moments.prioritize` table (its ``action`` column sets each
         event's lift); by default the survey is prioritised with default rules.  A
@@ -473,8 +580,12 @@ def value_case(
     scenarios : mapping, optional
         ``{name: {"effect": ..., "cost": ..., "discount_rate": ..., "horizon_years": ...,
         "customers": ...}}`` for the sensitivity table; default :data:`DEFAULT_SCENARIOS`.
-    customers : float
-        Size of the customer base the survey represents (set it for each client).
+    customers : float, optional
+        Size of the customer base the survey represents (the client's figure). None:
+        the value case is given per :data:`PER_CUSTOMERS` (1,000) customers and
+        ``assumptions["customers_given"]`` is False.
+    currency : str, optional
+        Currency of spend, service cost and costs (labels only; e.g. ``"EUR"``).
     lift : float
         Performance points gained by a delight or maintain improvement (1).
     weights : str or None
@@ -487,8 +598,14 @@ def value_case(
         Seed of the bootstrap.
     confidence : float
         Level of the bootstrap percentile intervals.
-    cuts : (antagonist_max, neutral_max)
-        Advocacy cut points on ``recommend`` (as :func:`cxlab.segments.classify_advocacy`).
+    cuts : (antagonist_max, neutral_max) or AdvocacyCuts
+        Advocacy cut points on ``recommend`` (as :func:`cxlab.segments.classify_advocacy`),
+        or the :func:`cxlab.segments.advocacy_cuts` of the recommend item (its scale
+        is then used too). The latent-normal mix model assumes whole-point scores.
+    sources : mapping, optional
+        Where each assumption comes from, in words (``customers``, ``currency``,
+        ``horizon_years``, ``discount_rate``, ``costs``, ``cuts``), kept in
+        ``assumptions["sources"]``; missing ones are filled in ("argument ...").
 
     Returns
     -------
@@ -508,15 +625,23 @@ def value_case(
     if n_boot < 0 or n_boot != int(n_boot):
         raise ParameterError(f"n_boot must be a whole number >= 0, got {n_boot_value!r}")
     n_boot = int(n_boot)
+    customers_given = customers is not None
     central = _check_assumptions(
         {
             "effect": 1.0,
             "cost": 1.0,
             "discount_rate": discount_rate,
             "horizon_years": horizon_years,
-            "customers": customers,
+            "customers": customers if customers_given else PER_CUSTOMERS,
         }
     )
+    if currency is not None and (not isinstance(currency, str) or not currency.strip()):
+        raise ParameterError(f"currency must be a non-empty label, got {currency!r}")
+    scale = (0, 10)
+    cuts_rule = None
+    if isinstance(cuts, AdvocacyCuts):
+        scale, cuts_rule, cuts = cuts.scale, cuts.rule, cuts.cuts
+    cost_based = costs is not None
     if diagnosis is None or "action" not in diagnosis.columns:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -530,11 +655,11 @@ def value_case(
             "the diagnosis has several rows per event (a by-segment table); pass an "
             "overall prioritize() table or a segment's rows with survey.subset(...)"
         )
-    prep = _prepare(survey, weights, "recommend", cuts)
+    prep = _prepare(survey, weights, "recommend", cuts, scale)
     events = list(prep["events"])
     info = diagnosis.drop_duplicates("event_id").set_index("event_id")
     actions = info["action"].astype(object).reindex(events).to_numpy()
-    cost = _cost_series(costs, events).to_numpy(float)
+    cost = _cost_series(costs, events).to_numpy(float) if cost_based else np.zeros(len(events))
     omega = prep["w_all"].astype(float)
     point = _evaluate(prep, omega, actions, cost, central, lift)
 
@@ -543,11 +668,12 @@ def value_case(
     n = len(omega)
     draws = np.full((n_boot, len(events)), np.nan)
     roi_draws = np.full((n_boot, len(events)), np.nan)
+    benefit_draws = np.full((n_boot, len(events)), np.nan)
     for b in range(n_boot):
         counts = np.bincount(rng.integers(0, n, n), minlength=n)
         with np.errstate(invalid="ignore", divide="ignore"):
             res = _evaluate(prep, omega * counts, actions, cost, central, lift)
-        draws[b], roi_draws[b] = res["npv"], res["roi"]
+        draws[b], roi_draws[b], benefit_draws[b] = res["npv"], res["roi"], res["benefit"]
     alpha = (1 - confidence) / 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -558,6 +684,11 @@ def value_case(
         )
         roi_lo, roi_hi = (
             np.nanquantile(roi_draws, [alpha, 1 - alpha], axis=0)
+            if n_boot
+            else (np.full(len(events), np.nan),) * 2
+        )
+        benefit_lo, benefit_hi = (
+            np.nanquantile(benefit_draws, [alpha, 1 - alpha], axis=0)
             if n_boot
             else (np.full(len(events), np.nan),) * 2
         )
@@ -601,6 +732,8 @@ def value_case(
             "net_advocacy_change": 100 * (dmix[:, 3] - dmix[:, 1] - dmix[:, 0]),
             "benefit_per_customer": point["benefit_per_customer"],
             "benefit": point["benefit"],
+            "benefit_lo": benefit_lo,
+            "benefit_hi": benefit_hi,
             "cost": cost,
             "cost_pv": point["cost_pv"],
             "npv": point["npv"],
@@ -614,8 +747,16 @@ def value_case(
             "break_even_customers": point["break_even_customers"],
         }
     )
-    table = table.sort_values("npv", ascending=False, na_position="last", kind="stable")
-    table.insert(0, "rank", table["npv"].rank(ascending=False, method="min"))
+    if not cost_based:  # nothing rests on costs nobody gave
+        none = ["cost", "cost_pv", "npv", "npv_lo", "npv_hi", "roi", "roi_lo", "roi_hi"]
+        table[none + ["break_even_customers"]] = np.nan
+        with np.errstate(invalid="ignore", divide="ignore"):
+            table["p_positive"] = (benefit_draws > 0).sum(axis=0) / np.isfinite(benefit_draws).sum(
+                axis=0
+            )
+    key = "npv" if cost_based else "benefit"
+    table = table.sort_values(key, ascending=False, na_position="last", kind="stable")
+    table.insert(0, "rank", table[key].rank(ascending=False, method="min"))
     table = table.reset_index(drop=True)
 
     sens = []
@@ -641,7 +782,9 @@ def value_case(
                 "roi": res["roi"],
             }
         )
-        part["rank"] = part["npv"].rank(ascending=False, method="min")
+        if not cost_based:
+            part[["cost_pv", "npv", "roi"]] = np.nan
+        part["rank"] = part["npv" if cost_based else "benefit"].rank(ascending=False, method="min")
         sens.append(part)
     sensitivity = pd.concat(sens, ignore_index=True)
 
@@ -664,7 +807,23 @@ def value_case(
         "seed": seed,
         "confidence": confidence,
         "cuts": tuple(cuts),
+        "scale": tuple(scale),
+        "cuts_rule": cuts_rule,
         "agitator_share_of_low": eco["q"],
+        "customers_given": customers_given,
+        "currency": currency,
+        "cost_based": cost_based,
+        "sources": {
+            "customers": "argument customers"
+            if customers_given
+            else f"not given: figures per {PER_CUSTOMERS:,} customers",
+            "currency": "argument currency" if currency else "not given",
+            "horizon_years": "argument horizon_years",
+            "discount_rate": "argument discount_rate",
+            "costs": "argument costs" if cost_based else "not given: benefit only, no NPV or ROI",
+            "cuts": "argument cuts",
+            **dict(sources or {}),
+        },
     }
     return ValueCase(
         table=table,

@@ -18,6 +18,11 @@ def clean_env(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+REQUIRED = {"client": "Acme", "data_path": "data/sample/banking.csv",
+            "codebook": "data/sample/banking_codebook.yaml"}  # fmt: skip
+HEAD = "".join(f"{k}: {v}\n" for k, v in REQUIRED.items())
+
+
 def write(tmp_path: Path, text: str, name: str = "client.yaml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -42,7 +47,7 @@ def test_every_shipped_client_file_is_valid(project_root, clean_env):
 
 def test_paths_resolve_from_project_root_not_cwd(tmp_path, monkeypatch, project_root, clean_env):
     monkeypatch.chdir(tmp_path)  # a folder outside the project
-    p = validate({"data_path": "data/sample/banking.csv"}, root=Path(project_root))
+    p = validate({**REQUIRED, "data_path": "data/sample/banking.csv"}, root=Path(project_root))
     assert p.data_path == Path(project_root) / "data/sample/banking.csv"
 
 
@@ -72,11 +77,23 @@ def test_unknown_parameter_names_the_key_and_suggests(tmp_path, clean_env):
         ("client: 7", "client"),
         ("segment_filter: [UK]", "segment_filter"),
         ("weighting_targets: 3", "weighting_targets"),
+        ("customer_base: 0", "customer_base"),
+        ("customer_base: -5", "customer_base"),
+        ("customer_base: '100k'", "customer_base"),
+        ("currency: ''", "currency"),
+        ("currency: 'a very long currency name'", "currency"),
+        ("currency: 3", "currency"),
+        ("horizon_years: 0", "horizon_years"),
+        ("horizon_years: 2.5", "horizon_years"),
+        ("horizon_years: 99", "horizon_years"),
+        ("discount_rate: 1.2", "discount_rate"),
+        ("discount_rate: -0.1", "discount_rate"),
+        ("discount_rate: '8%'", "discount_rate"),
     ],
 )
 def test_wrong_types_are_refused(tmp_path, clean_env, text, key):
     with pytest.raises(ParameterError) as err:
-        load_params(write(tmp_path, text + "\n"), check_files=False)
+        load_params(write(tmp_path, HEAD + text + "\n"), check_files=False)
     assert err.value.location == key
 
 
@@ -98,11 +115,11 @@ def test_client_slug_is_folder_safe():
 
 def test_output_dir_must_stay_inside_reports(tmp_path, project_root, clean_env):
     root = Path(project_root)
-    inside = validate({"output_dir": "reports/acme/run1"}, check_files=False, root=root)
+    inside = validate({**REQUIRED, "output_dir": "reports/acme/run1"}, check_files=False, root=root)
     assert inside.output_dir == root / "reports/acme/run1"
     for escape in ("reports/../data", "/tmp/elsewhere", "../reports/x"):
         with pytest.raises(ParameterError) as err:
-            validate({"output_dir": escape}, check_files=False, root=root)
+            validate({**REQUIRED, "output_dir": escape}, check_files=False, root=root)
         assert err.value.location == "output_dir"
 
 
@@ -112,12 +129,16 @@ def test_output_dir_follows_symlinks_out_of_reports(tmp_path, monkeypatch, clean
     (reports / "link").symlink_to(tmp_path / "outside", target_is_directory=True)
     monkeypatch.setenv("CXLAB_REPORTS_DIR", str(reports))
     with pytest.raises(ParameterError):
-        validate({"output_dir": str(reports / "link" / "run")}, check_files=False, root=tmp_path)
+        validate(
+            {**REQUIRED, "output_dir": str(reports / "link" / "run")},
+            check_files=False,
+            root=tmp_path,
+        )
     assert reports_root(tmp_path) == reports.resolve()
 
 
 def test_missing_input_file_is_named(tmp_path, clean_env):
-    path = write(tmp_path, "data_path: data/nope.csv\n")
+    path = write(tmp_path, "client: Acme\ncodebook: c.yaml\ndata_path: data/nope.csv\n")
     with pytest.raises(ParameterError) as err:
         load_params(path)
     assert err.value.location == "data_path" and "nope.csv" in str(err.value)
@@ -125,20 +146,21 @@ def test_missing_input_file_is_named(tmp_path, clean_env):
 
 def test_segment_filter_is_normalised_and_checked(clean_env):
     p = validate(
-        {"segment_filter": {"country": "UK", "age_band": ["18-29", "30-44"]}}, check_files=False
+        {**REQUIRED, "segment_filter": {"country": "UK", "age_band": ["18-29", "30-44"]}},
+        check_files=False,
     )
     assert p.segment_filter == {"country": ["UK"], "age_band": ["18-29", "30-44"]}
     with pytest.raises(ParameterError) as err:
-        validate({"segment_filter": {"country; drop": "UK"}}, check_files=False)
+        validate({**REQUIRED, "segment_filter": {"country; drop": "UK"}}, check_files=False)
     assert err.value.location == "segment_filter"
     with pytest.raises(ParameterError) as err:
-        validate({"segment_filter": {"country": [{"a": 1}]}}, check_files=False)
+        validate({**REQUIRED, "segment_filter": {"country": [{"a": 1}]}}, check_files=False)
     assert err.value.location == "segment_filter.country"
 
 
 def test_notebook_namespace_ignores_modules_functions_and_private_names(clean_env):
     namespace = {
-        "client": "Acme",
+        **REQUIRED,
         "pd": types.ModuleType("pandas"),
         "display": print,
         "_": "last output",
@@ -156,14 +178,50 @@ def test_notebook_namespace_ignores_modules_functions_and_private_names(clean_en
 def test_output_dir_from_runner_environment(monkeypatch, project_root, clean_env):
     target = Path(project_root) / "reports" / "x" / ".tmp-1"
     monkeypatch.setenv("CXLAB_OUTPUT_DIR", str(target))
-    assert validate({}, check_files=False).output_dir == target
+    assert validate(REQUIRED, check_files=False).output_dir == target
 
 
 def test_defaults_match_the_schema_and_are_valid(clean_env):
-    p = validate({}, check_files=True)  # defaults point at the bundled sample data
+    p = validate(REQUIRED, check_files=True)
     for name, (_types, _kind, default, _doc) in PARAMETERS.items():
-        assert p.raw[name] == default
+        assert p.raw[name] == (REQUIRED[name] if name in REQUIRED else default)
     assert p.as_dict()["data_path"].endswith("banking.csv")
+
+
+def test_no_optional_parameter_defaults_to_a_file_or_a_client_figure():
+    """Left out means "not given": no sample file, customer base or currency by default."""
+    for name, (_types, kind, default, _doc) in PARAMETERS.items():
+        if kind == "path" or name in ("customer_base", "currency", "industry"):
+            assert default is None, name
+    assert set(cxparams.REQUIRED) == {"client", "data_path", "codebook"}
+    for name in cxparams.REQUIRED:
+        assert PARAMETERS[name][2] is None
+
+
+def test_missing_required_parameters_are_listed_together(tmp_path, clean_env):
+    with pytest.raises(ParameterError) as err:
+        load_params(write(tmp_path, "min_base: 40\n"), check_files=False)
+    for name in ("client", "data_path", "codebook"):
+        assert name in str(err.value)
+    assert err.value.file is not None
+    with pytest.raises(ParameterError, match="missing required parameter.*data_path, codebook"):
+        load_params(write(tmp_path, "client: Acme\n"), check_files=False)
+    with pytest.raises(ParameterError, match="codebook"):
+        validate({"client": "Acme", "data_path": "x.csv", "codebook": None}, check_files=False)
+
+
+def test_an_empty_parameter_file_does_not_run_the_sample(tmp_path, clean_env):
+    with pytest.raises(ParameterError, match="client, data_path, codebook"):
+        load_params(write(tmp_path, ""))
+
+
+def test_value_case_parameters_are_converted(clean_env):
+    p = validate(
+        {**REQUIRED, "customer_base": 250000, "currency": "EUR", "discount_rate": 0},
+        check_files=False,
+    )
+    assert p.customer_base == 250000.0 and isinstance(p.customer_base, float)
+    assert p.currency == "EUR" and p.discount_rate == 0.0 and p.horizon_years == 3
 
 
 def test_non_mapping_and_bad_yaml_files(tmp_path, clean_env):
@@ -185,4 +243,9 @@ def test_notebook_parameters_cell_matches_the_schema(project_root):
     import ast
 
     for name, spec in declared.items():
-        assert ast.literal_eval(spec["default"]) == PARAMETERS[name][2], name
+        value = ast.literal_eval(spec["default"])
+        if name in cxparams.REQUIRED:  # the sample values, so the notebook runs on its own
+            assert isinstance(value, str) and value, name
+            assert "required" in spec["help"], name
+        else:
+            assert value == PARAMETERS[name][2], name

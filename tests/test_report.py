@@ -367,13 +367,19 @@ def test_load_inputs_filters_respondents_and_restricts_margins(project_root):
     from cxlab.params import validate
 
     root = Path(project_root)
-    params = validate({"segment_filter": {"country": ["UK", "France"]}}, root=root)
+    sample = {
+        "client": "Sample Bank",
+        "data_path": "data/sample/banking.csv",
+        "codebook": "data/sample/banking_codebook.yaml",
+        "weighting_targets": "data/sample/clients/targets/banking_margins.yaml",
+    }
+    params = validate({**sample, "segment_filter": {"country": ["UK", "France"]}}, root=root)
     inputs = cxreport.load_inputs(params)
     countries = inputs.survey.respondents["country"].astype(str)
     assert set(countries) == {"UK", "France"}
     kept = set(inputs.survey.respondents["respondent_id"])
     assert set(inputs.survey.event_table()["respondent_id"]) <= kept
-    full = validate({}, root=root)
+    full = validate(sample, root=root)
     everyone = cxreport.load_inputs(full)
     assert len(inputs.survey.respondents) == int(
         everyone.survey.respondents["country"].astype(str).isin(["UK", "France"]).sum()
@@ -384,13 +390,13 @@ def test_load_inputs_filters_respondents_and_restricts_margins(project_root):
     assert shares["UK"] / shares["France"] == pytest.approx(population["UK"] / population["France"])
     assert inputs.margins["age_band"] == everyone.margins["age_band"]
     assert "country = UK, France" in inputs.filter_text
-    one = cxreport.load_inputs(validate({"segment_filter": {"country": "UK"}}, root=root))
+    one = cxreport.load_inputs(validate({**sample, "segment_filter": {"country": "UK"}}, root=root))
     assert "country" not in one.margins  # a single category is met trivially
     with pytest.raises(ParameterError) as err:
-        cxreport.load_inputs(validate({"segment_filter": {"nope": "x"}}, root=root))
+        cxreport.load_inputs(validate({**sample, "segment_filter": {"nope": "x"}}, root=root))
     assert err.value.location == "segment_filter.nope"
     with pytest.raises(ParameterError, match="keeps no respondent"):
-        cxreport.load_inputs(validate({"segment_filter": {"country": "Mars"}}, root=root))
+        cxreport.load_inputs(validate({**sample, "segment_filter": {"country": "Mars"}}, root=root))
 
 
 # ------------------------------------------------------------- failed runs
@@ -570,3 +576,119 @@ def test_recorder_table_refuses_respondent_ids_and_personal_data(tmp_path):
     # in a plain session (no output_dir) the safety net holds as well
     with pytest.raises(ReportError):
         cxrecorder.Recorder(None).table("ids", refused["ids"])
+
+
+# ------------------------------------------------------------- no silent defaults
+def test_a_parameter_file_without_the_required_keys_fails_before_a_kernel(
+    tmp_path, monkeypatch, capsys
+):
+    from cxlab import cli
+
+    def no_kernel(*args, **kwargs):
+        raise AssertionError("a kernel was started for an invalid parameter file")
+
+    monkeypatch.setattr(cxreport, "_kernel_name", no_kernel)
+    params = tmp_path / "incomplete.yaml"
+    params.write_text("min_base: 40\n", encoding="utf-8")
+    result = cxreport.run_report(params, reports_dir=tmp_path / "reports")
+    assert result.status == "failed" and result.folder is None
+    assert result.error["ename"] == "ParameterError"
+    for name in ("client", "data_path", "codebook"):
+        assert name in result.error["evalue"]
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("", encoding="utf-8")
+    assert cli.main(["report", str(empty), "--reports-dir", str(tmp_path / "reports")]) != 0
+    assert "client, data_path, codebook" in capsys.readouterr().err
+    assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())
+
+
+@pytest.mark.filterwarnings("ignore::cxlab.errors.CxlabWarning")
+def test_a_minimal_parameter_file_gets_a_report_that_states_what_it_leaves_out(
+    tmp_path, project_root
+):
+    """Only client, data_path and codebook: no weighting, no costs, no CFE, and it says so."""
+    sample = Path(project_root) / "data" / "sample"
+    params = tmp_path / "minimal.yaml"
+    params.write_text(
+        "client: Minimal Bank\n"
+        f"data_path: {sample / 'banking.csv'}\n"
+        f"codebook: {sample / 'banking_codebook.yaml'}\n",
+        encoding="utf-8",
+    )
+    result = cxreport.run_report(params, reports_dir=tmp_path / "reports")
+    assert result.status == "ok", result.error
+    folder = result.folder
+    html = (folder / "report.html").read_text()
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "What this report covers" in text
+    for reason in (
+        "no weighting targets given (weighting_targets), so results are unweighted",
+        "no executive self-assessment given (executive_data), so the CFE assessment is skipped",
+        "No improvement costs were given, so the value case shows the benefit before costs",
+        "per 1,000 customers",
+        "currency units",
+    ):
+        assert reason in text, reason
+    manifest = json.loads((folder / "manifest.json").read_text())
+    # never another client's files: only the survey and its codebook were read
+    assert {"weighting_targets", "improvement_costs", "executive_data"}.isdisjoint(
+        manifest["inputs"]
+    )
+    sections = pd.read_csv(folder / "tables" / "report_sections.csv")
+    left_out = set(sections.loc[~sections["included"], "section"])
+    assert {"Weighting to population margins", "Customer focused enterprise (CFE) assessment"} <= (
+        left_out
+    )
+    for name in ("weighting.png", "cfe.png"):
+        assert not (folder / "figures" / name).exists(), name
+    value = pd.read_csv(folder / "tables" / "value_case.csv")
+    assert "npv" not in value.columns and "benefit" in value.columns
+    assert set(result.key_figures) == {
+        "net_advocacy", "net_advocacy_ci", "moments_of_truth", "top_action", "top_event"
+    }  # fmt: skip
+    assert "nan" not in text.lower().replace("financ", "").replace("nance", "")
+
+
+@pytest.mark.filterwarnings("ignore::cxlab.errors.CxlabWarning")
+def test_a_survey_without_investment_spend_or_complaints_on_a_1_to_7_recommend(
+    tmp_path, project_root
+):
+    """A CSV + codebook lacking personal investment, complaints and spend: the run finishes,
+    the sections those fields feed are left out with the reason, net advocacy uses 1-7."""
+    import yaml
+
+    sample = Path(project_root) / "data" / "sample"
+    data = pd.read_csv(sample / "banking.csv").copy()
+    q = data["q_recommend"]
+    data = data.assign(q_rec7=q.where(q.isin([98, 99, -99]), np.round(1 + 6 * q / 10)))
+    data.to_csv(tmp_path / "survey.csv", index=False)
+    cb = yaml.safe_load((sample / "banking_codebook.yaml").read_text())
+    for event in cb["events"]:
+        event["items"].pop("personal_investment")
+    for name in ("complained", "warned_others", "spend", "tenure", "referrals", "service_cost"):
+        cb["respondent_items"].pop(name)
+    cb["respondent_items"]["recommend"] = {"column": "q_rec7", "type": "rating",
+                                           "scale": {"min": 1, "max": 7}}  # fmt: skip
+    (tmp_path / "codebook.yaml").write_text(yaml.safe_dump(cb, sort_keys=False))
+    params = tmp_path / "shape.yaml"
+    params.write_text(
+        f"client: Shape Co\ndata_path: {tmp_path / 'survey.csv'}\n"
+        f"codebook: {tmp_path / 'codebook.yaml'}\n",
+        encoding="utf-8",
+    )
+    result = cxreport.run_report(params, reports_dir=tmp_path / "reports")
+    assert result.status == "ok", result.error
+    text = re.sub(r"<[^>]+>", "", (result.folder / "report.html").read_text())
+    for reason in (
+        "no personal-investment item, so emotive vs tactile weights by investment are not estimated",
+        "no complaint or warned-others item (complained, warned_others), so agitators",
+        "no spend, tenure, referrals or service-cost item",
+        "advocates 6-7, neutral 5, antagonists 1-4 on the 1-7 scale",
+    ):
+        assert reason in text, reason
+    rec = data["q_rec7"].where(~data["q_rec7"].isin([98, 99, -99])).dropna()
+    hand = 100 * ((rec >= 6).mean() - (rec <= 4).mean())
+    assert result.key_figures["net_advocacy"] == pytest.approx(hand, abs=0.005)
+    for name in ("investment_weights.png", "value_case.png"):
+        assert not (result.folder / "figures" / name).exists(), name
+    assert (result.folder / "figures" / "event_map.png").is_file()

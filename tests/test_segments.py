@@ -355,3 +355,74 @@ def test_names_moved_to_advocacy_drivers_and_economics_still_importable_from_seg
     assert {"customer_value", "advocacy_drivers"} <= set(dir(cxlab.segments))
     with pytest.raises(AttributeError):
         cxlab.segments.no_such_name  # noqa: B018
+
+
+# ------------------------------------------------------------ scale-aware cut points
+def test_cut_points_follow_the_declared_scale():
+    from cxlab.segments import advocacy_cuts
+
+    expected = {
+        (0, 10): (6, 9),
+        (1, 10): (6, 9),
+        (1, 7): (4, 6),
+        (1, 5): (3, 5),
+        (0, 100): (60, 81),
+    }
+    for scale, (ant, adv) in expected.items():
+        cuts = advocacy_cuts(scale=scale)
+        assert (cuts.antagonist_max, cuts.advocate_min) == (ant, adv), scale
+        # the rule: antagonist at or below 60% of the way up, advocate above 80%
+        lo, hi = scale
+        points = np.arange(lo, hi + 1)
+        rescaled = 10 * (points - lo) / (hi - lo)
+        got = classify_advocacy(points, scale=scale, cuts=cuts.cuts).astype(str).to_numpy()
+        want = np.where(rescaled <= 6, "antagonist", np.where(rescaled > 8, "advocate", "neutral"))
+        np.testing.assert_array_equal(got, want)
+    assert advocacy_cuts(scale=(0, 10)).source == "standard"
+    assert "rescaled to 0-10" in advocacy_cuts(scale=(1, 7)).rule
+
+
+def test_net_advocacy_on_a_1_to_7_recommend_is_right_on_its_own_scale():
+    """The issue's bug: a 1-7 item cut at the 0-10 points gave -79 instead of about +17."""
+    from cxlab.codebook import Item, Scale
+    from cxlab.segments import advocacy_cuts
+
+    counts = {7: 21, 6: 23, 5: 29, 4: 10, 3: 8, 2: 5, 1: 4}  # 100 respondents
+    rec = pd.Series(np.repeat(list(counts), list(counts.values())).astype(float))
+    item = Item("recommend", "q_rec", "rating", Scale(1, 7))
+    cuts = advocacy_cuts(item)
+    net = net_advocacy(rec, min_base=1, scale=cuts.scale, cuts=cuts.cuts)["value"].iloc[0]
+    hand = 100 * ((rec >= 6).mean() - (rec <= 4).mean())  # 6-7 advocates, 1-4 antagonists
+    assert net == pytest.approx(hand) and net == pytest.approx(17.0)
+    wrong = net_advocacy(rec, min_base=1)["value"].iloc[0]  # the 0-10 cut points
+    assert wrong == pytest.approx(-79.0)
+
+
+def test_codebook_cut_points_are_used_and_checked():
+    from types import SimpleNamespace
+
+    from cxlab.codebook import Scale
+    from cxlab.errors import ParameterError
+    from cxlab.segments import advocacy_cuts
+
+    item = SimpleNamespace(name="recommend", scale=Scale(1, 7), advocate_min=7, antagonist_max=3)
+    cuts = advocacy_cuts(item)
+    assert cuts.source == "codebook" and cuts.cuts == (3.0, 6.0)
+    assert cuts.describe() == "advocates 7, neutral 4-6, antagonists 1-3 on the 1-7 scale"
+    groups = classify_advocacy([7, 6, 4, 3, 1], scale=cuts.scale, cuts=cuts.cuts).astype(str)
+    assert groups.tolist() == ["advocate", "neutral", "neutral", "antagonist", "antagonist"]
+    for bad in ({"advocate_min": 3, "antagonist_max": 5}, {"advocate_min": 9, "antagonist_max": 3},
+                {"advocate_min": 6, "antagonist_max": None}):  # fmt: skip
+        with pytest.raises(ParameterError):
+            advocacy_cuts(SimpleNamespace(name="recommend", scale=Scale(1, 7), **bad))
+
+
+def test_agitator_flags_is_the_one_rule():
+    from cxlab.segments import agitator_flags
+
+    resp = pd.DataFrame(
+        {"complained": [1, 0, 0, np.nan, 1], "warned_others": [0, 1, 0, np.nan, np.nan]}
+    )
+    assert agitator_flags(resp).tolist() == [True, True, False, False, True]
+    assert agitator_flags(resp[["warned_others"]]).tolist() == [False, True, False, False, False]
+    assert agitator_flags(pd.DataFrame({"recommend": [1.0]})) is None

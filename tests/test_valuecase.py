@@ -31,7 +31,13 @@ def bank_case(banking, tmp_path_factory):
     paths = write_study("banking", 631, 0, folder=folder, formats=("csv",))
     costs = pd.read_csv(paths["costs"])
     pri = _quiet(prioritize, survey)
-    return survey, truth, pri, costs, value_case(survey, costs, diagnosis=pri, n_boot=200)
+    return (
+        survey,
+        truth,
+        pri,
+        costs,
+        value_case(survey, costs, diagnosis=pri, n_boot=200, customers=100_000),
+    )
 
 
 def test_cost_csv_matches_truth(bank_case):
@@ -42,7 +48,7 @@ def test_cost_csv_matches_truth(bank_case):
 @pytest.mark.parametrize("study", ["banking", "automotive"])
 def test_high_value_event_ranked_first(study, request):
     survey, truth = request.getfixturevalue(study)
-    vc = value_case(survey, truth["improvement_costs"], n_boot=100)
+    vc = value_case(survey, truth["improvement_costs"], n_boot=100, customers=100_000)
     assert isinstance(vc, ValueCase)
     first = vc.table.iloc[0]
     assert first["event_id"] == truth["high_value_event"], vc.table[["event_id", "npv"]]
@@ -125,7 +131,7 @@ def test_economics_match_segments_customer_value(bank_case):
 
 def test_zero_lift_is_worth_nothing(banking):
     survey, truth = banking
-    vc = value_case(survey, truth["improvement_costs"], lift=0.0, n_boot=0)
+    vc = value_case(survey, truth["improvement_costs"], lift=0.0, n_boot=0, customers=100_000)
     t = vc.table
     flat = t["action"].isin(["delight", "maintain"])
     assert flat.any()
@@ -147,9 +153,9 @@ def test_scaling_and_sensitivity(banking):
     assert (s.loc[gain, "central"] < s.loc[gain, "high"]).all()
     np.testing.assert_allclose(s["central"], bt.loc[s.index, "npv"])
     with pytest.raises(ParameterError):
-        value_case(survey, costs, scenarios={"odd": {"margin": 0.3}}, n_boot=0)
+        value_case(survey, costs, scenarios={"odd": {"margin": 0.3}}, n_boot=0, customers=100_000)
     with pytest.raises(ParameterError):
-        value_case(survey, costs, horizon_years=0, n_boot=0)
+        value_case(survey, costs, horizon_years=0, n_boot=0, customers=100_000)
 
 
 @pytest.mark.parametrize(
@@ -171,7 +177,9 @@ def test_scaling_and_sensitivity(banking):
 def test_bad_arguments_raise_parameter_error_naming_them(banking, kwargs, name):
     survey, truth = banking
     with pytest.raises(ParameterError, match=f"^{name} must"):
-        value_case(survey, truth["improvement_costs"], **{"n_boot": 0, **kwargs})
+        value_case(
+            survey, truth["improvement_costs"], **{"n_boot": 0, "customers": 100_000, **kwargs}
+        )
 
 
 def test_failed_draws_do_not_bias_the_bootstrap_shares(banking, monkeypatch):
@@ -193,7 +201,7 @@ def test_failed_draws_do_not_bias_the_bootstrap_shares(banking, monkeypatch):
 
     monkeypatch.setattr(vcmod, "_evaluate", flaky)
     with pytest.warns(Warning, match="10 of 30 bootstrap draws failed"):
-        vc = value_case(survey, costs, n_boot=30, seed=3)
+        vc = value_case(survey, costs, n_boot=30, seed=3, customers=100_000)
     assert vc.assumptions["n_boot_failed"] == 10
     draws = vc.draws.to_numpy()
     t = vc.table.set_index("event_id").loc[vc.draws.columns]
@@ -210,9 +218,9 @@ def test_failed_draws_do_not_bias_the_bootstrap_shares(banking, monkeypatch):
 def test_bootstrap_is_seeded(banking):
     survey, truth = banking
     costs = truth["improvement_costs"]
-    a = value_case(survey, costs, n_boot=30, seed=5)
-    b = value_case(survey, costs, n_boot=30, seed=5)
-    c = value_case(survey, costs, n_boot=30, seed=6)
+    a = value_case(survey, costs, n_boot=30, seed=5, customers=100_000)
+    b = value_case(survey, costs, n_boot=30, seed=5, customers=100_000)
+    c = value_case(survey, costs, n_boot=30, seed=6, customers=100_000)
     pd.testing.assert_frame_equal(a.draws, b.draws)
     assert not np.allclose(a.draws.to_numpy(), c.draws.to_numpy())
     t = a.table
@@ -227,14 +235,14 @@ def test_cost_table_validation(banking):
     dropped = next(iter(costs))
     del costs[dropped]
     with pytest.warns(DataQualityWarning, match="no cost"):
-        vc = value_case(survey, costs, n_boot=0)
+        vc = value_case(survey, costs, n_boot=0, customers=100_000)
     row = vc.table.set_index("event_id").loc[dropped]
     assert np.isnan(row["npv"]) and row["rank"] != 1
     bad = pd.DataFrame({"event_id": ["x"], "cost": ["lots"]})
     with pytest.raises(DataError):
-        value_case(survey, bad, n_boot=0)
+        value_case(survey, bad, n_boot=0, customers=100_000)
     with pytest.raises(DataError):
-        value_case(survey, pd.DataFrame({"event": ["x"]}), n_boot=0)
+        value_case(survey, pd.DataFrame({"event": ["x"]}), n_boot=0, customers=100_000)
 
 
 def test_default_costs(bank_case):
@@ -244,7 +252,7 @@ def test_default_costs(bank_case):
     assert set(dc["event_id"]) == set(survey.events["event_id"])
     for _, row in dc.merge(pri[["event_id", "action"]], on="event_id").iterrows():
         assert row["cost"] == DEFAULT_COST_BY_ACTION[row["action"]]
-    vc = value_case(survey, default_costs(survey), n_boot=0)
+    vc = value_case(survey, default_costs(survey), n_boot=0, customers=100_000)
     assert vc.table["npv"].notna().all()
 
 
@@ -266,7 +274,7 @@ def test_high_value_event_other_seeds(industry, seed):
     from cxlab.synth import make_study
 
     survey, truth = make_study(industry, n_respondents=631, seed=seed)
-    vc = value_case(survey, truth["improvement_costs"], n_boot=0)
+    vc = value_case(survey, truth["improvement_costs"], n_boot=0, customers=100_000)
     assert vc.table["event_id"].iloc[0] == truth["high_value_event"]
 
 
@@ -279,8 +287,69 @@ def test_high_value_event_many_seeds():
     for industry in ("banking", "automotive"):
         for seed in range(30):
             survey, truth = make_study(industry, n_respondents=631, seed=seed)
-            vc = value_case(survey, truth["improvement_costs"], n_boot=100, seed=seed)
+            vc = value_case(
+                survey, truth["improvement_costs"], n_boot=100, seed=seed, customers=100_000
+            )
             top = vc.table["event_id"].iloc[0]
             if top != truth["high_value_event"]:
                 misses[(industry, seed)] = vc.table[["event_id", "npv", "p_best"]].head(3)
     assert not misses, misses
+
+
+# ------------------------------------------------------------ the client's assumptions
+def test_without_a_customer_base_the_value_case_is_per_1000_customers(bank_case):
+    survey, truth, pri, costs, full = bank_case
+    vc = value_case(survey, costs, diagnosis=pri, n_boot=0)
+    assert vc.assumptions["customers"] == 1_000 and not vc.assumptions["customers_given"]
+    assert "per 1,000" in vc.assumptions["sources"]["customers"]
+    np.testing.assert_allclose(vc.table["benefit"], 1_000 * vc.table["benefit_per_customer"])
+    by_id = full.table.set_index("event_id")["benefit_per_customer"]
+    np.testing.assert_allclose(
+        vc.table.set_index("event_id")["benefit_per_customer"], by_id.loc[vc.table["event_id"]]
+    )
+    assert "per 1,000 customers" in vc.plot().get_xlabel()
+
+
+def test_without_costs_only_the_benefit_is_valued(bank_case):
+    survey, _, pri, costs, _ = bank_case
+    priced = value_case(survey, costs, diagnosis=pri, n_boot=50, seed=2, customers=100_000)
+    free = value_case(survey, None, diagnosis=pri, n_boot=50, seed=2, customers=100_000)
+    assert not free.cost_based and priced.cost_based
+    t = free.table
+    for col in ("cost", "cost_pv", "npv", "npv_lo", "npv_hi", "roi", "break_even_customers"):
+        assert t[col].isna().all(), col
+    # the benefit and its intervals do not depend on the costs
+    a, b = t.set_index("event_id"), priced.table.set_index("event_id").loc[t["event_id"]]
+    for col in ("benefit", "benefit_lo", "benefit_hi", "net_advocacy_change"):
+        np.testing.assert_allclose(a[col], b[col], rtol=1e-12)
+    assert t["benefit"].dropna().is_monotonic_decreasing and t["rank"].iloc[0] == 1
+    assert free.sensitivity["npv"].isna().all()
+    assert "benefit" in free.summary().columns and "NPV" not in free.summary().columns
+    assert "before costs" in free.plot().get_title()
+
+
+def test_assumptions_are_stated_with_their_source(bank_case):
+    survey, _, pri, costs, _ = bank_case
+    vc = value_case(
+        survey, costs, diagnosis=pri, n_boot=0, customers=2_500_000, currency="EUR",
+        horizon_years=5, discount_rate=0.1,
+        sources={"customers": "parameter customer_base", "horizon_years": "parameter horizon_years"},
+    )  # fmt: skip
+    table = vc.describe_assumptions().set_index("assumption")
+    assert table.loc["customer base", "value"] == "2,500,000 customers"
+    assert table.loc["customer base", "source"] == "parameter customer_base"
+    assert table.loc["currency", "value"] == "EUR" and table.loc["horizon", "value"] == "5 years"
+    assert table.loc["discount rate", "value"] == "10.0% a year"
+    assert (table["source"].str.len() > 0).all()
+    assert "EUR" in vc.plot().get_xlabel()
+    assert value_case(survey, costs, diagnosis=pri, n_boot=0).currency == "currency units"
+    with pytest.raises(ParameterError, match="currency"):
+        value_case(survey, costs, diagnosis=pri, n_boot=0, currency="  ")
+
+
+def test_money_is_printed_with_its_currency():
+    from cxlab.valuecase import money
+
+    assert money(1234567.4, "EUR") == "EUR 1,234,567"
+    assert money(-50, None) == "-50 currency units"
+    assert money(float("nan"), "EUR") == "n/a"
