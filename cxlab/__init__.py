@@ -46,6 +46,9 @@ _SUBMODULES = (
     "batch",
     "params",
     "narrative",
+    "datasets",
+    "resources",
+    "scaffold",
 )
 
 __all__ = ["Codebook", "Survey", "errors", "load_survey", "read_table", "__version__", *_SUBMODULES]
