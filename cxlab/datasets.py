@@ -102,7 +102,7 @@ def load_sample(name: str, *, quiet: bool = True):
     Returns
     -------
     Survey
-        631 respondents, 7 events, loaded with its codebook; personal data is in
+        631 respondents (7 events for the bank, 8 for the car maker), loaded with its codebook; personal data is in
         ``survey.personal`` as for any client.
 
     Raises

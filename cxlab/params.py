@@ -266,8 +266,9 @@ def validate(
     root : Path, optional
         Project root (default :func:`project_root`).
     base : Path, optional
-        The folder relative paths resolve from (default ``root``);
-        :func:`load_params` passes the parameter file's folder.
+        The folder the given relative paths resolve from (default ``root``);
+        :func:`load_params` passes the parameter file's folder. Defaults of names
+        not given are the notebook's and resolve from ``root``.
 
     Raises
     ------
@@ -297,7 +298,8 @@ def validate(
     values: dict[str, Any] = {}
     for name, (accepted, kind, default, _doc) in PARAMETERS.items():
         value = given.get(name, default)
-        values[name] = _check(name, value, accepted, kind, file, base, check_files, reports)
+        where = base if name in given else root  # defaults are the notebook's, root-relative
+        values[name] = _check(name, value, accepted, kind, file, where, check_files, reports)
     if values["output_dir"] is None and os.environ.get(OUTPUT_ENV):
         values["output_dir"] = _check_output(os.environ[OUTPUT_ENV], file, base, reports)
     raw = {name: given.get(name, spec[2]) for name, spec in table.items()}
