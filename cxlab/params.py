@@ -126,10 +126,8 @@ class ReportParams:
     output_dir: Path | None
     seed: int
     root: Path
-    reports_dir: Path | None = (
-        None  # the reports folder: reports_dir, $CXLAB_REPORTS_DIR or ./reports
-    )
-    base: Path | None = None  # the folder relative paths resolved from
+    reports_dir: Path | None = None  # reports_dir, else $CXLAB_REPORTS_DIR, else ./reports
+    base: Path | None = None  # the folder the given relative paths resolved from
     raw: dict = field(default_factory=dict, compare=False)
 
     @property
