@@ -1,13 +1,13 @@
 # cxlab: two commands on a fresh machine (Python 3.11 + pip):
 #   make report   run the sample client's research report
-#   make test     lint, unit tests, notebook regression tests
+#   make test     lint, unit tests, notebook regression tests, the installed-wheel test
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.cxlab-installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup report test test-slow lint format lab bench clean-venv
+.PHONY: setup report test test-install test-slow lint format lab bench clean-venv
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ test: setup lint
 	  else echo "chromium is missing (not root): tests/test_browser.py will be skipped"; fi; }
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests
 	$(BIN)/python -m pytest --nbval --nbval-kernel-name cxlab --nbval-sanitize-with notebooks/sanitize.cfg notebooks
+	$(MAKE) test-install
+
+# The researcher's path: build the wheel, install it with the pinned dependencies in a
+# fresh venv, `cxlab init --sample` in an empty folder and `cxlab report` there.
+test-install: setup
+	$(BIN)/python -m pytest -m install -n 0 -v tests/test_install.py
 
 test-slow: setup
 	$(BIN)/python -m pytest -m slow tests

@@ -47,6 +47,9 @@ _SUBMODULES = (
     "params",
     "narrative",
     "analysis",
+    "datasets",
+    "resources",
+    "scaffold",
 )
 
 __all__ = ["Codebook", "Survey", "errors", "load_survey", "read_table", "__version__", *_SUBMODULES]

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxlab.errors import ParameterError, ReportError
-from cxlab.params import project_root
+from cxlab.errors import CxlabError, ParameterError, ReportError
+from cxlab.params import load_params, reports_root
 from cxlab.report import RunResult, new_run_id, run_report
 
 __all__ = [
@@ -108,9 +108,14 @@ def run_batch(
     params_files : list of paths
     workers : int
         Local worker processes (ignored with ``scheduler``).
+    reports_dir : path, optional
+        Where the batch folder and every run go. Default ``./reports`` of the working
+        directory for the batch folder, and for each run its file's ``reports_dir``
+        parameter (relative to the file) or the same ``./reports``.
     scheduler : str, optional
         Address of a running Dask distributed scheduler, e.g. ``tcp://10.0.0.5:8786``.
-        Workers must see the same project folder and reports folder.
+        Workers must see the parameter files and the reports folder at the same paths
+        (every path is resolved here, before the jobs are sent).
     """
     import concurrent.futures as cf
     import multiprocessing
@@ -119,11 +124,14 @@ def run_batch(
 
     if not params_files:
         raise ParameterError("no parameter files given")
-    root = project_root()
-    reports = Path(reports_dir).resolve() if reports_dir else root / "reports"
+    reports = Path(reports_dir).resolve() if reports_dir else reports_root()
     files = [str(Path(f).resolve()) for f in params_files]
     threads = None if scheduler else max(1, (os.cpu_count() or 1) // max(1, workers))
-    jobs = [(f, str(reports), kernel_name, start_timeout, threads) for f in files]
+    jobs = [
+        (f, str(_run_reports_dir(f, reports, reports_dir is not None)), kernel_name)
+        + (start_timeout, threads)
+        for f in files
+    ]
     results: dict[str, dict] = {}
     bar = tqdm(total=len(jobs), desc="client reports", unit="report", disable=not progress)
     if scheduler:
@@ -148,6 +156,19 @@ def run_batch(
     figures = _batch_key_figures(files, results)
     folder = _write_batch(reports, table, figures)
     return BatchResult(table, figures, folder)
+
+
+def _run_reports_dir(params_file: str, reports: Path, forced: bool) -> Path:
+    """Where one run goes: the batch's ``--reports-dir`` when given, else the file's own
+    ``reports_dir`` parameter, else the batch's reports folder (an invalid file fails
+    in its run, with its error)."""
+    if forced:
+        return reports
+    try:
+        params = load_params(params_file, check_files=False)
+    except CxlabError:
+        return reports
+    return params.reports_dir if params.raw.get("reports_dir") is not None else reports
 
 
 def _batch_key_figures(files: list[str], results: dict[str, dict]) -> pd.DataFrame:
@@ -279,8 +300,9 @@ def _write_batch(reports: Path, table: pd.DataFrame, figures: pd.DataFrame) -> P
 
 
 def failed_in_last_batch(reports_dir: str | os.PathLike | None = None) -> list[str]:
-    """Parameter files of the clients that failed in the most recent batch."""
-    reports = Path(reports_dir).resolve() if reports_dir else project_root() / "reports"
+    """Parameter files of the clients that failed in the most recent batch (under
+    ``reports_dir``, default ``./reports``)."""
+    reports = Path(reports_dir).resolve() if reports_dir else reports_root()
     batches = [p / "summary.json" for p in (reports / "_batches").glob("[!.]*")]
     batches = [p for p in batches if p.exists()]
     if not batches:

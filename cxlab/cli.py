@@ -1,9 +1,15 @@
-"""The ``cxlab`` command: ``cxlab report``, ``cxlab batch`` and ``cxlab score``.
+"""The ``cxlab`` command: ``cxlab init``, ``cxlab report``, ``cxlab batch`` and ``cxlab score``.
+
+``python -m cxlab`` is the same command. Relative paths in a parameter file are
+relative to the file's folder; reports go to ``./reports`` of the working directory
+unless ``--reports-dir`` (or a ``reports_dir`` parameter) says otherwise.
 
 Examples
 --------
 .. code-block:: console
 
+    $ cxlab init --sample proj && cd proj && cxlab report clients/sample.yaml
+    $ cxlab --version
     $ cxlab report data/sample/clients/sample.yaml
     $ cxlab batch data/sample/clients/*.yaml --workers 2
     $ cxlab batch --retry-failed --workers 2
@@ -29,7 +35,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cxlab", description="Customer-experience research reports and scoring."
     )
+    parser.add_argument("--version", action="version", version=f"cxlab {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    ini = sub.add_parser(
+        "init",
+        help="scaffold a research project folder",
+        description="Make a research project: data/, codebooks/, clients/ (a commented "
+        "parameter template), reports/, notebooks/explore.ipynb, a README and a .gitignore. "
+        "An existing folder must be empty: nothing is overwritten.",
+    )
+    ini.add_argument("folder", help="the project folder (new, or empty)")
+    ini.add_argument(
+        "--sample",
+        action="store_true",
+        help="also copy the sample studies, so `cxlab report clients/sample.yaml` works at once",
+    )
 
     rep = sub.add_parser("report", help="run the report notebook for one client")
     rep.add_argument("params", help="the client's parameter YAML file")
@@ -92,8 +113,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _common(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--reports-dir", default=None, help="where run folders go (default: reports/)")
-    sub.add_argument("--kernel", default=None, help="Jupyter kernel (default: cxlab)")
+    sub.add_argument(
+        "--reports-dir",
+        default=None,
+        help="where run folders go (default: the parameter file's reports_dir, "
+        "else ./reports of the working directory)",
+    )
+    sub.add_argument(
+        "--kernel",
+        default=None,
+        help="a registered Jupyter kernel (default: the Python running cxlab)",
+    )
     sub.add_argument(
         "--start-timeout", type=int, default=300, help="seconds allowed for a kernel to start"
     )
@@ -103,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (0 when everything succeeded)."""
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "init":
+            return _init(args)
         if args.command == "report":
             return _report(args)
         if args.command == "batch":
@@ -113,6 +145,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CxlabError as err:
         print(f"cxlab {args.command}: {err}", file=sys.stderr)
         return 2
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    import cxlab
+
+    try:
+        installed = metadata.version("cxlab")
+    except metadata.PackageNotFoundError:
+        installed = None
+    return installed or cxlab.__version__
+
+
+def _init(args) -> int:
+    from cxlab.scaffold import init_project
+
+    folder = init_project(args.folder, sample=args.sample)
+    print(f"research project made in {folder}")
+    first = "clients/sample.yaml" if args.sample else "clients/<client>.yaml"
+    print(f"  next: cd {args.folder} && cxlab report {first}")
+    if not args.sample:
+        print("  (copy clients/template.yaml to clients/<client>.yaml and fill it in)")
+    return 0
 
 
 def _report(args) -> int:

@@ -12,10 +12,18 @@ other parameter left out means "not given" (None) or takes a documented cxlab de
 (``min_base`` 30, ``horizon_years`` 3, ``discount_rate`` 0.08, ``seed`` 0); no
 default points at the sample data or stands in for a client's figure.
 
-Paths are resolved from the project root (the folder holding cxlab's
-``pyproject.toml``, or ``$CXLAB_ROOT`` when the runner sets it), never from the
-notebook's folder. Client names become folder names, so they are restricted to a
-safe alphabet, and an ``output_dir`` must stay inside the reports folder.
+Relative paths in a parameter file resolve from **that file's folder**, whatever the
+working directory: ``data_path: ../data/survey.csv`` in ``clients/acme.yaml`` names
+``data/survey.csv`` beside ``clients/``. The runner passes the notebook the resolved,
+absolute paths (:func:`notebook_values`), so the kernel reads the same files. A plain
+namespace (the notebook's own default run) resolves from the project root
+(:func:`project_root`).
+
+Reports go to ``./reports`` of the working folder, unless ``cxlab report
+--reports-dir`` or a ``reports_dir`` parameter (relative to the parameter file, like
+every path in it) says otherwise; ``reports_dir`` is read by the runner only, never
+passed to the notebook. Client names become folder names, so they are restricted to
+a safe alphabet, and an ``output_dir`` must stay inside the reports folder.
 
 Examples
 --------
@@ -39,14 +47,17 @@ from typing import Any
 
 import yaml
 
-from cxlab.errors import ParameterError
+from cxlab.errors import CxlabError, ParameterError
+from cxlab.resources import is_cxlab_checkout, resource_root
 
 __all__ = [
     "PARAMETERS",
     "REQUIRED",
+    "RUN_PARAMETERS",
     "ReportParams",
     "client_slug",
     "load_params",
+    "notebook_values",
     "project_root",
     "reports_root",
     "resolve_path",
@@ -121,6 +132,16 @@ PARAMETERS: dict[str, tuple[tuple[type, ...], str, Any, str]] = {
     "seed": ((int,), "int", 0, "random seed for bootstraps and clustering"),
 }
 
+# Read by the runner (cxlab report / batch), not by the notebook: never injected into it.
+RUN_PARAMETERS: dict[str, tuple[tuple[type, ...], str, Any, str]] = {
+    "reports_dir": (
+        (str, _NONE),
+        "folder",
+        None,
+        "reports folder (relative to this file); None: ./reports of the working folder",
+    ),
+}
+
 _CLIENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 &'()._-]{0,79}$")
 _IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 _LITERAL_TYPES = (str, int, float, bool, list, dict, tuple, _NONE)
@@ -149,6 +170,8 @@ class ReportParams:
     output_dir: Path | None
     seed: int
     root: Path
+    reports_dir: Path | None = None  # reports_dir, else $CXLAB_REPORTS_DIR, else ./reports
+    base: Path | None = None  # the folder the given relative paths resolved from
     raw: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -165,8 +188,12 @@ class ReportParams:
 
 def project_root(start: str | os.PathLike | None = None) -> Path:
     """The project root: ``$CXLAB_ROOT``, else the nearest folder up from ``start``
-    (default: the working directory) holding cxlab's ``pyproject.toml``, else the
-    folder above the installed ``cxlab`` package.
+    (default: the working directory) holding cxlab's ``pyproject.toml``, else where
+    cxlab's shipped files are (:func:`cxlab.resources.resource_root`: the checkout, or
+    the bundle of an installed cxlab, laid out like the repository).
+
+    It is what the notebook's default parameter values (``data/sample/...``) are
+    relative to; a parameter file's paths are relative to the file's folder instead.
 
     Examples
     --------
@@ -178,32 +205,26 @@ def project_root(start: str | os.PathLike | None = None) -> Path:
         return Path(env).resolve()
     here = Path(start if start is not None else Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if _is_cxlab_root(folder):
+        if is_cxlab_checkout(folder):
             return folder
-    return Path(__file__).resolve().parent.parent
-
-
-def _is_cxlab_root(folder: Path) -> bool:
-    pyproject = folder / "pyproject.toml"
-    if not pyproject.is_file():
-        return False
     try:
-        text = pyproject.read_text(encoding="utf-8")
-    except OSError:
-        return False
-    return re.search(r'^name\s*=\s*"cxlab"', text, flags=re.MULTILINE) is not None
+        return resource_root()
+    except CxlabError:
+        return Path(__file__).resolve().parent.parent
 
 
-def reports_root(root: Path | None = None) -> Path:
-    """The reports folder: ``$CXLAB_REPORTS_DIR`` or ``<root>/reports``."""
+def reports_root(folder: str | os.PathLike | None = None) -> Path:
+    """The reports folder: ``$CXLAB_REPORTS_DIR``, else ``<folder>/reports`` (default:
+    the working directory's ``reports``)."""
     env = os.environ.get(REPORTS_ENV)
     if env:
         return Path(env).resolve()
-    return (root or project_root()) / "reports"
+    return (Path(folder) if folder is not None else Path.cwd()).resolve() / "reports"
 
 
 def resolve_path(value: str | os.PathLike, root: Path | None = None) -> Path:
-    """Resolve ``value`` against the project root (absolute paths are kept)."""
+    """Resolve ``value`` against the folder ``root`` (default :func:`project_root`);
+    absolute paths are kept, ``~`` is expanded, symbolic links are followed."""
     path = Path(os.path.expanduser(str(value)))
     if not path.is_absolute():
         path = (root or project_root()) / path
@@ -217,7 +238,8 @@ def client_slug(client: str) -> str:
 
 
 def load_params(path: str | os.PathLike, *, check_files: bool = True) -> ReportParams:
-    """Read and validate a client's parameter YAML file.
+    """Read and validate a client's parameter YAML file; its relative paths resolve
+    from the file's folder.
 
     Raises
     ------
@@ -239,7 +261,24 @@ def load_params(path: str | os.PathLike, *, check_files: bool = True) -> ReportP
         data = {}
     if not isinstance(data, dict):
         raise ParameterError("a parameter file must be a mapping of name: value", file=str(path))
-    return validate(data, file=str(path), strict=True, check_files=check_files)
+    base = path.resolve().parent
+    return validate(data, file=str(path), strict=True, check_files=check_files, base=base)
+
+
+def notebook_values(params: ReportParams) -> dict[str, Any]:
+    """The values the runner injects into the report notebook: every notebook
+    parameter as written, except input paths, which are absolute (so the kernel
+    resolves nothing, whatever its working directory). Run parameters
+    (:data:`RUN_PARAMETERS`) are not passed.
+    """
+    out = {}
+    for name, (_types, kind, _default, _doc) in PARAMETERS.items():
+        value = params.raw.get(name)
+        resolved = getattr(params, name, None)
+        if kind == _PATH and isinstance(resolved, Path):
+            value = str(resolved)
+        out[name] = value
+    return out
 
 
 def validate(
@@ -249,6 +288,7 @@ def validate(
     strict: bool = False,
     check_files: bool = True,
     root: Path | None = None,
+    base: Path | None = None,
 ) -> ReportParams:
     """Check parameter names, types and paths; return a :class:`ReportParams`.
 
@@ -268,6 +308,10 @@ def validate(
         Require input paths to exist.
     root : Path, optional
         Project root (default :func:`project_root`).
+    base : Path, optional
+        The folder the given relative paths resolve from (default ``root``);
+        :func:`load_params` passes the parameter file's folder. Defaults of names
+        not given are the notebook's and resolve from ``root``.
 
     Raises
     ------
@@ -288,12 +332,17 @@ def validate(
     cxlab.errors.ParameterError: missing required parameter(s): client, data_path, codebook (every report names its client, survey file and codebook; nothing falls back to the sample data)
     """
     root = (root or project_root()).resolve()
+    base = Path(base).resolve() if base is not None else root
     given = {k: v for k, v in namespace.items() if strict or _looks_like_parameter(k, v)}
+    table = {**PARAMETERS, **RUN_PARAMETERS}
     for name in given:
-        if name not in PARAMETERS:
+        if name not in table:
             hint = _closest(name)
             rule = "unknown parameter" + (f" (did you mean {hint!r}?)" if hint else "")
             raise ParameterError(rule, file=file, location=name)
+    accepted, kind, default, _doc = RUN_PARAMETERS["reports_dir"]
+    folder = _check("reports_dir", given.get("reports_dir", default), accepted, kind, file, base)
+    reports = folder if folder is not None else reports_root()
     values: dict[str, Any] = {}
     missing = []
     for name, (accepted, kind, default, _doc) in PARAMETERS.items():
@@ -301,7 +350,8 @@ def validate(
         if name in REQUIRED and value is None:
             missing.append(name)
             continue
-        values[name] = _check(name, value, accepted, kind, file, root, check_files)
+        where = base if name in given else root  # defaults are the notebook's, root-relative
+        values[name] = _check(name, value, accepted, kind, file, where, check_files, reports)
     if missing:
         raise ParameterError(
             f"missing required parameter(s): {', '.join(missing)} (every report names "
@@ -309,9 +359,9 @@ def validate(
             file=file,
         )
     if values["output_dir"] is None and os.environ.get(OUTPUT_ENV):
-        values["output_dir"] = _check_output(os.environ[OUTPUT_ENV], file, root)
-    raw = {name: given.get(name, PARAMETERS[name][2]) for name in PARAMETERS}
-    return ReportParams(**values, root=root, raw=raw)
+        values["output_dir"] = _check_output(os.environ[OUTPUT_ENV], file, base, reports)
+    raw = {name: given.get(name, spec[2]) for name, spec in table.items()}
+    return ReportParams(**values, root=root, reports_dir=reports, base=base, raw=raw)
 
 
 def _looks_like_parameter(name: str, value: Any) -> bool:
@@ -325,11 +375,11 @@ def _looks_like_parameter(name: str, value: Any) -> bool:
 def _closest(name: str) -> str | None:
     import difflib
 
-    match = difflib.get_close_matches(name, list(PARAMETERS), n=1, cutoff=0.6)
+    match = difflib.get_close_matches(name, [*PARAMETERS, *RUN_PARAMETERS], n=1, cutoff=0.6)
     return match[0] if match else None
 
 
-def _check(name, value, accepted, kind, file, root, check_files):
+def _check(name, value, accepted, kind, file, base, check_files=False, reports=None):
     # bool is an int subclass: refuse True for min_base / seed.
     if isinstance(value, bool) and bool not in accepted:
         value_ok = False
@@ -384,12 +434,19 @@ def _check(name, value, accepted, kind, file, root, check_files):
     if kind == _PATH:
         if "\x00" in value or not value.strip():
             raise ParameterError("not a usable path", file=file, location=name)
-        path = resolve_path(value, root)
+        path = resolve_path(value, base)
         if check_files and not path.is_file():
             raise ParameterError(f"file not found: {path}", file=file, location=name)
         return path
+    if kind == "folder":
+        if "\x00" in value or not value.strip():
+            raise ParameterError("not a usable path", file=file, location=name)
+        path = resolve_path(value, base)
+        if path.exists() and not path.is_dir():
+            raise ParameterError(f"{path} is not a folder", file=file, location=name)
+        return path
     if kind == "output":
-        return _check_output(value, file, root)
+        return _check_output(value, file, base, reports)
     return value
 
 
@@ -411,12 +468,12 @@ def _check_filter(value: dict, file, name) -> dict:
     return clean
 
 
-def _check_output(value: str, file, root: Path) -> Path:
-    path = resolve_path(value, root)
-    base = reports_root(root)
-    if not path.is_relative_to(base):
+def _check_output(value: str, file, base: Path, reports: Path | None) -> Path:
+    path = resolve_path(value, base)
+    reports = (reports or reports_root()).resolve()
+    if not path.is_relative_to(reports):
         raise ParameterError(
-            f"output_dir {path} is outside the reports folder {base}",
+            f"output_dir {path} is outside the reports folder {reports}",
             file=file,
             location="output_dir",
         )

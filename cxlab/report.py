@@ -18,6 +18,14 @@ tables and key figures into the run folder (it does nothing in a plain Jupyter
 session). Batches of clients run in worker processes, locally or on a Dask
 cluster: see :mod:`cxlab.batch`.
 
+Where things are: the parameter file's relative paths resolve from its folder and
+reach the notebook as absolute paths; the reports folder is ``--reports-dir``, else
+the file's ``reports_dir``, else ``./reports`` of the working directory (see
+:mod:`cxlab.params`); the notebook is the checkout's ``notebooks/client_report.ipynb``
+or the copy an installed cxlab ships; the kernel is the Python running cxlab unless
+a registered kernel is named. The manifest records all four (``paths_relative_to``,
+``reports_dir``, ``inputs.notebook``, ``kernel``).
+
 Examples
 --------
 >>> from cxlab.report import run_report                          # doctest: +SKIP
@@ -39,9 +47,7 @@ import secrets
 import shutil
 import subprocess
 import sys
-import threading
 import time
-import warnings
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -49,17 +55,19 @@ from typing import Any
 
 import pandas as pd
 
-from cxlab.errors import CxlabWarning, ParameterError, ReportError
+from cxlab.errors import CxlabError, ParameterError, ReportError
 from cxlab.params import (
     OUTPUT_ENV,
-    PARAMETERS,
     REPORTS_ENV,
     ROOT_ENV,
     ReportParams,
     load_params,
+    notebook_values,
     project_root,
+    reports_root,
 )
 from cxlab.recorder import export_html
+from cxlab.resources import checkout_root, resource
 
 __all__ = [
     "Inputs",
@@ -73,7 +81,7 @@ __all__ = [
     "software_versions",
 ]
 
-NOTEBOOK = Path("notebooks") / "client_report.ipynb"
+NOTEBOOK = "notebooks/client_report.ipynb"  # relative to cxlab's shipped files
 PACKAGES = (
     "cxlab",
     "numpy",
@@ -243,58 +251,59 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def _kernel_name(requested: str | None) -> str:
-    if requested:
-        return requested
-    from jupyter_client.kernelspec import KernelSpecManager
+def _kernel(requested: str | None, env: dict[str, str]) -> tuple[str, type, list[str]]:
+    """The kernel a report runs in: ``(name, kernel-manager class, argv)``.
 
-    specs = KernelSpecManager().find_kernel_specs()
-    if "cxlab" in specs:
-        return "cxlab"
-    warnings.warn(
-        "kernel 'cxlab' is not registered (run `make setup`); using 'python3'",
-        CxlabWarning,
-        stacklevel=3,
-    )
-    return "python3"
-
-
-_ENV_LOCK = threading.Lock()
-_ENV_STATE: dict = {"users": 0, "saved": {}}
-
-
-@contextlib.contextmanager
-def _kernel_environment(root: Path, reports_dir: Path):
-    """Environment the report kernels inherit, restored afterwards.
-
-    Kernels read ``$CXLAB_ROOT`` (paths resolve from it) and ``$CXLAB_REPORTS_DIR``
-    (an ``output_dir`` must lie inside it), and find this cxlab through
-    ``$PYTHONPATH``. Reference-counted, so runs in threads of one process (a Dask
-    worker) share one setting; they belong to one batch, so the values agree.
+    By default the Python running cxlab (ipykernel's own spec for ``sys.executable``),
+    so an installed cxlab needs no registered kernel and always runs the report with
+    the cxlab and packages it was installed with; ``requested`` names a registered
+    Jupyter kernel instead (``--kernel``). ``env`` is added to the kernel's
+    environment only: nothing in this process's ``os.environ`` changes, so runs in
+    threads of one process (a Dask worker) each get their own.
     """
-    package_parent = str(Path(__file__).resolve().parent.parent)
-    with _ENV_LOCK:
-        if _ENV_STATE["users"] == 0:
-            keys = (ROOT_ENV, REPORTS_ENV, OUTPUT_ENV, "PYTHONPATH")
-            _ENV_STATE["saved"] = {k: os.environ.get(k) for k in keys}
-            os.environ[ROOT_ENV] = str(root)
-            os.environ[REPORTS_ENV] = str(reports_dir)
-            os.environ.pop(OUTPUT_ENV, None)
-            path = os.environ.get("PYTHONPATH", "")
-            if package_parent not in path.split(os.pathsep):
-                os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, path) if p)
-        _ENV_STATE["users"] += 1
-    try:
-        yield
-    finally:
-        with _ENV_LOCK:
-            _ENV_STATE["users"] -= 1
-            if _ENV_STATE["users"] == 0:
-                for key, value in _ENV_STATE["saved"].items():
-                    if value is None:
-                        os.environ.pop(key, None)
-                    else:
-                        os.environ[key] = value
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
+    from jupyter_client.manager import AsyncKernelManager
+
+    if requested:
+        try:
+            spec = KernelSpecManager().get_kernel_spec(requested)
+        except NoSuchKernel as err:
+            raise ReportError(
+                f"no Jupyter kernel named {requested!r} (registered: "
+                f"{', '.join(sorted(KernelSpecManager().find_kernel_specs())) or 'none'}); "
+                "leave out --kernel to use this Python"
+            ) from err
+        name = requested
+    else:
+        from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+
+        spec = KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
+        spec.display_name = "Python (cxlab)"
+        name = "python3"
+    spec.env = {**spec.env, **env}
+
+    class RunKernelManager(AsyncKernelManager):
+        """Starts exactly ``spec`` (with the run's environment)."""
+
+        @property
+        def kernel_spec(self):
+            return spec
+
+    return name, RunKernelManager, list(spec.argv)
+
+
+def _kernel_env(root: Path, reports_dir: Path) -> dict[str, str]:
+    """What the report kernel adds to its environment: ``$CXLAB_ROOT`` (the notebook's
+    default paths resolve from it), ``$CXLAB_REPORTS_DIR`` (an ``output_dir`` must lie
+    inside it), no inherited ``$CXLAB_OUTPUT_DIR``, and, from a checkout, the checkout
+    first on ``$PYTHONPATH`` so the kernel imports this very cxlab."""
+    env = {ROOT_ENV: str(root), REPORTS_ENV: str(reports_dir), OUTPUT_ENV: ""}
+    checkout = checkout_root()
+    if checkout is not None:
+        path = os.environ.get("PYTHONPATH", "")
+        if str(checkout) not in path.split(os.pathsep):
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (str(checkout), path) if p)
+    return env
 
 
 def run_report(
@@ -313,11 +322,13 @@ def run_report(
     params_file : path
         The client's parameter YAML (see :mod:`cxlab.params`).
     reports_dir : path, optional
-        Default ``<project root>/reports``.
+        Where the run folder goes; default the file's ``reports_dir`` parameter
+        (relative to the file), else ``./reports`` of the working directory.
     notebook : path, optional
-        Default ``notebooks/client_report.ipynb`` under the project root.
+        Default ``notebooks/client_report.ipynb`` of the checkout, or the copy an
+        installed cxlab ships (:func:`cxlab.resources.resource`).
     kernel_name : str, optional
-        Default ``cxlab`` when registered, else ``python3``.
+        A registered Jupyter kernel; default the Python running cxlab.
     start_timeout, execution_timeout : int
         Seconds allowed for the kernel to start and for one cell.
 
@@ -331,15 +342,6 @@ def run_report(
         ``<run-id>-failed`` and holds the executed notebook and the manifest but no
         ``report.html``; its ``key_figures`` are empty (never used by a batch).
     """
-    root = project_root()
-    reports = Path(reports_dir).resolve() if reports_dir else root / "reports"
-    with _kernel_environment(root, reports):
-        return _run(
-            params_file, root, reports, notebook, kernel_name, start_timeout, execution_timeout
-        )
-
-
-def _run(params_file, root, reports, notebook, kernel_name, start_timeout, execution_timeout):
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -347,32 +349,38 @@ def _run(params_file, root, reports, notebook, kernel_name, start_timeout, execu
     started_at = _dt.datetime.now(_dt.UTC)
     try:
         params = load_params(params_file)
-    except ParameterError as err:
+        nb_path = Path(notebook) if notebook else resource(NOTEBOOK)
+    except CxlabError as err:
         return RunResult(
             str(params_file),
             None,
             "failed",
             None,
             time.perf_counter() - started,
-            error={"ename": "ParameterError", "evalue": str(err), "cell_index": None},
+            error={"ename": type(err).__name__, "evalue": str(err), "cell_index": None},
         )
-    nb_path = Path(notebook) if notebook else root / NOTEBOOK
+    reports = Path(reports_dir).resolve() if reports_dir else params.reports_dir
+    root = project_root()
     client_dir = reports / params.slug
     client_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(_make_tmp(client_dir))
-    injected = {k: v for k, v in params.raw.items() if k in PARAMETERS}
+    injected = notebook_values(params)  # input paths absolute: the kernel resolves nothing
     injected["output_dir"] = str(tmp)
     timings: dict[str, float] = {}
     error = None
     status = "ok"
     executed = tmp / "client_report.ipynb"
     t0 = time.perf_counter()
+    kernel = {"name": kernel_name, "argv0": None}
     try:
+        name, manager, argv = _kernel(kernel_name, _kernel_env(root, reports))
+        kernel = {"name": name, "argv0": argv[0] if argv else None}
         pm.execute_notebook(
             str(nb_path),
             str(executed),
             parameters=injected,
-            kernel_name=_kernel_name(kernel_name),
+            kernel_name=name,
+            kernel_manager_class=manager,
             start_timeout=start_timeout,
             execution_timeout=execution_timeout,
             progress_bar=False,
@@ -422,6 +430,8 @@ def _run(params_file, root, reports, notebook, kernel_name, start_timeout, execu
     timings["total"] = time.perf_counter() - started
     try:
         manifest = _manifest(params, params_file, status, error, timings, started_at, nb_path, tmp)
+        manifest["reports_dir"] = str(reports)
+        manifest["kernel"] = kernel
     except Exception as err:  # e.g. an input file vanished: keep the essentials
         status, error = "failed", error or _error(err)
         manifest = {"status": status, "client": params.client, "run_id": None, "error": error}
@@ -508,9 +518,9 @@ def _strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
-def _git_commit(root: Path) -> dict:
+def _git_commit(root: Path | None) -> dict:
     git = shutil.which("git")
-    if not git:
+    if not git or root is None:
         return {"commit": None, "dirty": None}
     try:
         commit = subprocess.run(
@@ -586,11 +596,13 @@ def _manifest(
         "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         "parameters": {k: v for k, v in params.raw.items() if k != "output_dir"},
+        "paths_relative_to": None if params.base is None else str(params.base),
         "inputs": inputs,
         "outputs": outputs,
         "error": error,
         "cxlab_version": versions["cxlab"],
-        "git": _git_commit(params.root),
+        "git": _git_commit(checkout_root()),  # cxlab's own commit (None when installed)
+        "project_git": _git_commit(params.base),  # the parameter file's repository, if any
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "packages": versions,
@@ -611,14 +623,15 @@ def refresh_notebook(path: str | os.PathLike, *, kernel_name: str | None = None)
     path = Path(path).resolve()
     root = project_root(path.parent)
     nb = nbformat.read(str(path), as_version=4)
-    with _kernel_environment(root, root / "reports"):
-        NotebookClient(
-            nb,
-            kernel_name=_kernel_name(kernel_name),
-            timeout=1800,
-            startup_timeout=300,
-            resources={"metadata": {"path": str(path.parent)}},
-        ).execute()
+    name, manager, _argv = _kernel(kernel_name, _kernel_env(root, reports_root(root)))
+    NotebookClient(
+        nb,
+        kernel_name=name,
+        kernel_manager_class=manager,
+        timeout=1800,
+        startup_timeout=300,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     nb.metadata.pop("widgets", None)

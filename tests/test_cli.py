@@ -277,3 +277,107 @@ def test_batch_key_figures_use_completed_runs_only_one_row_per_file():
     ]
     assert list(table["net_advocacy"].iloc[:2]) == [10.0, -4.0]
     assert table["net_advocacy"].isna().iloc[2] and table["net_advocacy_low"].isna().iloc[2]
+
+
+# ------------------------------------------------------ a research project folder
+@pytest.fixture(scope="module")
+def sample_project(tmp_path_factory):
+    """`cxlab init --sample proj`, then `cxlab report clients/sample.yaml` from proj."""
+    import os
+
+    base = tmp_path_factory.mktemp("research")
+    before = os.getcwd()
+    os.chdir(base)
+    try:
+        assert main(["init", "--sample", "proj"]) == 0
+        os.chdir(base / "proj")
+        code = main(["report", "clients/sample.yaml"])
+    finally:
+        os.chdir(before)
+    return code, base / "proj"
+
+
+def test_report_from_a_project_folder_writes_under_its_reports(sample_project, capsys):
+    import sys
+
+    code, proj = sample_project
+    assert code == 0
+    (run,) = list((proj / "reports" / "sample-bank").iterdir())
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "ok" and (run / "report.html").is_file()
+    assert manifest["paths_relative_to"] == str(proj / "clients")
+    assert manifest["reports_dir"] == str(proj / "reports")
+    assert manifest["parameters"]["data_path"] == "../data/banking.csv"  # as written
+    assert manifest["inputs"]["data_path"]["path"] == str(proj / "data" / "banking.csv")
+    assert manifest["kernel"]["argv0"] == sys.executable  # this Python, no registration
+    assert manifest["project_git"] == {"commit": None, "dirty": None}  # not a repository
+    html = (run / "report.html").read_text()
+    assert "Sample Bank" in html and "promise gap" in html.lower()  # executive data found
+
+
+def test_a_parameter_file_works_from_any_working_directory(sample_project, tmp_path, monkeypatch):
+    _, proj = sample_project
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    params = proj / "clients" / "sample_automotive.yaml"
+    assert main(["report", str(params)]) == 0
+    (run,) = list((elsewhere / "reports" / "sample-motors").iterdir())  # ./reports of cwd
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "ok"
+    assert manifest["inputs"]["data_path"]["path"] == str(proj / "data" / "automotive.csv")
+
+
+def test_reports_dir_parameter_and_option(sample_project, tmp_path, monkeypatch):
+    """A file's reports_dir (relative to the file) is used; --reports-dir wins over it."""
+    import nbformat
+
+    from cxlab.report import run_report
+
+    _, proj = sample_project
+    monkeypatch.chdir(tmp_path)
+    notebook = tmp_path / "tiny.ipynb"  # a quick stand-in for the report notebook
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("output_dir = None", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("assert output_dir"),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, str(notebook))
+    routed = proj / "clients" / "routed.yaml"
+    routed.write_text((proj / "clients" / "sample.yaml").read_text() + "reports_dir: ../out\n")
+    try:
+        by_file = run_report(routed, notebook=notebook)
+        forced = run_report(routed, notebook=notebook, reports_dir=tmp_path / "forced")
+    finally:
+        routed.unlink()
+    assert by_file.status == "ok", by_file.error
+    assert by_file.folder.parent == proj / "out" / "sample-bank"
+    assert forced.status == "ok", forced.error
+    assert forced.folder.parent == tmp_path / "forced" / "sample-bank"
+    assert not (tmp_path / "reports").exists()  # ./reports is only the default
+
+
+def test_version_option(capsys):
+    import cxlab
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"cxlab {cxlab.__version__}"
+
+
+def test_unknown_kernel_fails_the_run_with_the_registered_names(tmp_path, project_root):
+    params = Path(project_root) / "data" / "sample" / "clients" / "sample.yaml"
+    reports = tmp_path / "reports"
+    assert main(["report", str(params), "--reports-dir", str(reports), "--kernel", "nope"]) == 1
+    (run,) = list((reports / "sample-bank").iterdir())
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and "no Jupyter kernel named 'nope'" in str(
+        manifest["error"]
+    )
+    assert run.name.endswith("-failed") and not (run / "report.html").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import types
 from pathlib import Path
 
@@ -9,7 +10,15 @@ import pytest
 
 from cxlab import params as cxparams
 from cxlab.errors import ParameterError
-from cxlab.params import PARAMETERS, client_slug, load_params, reports_root, validate
+from cxlab.params import (
+    PARAMETERS,
+    RUN_PARAMETERS,
+    client_slug,
+    load_params,
+    notebook_values,
+    reports_root,
+    validate,
+)
 
 
 @pytest.fixture
@@ -113,14 +122,18 @@ def test_client_slug_is_folder_safe():
     assert "/" not in client_slug("a.b_c") and client_slug("a.b_c") == "a-b-c"
 
 
-def test_output_dir_must_stay_inside_reports(tmp_path, project_root, clean_env):
+def test_output_dir_must_stay_inside_reports(tmp_path, monkeypatch, project_root, clean_env):
     root = Path(project_root)
+    monkeypatch.chdir(root)  # the reports folder is ./reports of the working directory
     inside = validate({**REQUIRED, "output_dir": "reports/acme/run1"}, check_files=False, root=root)
     assert inside.output_dir == root / "reports/acme/run1"
     for escape in ("reports/../data", "/tmp/elsewhere", "../reports/x"):
         with pytest.raises(ParameterError) as err:
             validate({**REQUIRED, "output_dir": escape}, check_files=False, root=root)
         assert err.value.location == "output_dir"
+    monkeypatch.chdir(tmp_path)  # elsewhere, the repository's reports/ is outside
+    with pytest.raises(ParameterError, match="outside the reports folder"):
+        validate({"output_dir": str(root / "reports/acme/run1")}, check_files=False, root=root)
 
 
 def test_output_dir_follows_symlinks_out_of_reports(tmp_path, monkeypatch, clean_env):
@@ -249,3 +262,122 @@ def test_notebook_parameters_cell_matches_the_schema(project_root):
             assert "required" in spec["help"], name
         else:
             assert value == PARAMETERS[name][2], name
+
+
+# ------------------------------------------------- paths relative to the parameter file
+def _project(tmp_path: Path) -> Path:
+    """A research project: data/, codebooks/, clients/acme.yaml naming them relatively."""
+    proj = tmp_path / "proj"
+    for folder, name in (("data", "survey.csv"), ("codebooks", "survey_codebook.yaml")):
+        (proj / folder).mkdir(parents=True)
+        (proj / folder / name).write_text("x\n", encoding="utf-8")
+    (proj / "clients").mkdir()
+    return write(
+        proj / "clients",
+        "client: Acme\n"
+        "data_path: ../data/survey.csv\n"
+        "codebook: ../codebooks/survey_codebook.yaml\n"
+        "weighting_targets: null\n"
+        "improvement_costs: null\n",
+        name="acme.yaml",
+    )
+
+
+@pytest.mark.parametrize("cwd", ["proj", "clients", "elsewhere"])
+def test_relative_paths_resolve_from_the_parameter_files_folder(
+    tmp_path, monkeypatch, clean_env, cwd
+):
+    params_file = _project(tmp_path)
+    proj = params_file.parent.parent
+    where = {"proj": proj, "clients": proj / "clients", "elsewhere": tmp_path / "elsewhere"}
+    where[cwd].mkdir(exist_ok=True)
+    monkeypatch.chdir(where[cwd])
+    relative = os.path.relpath(params_file, where[cwd])  # named as the user would type it
+    p = load_params(relative)
+    assert p.data_path == proj / "data" / "survey.csv"
+    assert p.codebook == proj / "codebooks" / "survey_codebook.yaml"
+    assert p.base == proj / "clients"
+    assert p.raw["data_path"] == "../data/survey.csv"  # kept as written, for the manifest
+
+
+def test_a_relative_path_is_not_looked_up_from_the_working_directory(
+    tmp_path, monkeypatch, clean_env
+):
+    params_file = _project(tmp_path)
+    proj = params_file.parent.parent
+    monkeypatch.chdir(proj)  # proj/data/survey.csv exists, relative to the working directory
+    text = params_file.read_text().replace("../data/survey.csv", "data/survey.csv")
+    params_file.write_text(text)
+    with pytest.raises(ParameterError) as err:
+        load_params(params_file)
+    assert err.value.location == "data_path"
+    assert str(proj / "clients" / "data" / "survey.csv") in str(err.value)
+
+
+def test_notebook_values_are_absolute_inputs_without_run_parameters(tmp_path, clean_env):
+    params_file = _project(tmp_path)
+    params_file.write_text(params_file.read_text() + "reports_dir: ../out\nmin_base: 40\n")
+    p = load_params(params_file)
+    values = notebook_values(p)
+    assert set(values) == set(PARAMETERS)  # what the notebook declares, nothing else
+    assert values["data_path"] == str(p.data_path) and Path(values["data_path"]).is_absolute()
+    assert values["codebook"] == str(p.codebook)
+    assert values["weighting_targets"] is None and values["min_base"] == 40
+    assert values["client"] == "Acme"
+    # the notebook's own validate() of these values finds the same files, from anywhere
+    again = validate(values, root=tmp_path / "unrelated")
+    assert again.data_path == p.data_path and again.codebook == p.codebook
+
+
+def test_reports_folder_default_env_and_parameter(tmp_path, monkeypatch, clean_env):
+    params_file = _project(tmp_path)
+    proj = params_file.parent.parent
+    monkeypatch.chdir(tmp_path)
+    assert load_params(params_file).reports_dir == tmp_path / "reports"  # ./reports
+    assert reports_root() == tmp_path / "reports"
+    monkeypatch.setenv("CXLAB_REPORTS_DIR", str(tmp_path / "env"))
+    assert load_params(params_file).reports_dir == tmp_path / "env"  # the runner's, in a kernel
+    params_file.write_text(params_file.read_text() + "reports_dir: ../reports\n")
+    p = load_params(params_file)
+    assert p.reports_dir == proj / "reports"  # relative to the file, like every path
+    assert p.raw["reports_dir"] == "../reports"
+    inside = validate(
+        {**REQUIRED, "reports_dir": "reports", "output_dir": "reports/acme/r1"},
+        base=proj,
+        check_files=False,
+    )  # the parameter wins over the environment
+    assert inside.output_dir == proj / "reports" / "acme" / "r1"
+    with pytest.raises(ParameterError) as err:
+        validate(
+            {**REQUIRED, "reports_dir": "../reports", "output_dir": "/tmp/x"},
+            base=proj / "clients",
+            check_files=False,
+        )
+    assert err.value.location == "output_dir"
+
+
+def test_reports_dir_must_be_a_usable_folder(tmp_path, clean_env):
+    (tmp_path / "afile").write_text("x")
+    for bad, match in (("afile", "not a folder"), ("", "usable"), (3, "expected")):
+        with pytest.raises(ParameterError, match=match) as err:
+            validate({"reports_dir": bad}, base=tmp_path, check_files=False)
+        assert err.value.location == "reports_dir"
+    assert "reports_dir" in RUN_PARAMETERS and "reports_dir" not in PARAMETERS
+
+
+def test_a_misspelt_reports_dir_is_caught(tmp_path, clean_env):
+    with pytest.raises(ParameterError, match="did you mean 'reports_dir'"):
+        load_params(write(tmp_path, "reprts_dir: out\n"), check_files=False)
+
+
+def test_shipped_sample_files_name_their_inputs_relative_to_themselves(project_root):
+    for path in sorted((Path(project_root) / "data/sample/clients").glob("*.yaml")):
+        import yaml
+
+        values = yaml.safe_load(path.read_text())
+        for name, (_types, kind, _default, _doc) in PARAMETERS.items():
+            value = values.get(name)
+            if kind == "path" and isinstance(value, str):
+                assert not Path(value).is_absolute(), (path.name, name)
+                assert not value.startswith("data/sample"), (path.name, name)
+                assert (path.parent / value).is_file(), (path.name, name)

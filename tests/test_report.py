@@ -587,7 +587,7 @@ def test_a_parameter_file_without_the_required_keys_fails_before_a_kernel(
     def no_kernel(*args, **kwargs):
         raise AssertionError("a kernel was started for an invalid parameter file")
 
-    monkeypatch.setattr(cxreport, "_kernel_name", no_kernel)
+    monkeypatch.setattr(cxreport, "_kernel", no_kernel)
     params = tmp_path / "incomplete.yaml"
     params.write_text("min_base: 40\n", encoding="utf-8")
     result = cxreport.run_report(params, reports_dir=tmp_path / "reports")
