@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 
 from cxlab.drivers import (
     Crossover,
@@ -415,3 +416,85 @@ def test_interval_coverage_simulation(project_root):
     assert len(table) == 7
     bad = table[(table["coverage"] < 0.93) | (table["coverage"] > 0.97)]
     assert bad.empty, table
+
+
+# ------------------------------------------------ contrasts and Fieller inputs from statsmodels
+def _statsmodels_fit(df):
+    codes = pd.factorize(df.respondent_id)[0]
+    return sm.WLS.from_formula(
+        "satisfaction ~ tactile + emotive + personal_investment"
+        " + tactile:personal_investment + emotive:personal_investment",
+        data=df,
+        weights=df.weight,
+    ).fit(cov_type="cluster", cov_kwds={"groups": codes})
+
+
+def _inverted_t_test(ref, num, den, crit, estimate):
+    """The set {x : |t| <= crit} of the statsmodels t test of (num - x den) @ beta = 0,
+    found by root finding on both sides of the estimate (an independent Fieller)."""
+    from scipy.optimize import brentq
+
+    def f(x):
+        t = ref.t_test(num - x * den)
+        return float(np.squeeze(t.tvalue)) ** 2 - crit**2
+
+    assert f(estimate) < 0
+    bounds = []
+    for sign in (-1, 1):
+        step = 0.1 * max(abs(estimate), 1.0)
+        while f(estimate + sign * step) < 0:
+            step *= 2
+            assert step < 1e6, "unbounded"
+        a, b = sorted([estimate + sign * step, estimate])
+        bounds.append(brentq(f, a, b, xtol=1e-13, rtol=1e-13))
+    return tuple(bounds)
+
+
+def test_difference_interval_is_the_statsmodels_t_test_of_the_contrast():
+    """emotive - tactile weight at investment x: the contrast's SE from statsmodels'
+    t_test (so var(e) + var(t) - 2 cov(e, t)), with t(G - 1) limits."""
+    df = _toy(n_resp=150, seed=13, weights=True)
+    res = investment_weighting(df, weights="weight", grid=[2.0, 5.0, 8.0], event=None)
+    ref = _statsmodels_fit(df)
+    crit = stats.t.ppf(0.975, df.respondent_id.nunique() - 1)
+    for _, row in res.table.iterrows():
+        x = row["investment"]
+        contrast = np.array([0.0, -1.0, 1.0, 0.0, -x, x])  # e0 + e1 x - (t0 + t1 x)
+        t = ref.t_test(contrast)
+        eff, sd = float(np.squeeze(t.effect)), float(np.squeeze(t.sd))
+        assert row["difference"] == pytest.approx(eff, rel=1e-9)
+        assert row["difference_ci_low"] == pytest.approx(eff - crit * sd, rel=1e-8)
+        assert row["difference_ci_high"] == pytest.approx(eff + crit * sd, rel=1e-8)
+        tw = ref.t_test(np.array([0.0, 1.0, 0.0, 0.0, x, 0.0]))
+        sd_t = float(np.squeeze(tw.sd))
+        assert row["tactile_ci_high"] - row["tactile_weight"] == pytest.approx(
+            crit * sd_t, rel=1e-8
+        )
+
+
+def test_crossover_and_ratio_fieller_intervals_invert_statsmodels_t_tests():
+    """The crossover (t0 - e0) / (e1 - t1) and the ratio e / t at an event: each Fieller
+    interval is the set of values x not rejected by the statsmodels t test of
+    num - x * den = 0 (which uses the covariance of numerator and denominator)."""
+    df = _toy(n_resp=150, seed=13, weights=True)
+    res = investment_weighting(df, weights="weight", event=None)
+    ref = _statsmodels_fit(df)
+    crit = stats.t.ppf(0.975, df.respondent_id.nunique() - 1)
+    num = np.array([0.0, 1.0, -1.0, 0.0, 0.0, 0.0])  # t0 - e0
+    den = np.array([0.0, 0.0, 0.0, 0.0, -1.0, 1.0])  # e1 - t1
+    beta = np.asarray(ref.params)
+    c = res.crossover
+    assert c is not None
+    assert c.estimate == pytest.approx((num @ beta) / (den @ beta), rel=1e-9)
+    lo, hi = _inverted_t_test(ref, num, den, crit, c.estimate)
+    assert (c.ci_low, c.ci_high) == pytest.approx((lo, hi), rel=1e-7)
+    # the covariance of numerator and denominator matters here: without it the
+    # interval would be visibly different
+    cov = np.asarray(ref.cov_params())
+    assert abs(num @ cov @ den) > 0.2 * np.sqrt((num @ cov @ num) * (den @ cov @ den))
+    for x in (2.0, 8.0):
+        at = res.at(x).iloc[0]
+        e = np.array([0.0, 0.0, 1.0, 0.0, 0.0, x])
+        t = np.array([0.0, 1.0, 0.0, 0.0, x, 0.0])
+        lo, hi = _inverted_t_test(ref, e, t, crit, at["ratio"])
+        assert (at["ratio_ci_low"], at["ratio_ci_high"]) == pytest.approx((lo, hi), rel=1e-7)

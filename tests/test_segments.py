@@ -355,3 +355,32 @@ def test_names_moved_to_advocacy_drivers_and_economics_still_importable_from_seg
     assert {"customer_value", "advocacy_drivers"} <= set(dir(cxlab.segments))
     with pytest.raises(AttributeError):
         cxlab.segments.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_advocacy_shares_wilson_interval_matches_statsmodels(weighted):
+    """Wilson limits against statsmodels' proportion_confint(method="wilson") on the
+    (Kish effective) base, for small and large segments."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    rng = np.random.default_rng(31)
+    n = 260
+    df = pd.DataFrame(
+        {
+            "recommend": rng.choice(np.arange(11), n, p=np.r_[[0.03] * 7, 0.2, 0.19, 0.2, 0.2]),
+            "seg": np.where(np.arange(n) < 40, "small", "big"),
+            "w": rng.lognormal(0, 0.5, n) if weighted else 1.0,
+        }
+    )
+    out = advocacy_shares("recommend", weights="w", by="seg", data=df, min_base=1)
+    for _, row in out.iterrows():
+        part = df[df.seg == row["seg"]]
+        neff = part.w.sum() ** 2 / (part.w**2).sum()
+        p = row["share"] / 100
+        lo, hi = proportion_confint(p * neff, neff, alpha=0.05, method="wilson")
+        assert row["ci_low"] == pytest.approx(100 * lo, rel=1e-9, abs=1e-9)
+        assert row["ci_high"] == pytest.approx(100 * hi, rel=1e-9, abs=1e-9)
+        if not weighted:
+            groups = classify_advocacy(part.recommend).astype(str)
+            k = int(groups.eq(row["advocacy_group"]).sum())
+            assert row["count"] == k
