@@ -1,6 +1,7 @@
 # cxlab: two commands on a fresh machine (Python 3.11 + pip):
 #   make report   run the sample client's research report
 #   make test     lint, unit tests, notebook regression tests
+#   make test-slow  coverage simulations (pytest -m slow) and the mutation check (CI runs both)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -38,7 +39,8 @@ test: setup lint
 	$(BIN)/python -m pytest --nbval --nbval-kernel-name cxlab --nbval-sanitize-with notebooks/sanitize.cfg notebooks
 
 test-slow: setup
-	$(BIN)/python -m pytest -m slow tests
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m slow tests
+	$(BIN)/python -m benchmarks.mutation_check
 
 lab: setup
 	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks

@@ -15,14 +15,15 @@ One rule for every table cxlab produces:
 * a row whose unweighted base is **strictly below** ``min_base`` is suppressed; a
   base equal to ``min_base`` is reported;
 * a suppressed row keeps its labels and its **unweighted base** ``n`` (for a
-  comparison, the bases of both groups, e.g. ``n_a``/``n_b``), so a reader sees why
-  it is blank, and ``suppressed`` is True;
+  comparison, the bases of both groups, ``n_a``/``n_b`` or ``n_top``/``n_middle``),
+  so a reader sees why it is blank, and ``suppressed`` is True;
 * every other numeric column of that row is NaN: estimates, standard errors,
   confidence limits, shares, counts, weighted bases, effective sample sizes,
   test statistics, degrees of freedom and p-values.
 
 The base of a small group is not secret (it is the reason the row is blank); the
-figures describing its members are.
+figures describing its members are. ``tests/test_suppression.py`` checks this for every
+public function taking ``min_base`` at bases ``min_base - 1`` and ``min_base``.
 
 Examples
 --------

@@ -169,36 +169,81 @@ def test_fieller_unbounded_when_denominator_not_significant():
 
 
 @pytest.mark.parametrize("study", ["banking", "automotive"])
-def test_planted_truth_inside_intervals(study, request):
+def test_planted_directions_on_the_default_studies(study, request):
+    """The default studies show the planted pattern. (Whether the intervals cover the
+    planted values is a question for many studies, not one lucky seed: see
+    test_interval_coverage_fast_simulation and the slow test_interval_coverage_simulation.)"""
     survey, truth = request.getfixturevalue(study)
     res = investment_weighting(survey.event_table(), weights="weight")
-    m = truth["satisfaction_model"]
-    coef = res.coefficients.set_index("term")
-    for term, value in [
-        ("tactile", m["tactile"]["const"]),
-        ("emotive", m["emotive"]["const"]),
-        ("tactile:personal_investment", m["tactile"]["investment"]),
-        ("emotive:personal_investment", m["emotive"]["investment"]),
-    ]:
-        assert coef.loc[term, "ci_low"] < value < coef.loc[term, "ci_high"], term
     assert res.moderation.p_value < 1e-6
     c = res.crossover
     assert isinstance(c, Crossover) and c.method == "fieller"
-    assert c.ci_low < truth["crossover"] < c.ci_high
+    assert c.ci_low < c.estimate < c.ci_high
     assert c.direction.startswith("emotive outweighs tactile")
-    # ratio at the highest-investment event's planted mean investment (about 1.4)
-    pi_high = truth["events"][truth["highest_investment_event"]]["personal_investment"]
-    at = res.at(pi_high).iloc[0]
-    assert at.ratio_ci_low < truth["ratio_at_highest_event"] < at.ratio_ci_high
     pi_low = truth["events"][truth["lowest_investment_event"]]["personal_investment"]
     low = res.at(pi_low).iloc[0]
-    assert low.ratio_ci_low < truth["ratio_at_lowest_event"] < low.ratio_ci_high
     assert low.ratio_ci_high < 1  # tactile clearly dominates the low-investment event
     ev = res.by_event.set_index("event_id")
     assert ev.loc[truth["highest_investment_event"], "ratio"] > 1
     assert "more important than tactile" in ev.loc[truth["highest_investment_event"], "statement"]
     assert "tactile is" in ev.loc[truth["lowest_investment_event"], "statement"]
     assert list(res.by_event["investment"]) == sorted(res.by_event["investment"])
+
+
+def moderation_coverage(reps: int, first_seed: int = 10_000, n_resp: int = 100) -> dict:
+    """Share of ``reps`` simulated studies (``n_resp`` respondents x 5 events, random
+    respondent intercept, survey weights) whose 95% intervals cover the planted value."""
+    t0, t1, e0, e1 = 0.5, -0.02, 0.1, 0.04
+    truth = {
+        "t0": t0,
+        "t1": t1,
+        "e0": e0,
+        "e1": e1,
+        "crossover": (t0 - e0) / (e1 - t1),
+        "ratio at 2": (e0 + 2 * e1) / (t0 + 2 * t1),
+        "ratio at 9": (e0 + 9 * e1) / (t0 + 9 * t1),
+        "difference at 5": (e0 + 5 * e1) - (t0 + 5 * t1),
+    }
+    terms = {
+        "t0": "tactile",
+        "t1": "tactile:personal_investment",
+        "e0": "emotive",
+        "e1": "emotive:personal_investment",
+    }
+    hits = dict.fromkeys(truth, 0)
+    for i in range(reps):
+        df = _toy(n_resp=n_resp, n_events=5, seed=first_seed + i, weights=True)
+        res = investment_weighting(df, weights="weight", event=None, grid=[5.0])
+        coef = res.coefficients.set_index("term")
+        for key, term in terms.items():
+            hits[key] += coef.loc[term, "ci_low"] <= truth[key] <= coef.loc[term, "ci_high"]
+        c = res.crossover
+        hits["crossover"] += c is not None and c.ci_low <= truth["crossover"] <= c.ci_high
+        at = res.at([2.0, 9.0])
+        for j, key in enumerate(["ratio at 2", "ratio at 9"]):
+            hits[key] += at["ratio_ci_low"][j] <= truth[key] <= at["ratio_ci_high"][j]
+        row = res.table.iloc[0]
+        d = truth["difference at 5"]
+        hits["difference at 5"] += row["difference_ci_low"] <= d <= row["difference_ci_high"]
+    return {k: v / reps for k, v in hits.items()}
+
+
+def test_interval_coverage_fast_simulation():
+    """400 simulated studies of the moderation model: each 95% interval (four slopes,
+    Fieller crossover, Fieller ratios at investment 2 and 9, difference at 5) covers its
+    planted value in 91.5-98% of the studies (Monte Carlo SE 1.1 points at 400), and
+    93-97% on average over the eight."""
+    coverage = moderation_coverage(400)
+    assert all(0.915 <= v <= 0.98 for v in coverage.values()), coverage
+    assert 0.93 <= np.mean(list(coverage.values())) <= 0.97, coverage
+
+
+@pytest.mark.slow
+def test_interval_coverage_long_direct_simulation():
+    """The same at 4,000 studies (MC SE 0.34 points): every interval within 93-97%."""
+    coverage = moderation_coverage(4000, first_seed=20_000)
+    print(coverage)
+    assert all(0.93 <= v <= 0.97 for v in coverage.values()), coverage
 
 
 def test_larger_study_recovers_the_forty_percent_ratio():

@@ -384,3 +384,37 @@ def test_advocacy_shares_wilson_interval_matches_statsmodels(weighted):
             groups = classify_advocacy(part.recommend).astype(str)
             k = int(groups.eq(row["advocacy_group"]).sum())
             assert row["count"] == k
+
+
+def shares_coverage(reps: int, seed: int = 77, n: int = 150) -> dict:
+    """Share of ``reps`` weighted samples (lognormal weights) from a known multinomial
+    whose Wilson share intervals and net advocacy interval cover the population value."""
+    p = np.r_[[0.025] * 7, 0.15, 0.175, 0.25, 0.25]
+    true = {"antagonist": 17.5, "neutral": 32.5, "advocate": 50.0}
+    rng = np.random.default_rng(seed)
+    hits = dict.fromkeys(true, 0)
+    hits_net = 0
+    for _ in range(reps):
+        rec, w = rng.choice(11, n, p=p), rng.lognormal(0, 0.6, n)
+        out = advocacy_shares(rec, w, min_base=1)
+        for group, lo, hi in zip(out["advocacy_group"], out["ci_low"], out["ci_high"], strict=True):
+            hits[group] += lo <= true[group] <= hi
+        na = net_advocacy(rec, w, min_base=1).iloc[0]
+        hits_net += na["ci_low"] <= true["advocate"] - true["antagonist"] <= na["ci_high"]
+    return {k: v / reps for k, v in hits.items()} | {"net": hits_net / reps}
+
+
+def test_advocacy_shares_and_net_advocacy_coverage_simulation():
+    """300 weighted samples (n = 150): the Wilson intervals (on the Kish base) of each
+    group's share and the net advocacy interval cover the population value in
+    91.5-98.5% of samples (MC SE 1.3 points)."""
+    coverage = shares_coverage(300)
+    assert all(0.915 <= v <= 0.985 for v in coverage.values()), coverage
+
+
+@pytest.mark.slow
+def test_advocacy_shares_and_net_advocacy_long_coverage_simulation():
+    """The same at 4,000 samples (MC SE 0.34 points): within 93-97%."""
+    coverage = shares_coverage(4000, seed=78)
+    print(coverage)
+    assert all(0.93 <= v <= 0.97 for v in coverage.values()), coverage
