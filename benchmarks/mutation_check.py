@@ -324,10 +324,13 @@ def _apply(root: Path, m: Mutation) -> None:
     path.write_text(text)
 
 
-def _pytest(root: Path, args: tuple[str, ...], timeout: float) -> tuple[bool, float, str]:
+def _pytest(
+    root: Path, args: tuple[str, ...], timeout: float, workers: int = 0
+) -> tuple[bool, float, str]:
     env = {**os.environ, "PYTHONPATH": str(root), "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
     env.pop("PYTEST_ADDOPTS", None)
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider", *args]
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", str(workers)]
+    cmd += ["-x", *args] if workers == 0 else list(args)
     start = time.perf_counter()
     try:
         proc = subprocess.run(
@@ -341,42 +344,51 @@ def _pytest(root: Path, args: tuple[str, ...], timeout: float) -> tuple[bool, fl
     return proc.returncode == 0, time.perf_counter() - start, tail
 
 
-def run(mutations: list[Mutation], timeout: float = 600) -> list[dict]:
-    results = []
-    with tempfile.TemporaryDirectory(prefix="cxlab-mutation-") as tmp:
-        base = Path(tmp) / "base"
+def _one(tmp: Path, base: Path, i: int, m: Mutation, timeout: float) -> dict:
+    work = tmp / f"m{i}"
+    shutil.copytree(base, work, symlinks=True)
+    try:
+        _apply(work, m)
+        passed, secs, tail = _pytest(work, m.tests, timeout)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    killed = not passed
+    print(
+        f"{'KILLED  ' if killed else 'SURVIVED'} {secs:5.1f}s  {m.name}  ({m.file}; {tail})",
+        flush=True,
+    )
+    return {
+        "mutation": m.name,
+        "file": m.file,
+        "planted": m.planted,
+        "killed": killed,
+        "seconds": secs,
+        "tests": " ".join(m.tests),
+        "outcome": tail,
+    }
+
+
+def run(mutations: list[Mutation], timeout: float = 900, jobs: int = 2) -> list[dict]:
+    """Apply each mutation to its own temporary copy and run its tests (``jobs`` at a time)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with tempfile.TemporaryDirectory(prefix="cxlab-mutation-") as name:
+        tmp = Path(name)
+        base = tmp / "base"
         base.mkdir()
         _copy_project(base)
-        # baseline: every selected test group passes on the unmutated copy
-        for args in dict.fromkeys(m.tests for m in mutations):
-            ok, secs, tail = _pytest(base, args, timeout)
-            if not ok:
-                raise SystemExit(f"baseline fails for {' '.join(args)}: {tail}")
-        for i, m in enumerate(mutations, 1):
-            work = Path(tmp) / f"m{i}"
-            shutil.copytree(base, work, symlinks=True)
-            try:
-                _apply(work, m)
-                passed, secs, tail = _pytest(work, m.tests, timeout)
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
-            killed = not passed
-            results.append(
-                {
-                    "mutation": m.name,
-                    "file": m.file,
-                    "planted": m.planted,
-                    "killed": killed,
-                    "seconds": secs,
-                    "tests": " ".join(m.tests),
-                    "outcome": tail,
-                }
-            )
-            print(
-                f"{'KILLED  ' if killed else 'SURVIVED'} {secs:5.1f}s  {m.name}  ({m.file}; {tail})",
-                flush=True,
-            )
-    return results
+        # baseline: the test files used pass on the unmutated copy (else every mutation
+        # would look killed)
+        files = tuple(dict.fromkeys(a for m in mutations for a in m.tests if a.endswith(".py")))
+        ok, secs, tail = _pytest(base, files, timeout, workers=jobs)
+        if not ok:
+            raise SystemExit(f"baseline fails on the unmutated copy: {tail}")
+        print(f"baseline passed in {secs:.0f} s ({len(files)} test files)", flush=True)
+        with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+            futures = [
+                pool.submit(_one, tmp, base, i, m, timeout) for i, m in enumerate(mutations, 1)
+            ]
+            return [f.result() for f in futures]
 
 
 def _markdown(results: list[dict], wall: float) -> str:
@@ -420,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threshold", type=float, default=0.90)
     ap.add_argument("--readme", action="store_true", help="rewrite the README results block")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--jobs", type=int, default=2, help="mutations tested at a time")
     args = ap.parse_args(argv)
     chosen = [
         m
@@ -431,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'planted' if m.planted else 'extra  '}  {m.name}  [{m.file}]")
         return 0
     start = time.perf_counter()
-    results = run(chosen)
+    results = run(chosen, jobs=args.jobs)
     wall = time.perf_counter() - start
     killed = sum(r["killed"] for r in results)
     rate = killed / len(results)

@@ -361,3 +361,15 @@ def test_interval_df_is_clusters_in_the_segment_minus_one(fn):
             got = (logit(row["ci_high"]) - logit(p)) * p * (1 - p) / row["se"]
         assert got == pytest.approx(q, rel=1e-9), row["seg"]
     assert clusters["small"] == 35  # far from the 300 clusters of the whole data
+
+
+def test_n_effective_is_kish_over_cluster_weight_totals(clustered):
+    """n_effective = (sum W_c)^2 / sum W_c^2 over the respondents' weight totals W_c in
+    the segment (pandas by hand); n = respondents in the segment."""
+    out = weighted_mean(clustered, "y", by="seg", min_base=1).set_index("seg")
+    for seg, part in clustered.groupby("seg"):
+        totals = part.groupby("respondent_id")["weight"].sum()
+        kish = totals.sum() ** 2 / (totals**2).sum()
+        assert out.loc[seg, "n_effective"] == pytest.approx(kish, rel=1e-12)
+        assert out.loc[seg, "n"] == part["respondent_id"].nunique()
+        assert out.loc[seg, "n_effective"] < out.loc[seg, "n"]
