@@ -21,17 +21,27 @@ from cxlab.drivers import (
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError
 
 
-def _toy(n_resp=400, n_events=6, seed=0, t=(0.5, -0.02), e=(0.1, 0.04), weights=False):
-    """Event-level data with a planted moderation model and a respondent random intercept."""
+def _toy(n_resp=400, n_events=6, seed=0, t=(0.5, -0.02), e=(0.1, 0.04), weights=False, rho=0.0):
+    """Event-level data with a planted moderation model and a respondent random intercept.
+
+    ``rho`` correlates the tactile and emotive ratings (latent normal correlation), as
+    in real studies; 0 keeps them independent uniform ratings.
+    """
     rng = np.random.default_rng(seed)
     rid = np.repeat(np.arange(n_resp), n_events)
     n = rid.size
+    if rho:
+        z = rng.multivariate_normal([0, 0], [[1, rho], [rho, 1]], n)
+        tactile, emotive = np.clip(np.round(5.5 + 2.2 * z), 1, 10).T
+    else:
+        tactile = rng.integers(1, 11, n).astype(float)
+        emotive = rng.integers(1, 11, n).astype(float)
     df = pd.DataFrame(
         {
             "respondent_id": [f"R{i:04d}" for i in rid],
             "event_id": np.tile([f"ev{k}" for k in range(n_events)], n_resp),
-            "tactile": rng.integers(1, 11, n).astype(float),
-            "emotive": rng.integers(1, 11, n).astype(float),
+            "tactile": tactile,
+            "emotive": emotive,
             "personal_investment": np.tile(np.linspace(1.5, 9.5, n_events), n_resp)
             + rng.normal(0, 1, n),
         }
@@ -192,7 +202,9 @@ def test_planted_directions_on_the_default_studies(study, request):
 
 def moderation_coverage(reps: int, first_seed: int = 10_000, n_resp: int = 100) -> dict:
     """Share of ``reps`` simulated studies (``n_resp`` respondents x 5 events, random
-    respondent intercept, survey weights) whose 95% intervals cover the planted value."""
+    respondent intercept, survey weights, tactile and emotive ratings correlated 0.6 as
+    in real studies, so that the covariance terms matter) whose 95% intervals cover the
+    planted value."""
     t0, t1, e0, e1 = 0.5, -0.02, 0.1, 0.04
     truth = {
         "t0": t0,
@@ -212,7 +224,7 @@ def moderation_coverage(reps: int, first_seed: int = 10_000, n_resp: int = 100) 
     }
     hits = dict.fromkeys(truth, 0)
     for i in range(reps):
-        df = _toy(n_resp=n_resp, n_events=5, seed=first_seed + i, weights=True)
+        df = _toy(n_resp=n_resp, n_events=5, seed=first_seed + i, weights=True, rho=0.6)
         res = investment_weighting(df, weights="weight", event=None, grid=[5.0])
         coef = res.coefficients.set_index("term")
         for key, term in terms.items():
