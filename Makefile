@@ -1,6 +1,7 @@
 # cxlab: two commands on a fresh machine (Python 3.11 + pip):
 #   make report   run the sample client's research report
 #   make test     lint, unit tests, notebook regression tests, the installed-wheel test
+#   make test-slow  coverage simulations (pytest -m slow) and the mutation check (CI runs both)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -44,7 +45,8 @@ test-install: setup
 	$(BIN)/python -m pytest -m install -n 0 -v tests/test_install.py
 
 test-slow: setup
-	$(BIN)/python -m pytest -m slow tests
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m slow tests
+	$(BIN)/python -m benchmarks.mutation_check
 
 lab: setup
 	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks

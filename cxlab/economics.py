@@ -78,7 +78,7 @@ def advocacy_economics(
     level : float
     min_base : float
         Rows describing fewer respondents are suppressed: ``mean, se, ci_low,
-        ci_high, ratio_to_neutral`` NaN, ``suppressed`` True, a
+        ci_high, n_effective, ratio_to_neutral`` NaN (``n`` kept), ``suppressed`` True, a
         :class:`~cxlab.errors.SuppressionWarning`. When the neutral row of a measure
         is suppressed, ``ratio_to_neutral`` is NaN for every group of that measure.
 
@@ -138,7 +138,7 @@ def advocacy_economics(
     small = _small_bases(out["n"], min_base, "advocacy group x measure row(s)")
     out["suppressed"] = small
     neutral_small = out.loc[small & out["advocacy_group"].eq("neutral").to_numpy(), "measure"]
-    out.loc[small, ["mean", "se", "ci_low", "ci_high", "ratio_to_neutral"]] = np.nan
+    out.loc[small, ["mean", "se", "ci_low", "ci_high", "n_effective", "ratio_to_neutral"]] = np.nan
     out.loc[out["measure"].isin(neutral_small), "ratio_to_neutral"] = np.nan
     return out
 

@@ -28,8 +28,10 @@ weights, which is slightly conservative.
 Minimum base
 ------------
 An estimate resting on fewer than ``min_base`` respondents (clusters) is
-suppressed: ``estimate, se, ci_low, ci_high`` are NaN, ``suppressed`` is True, and
-a :class:`cxlab.errors.SuppressionWarning` is issued.
+suppressed: ``estimate, se, ci_low, ci_high, n_effective`` are NaN, ``suppressed``
+is True, and a :class:`cxlab.errors.SuppressionWarning` is issued; the unweighted
+base ``n`` is kept (the policy of :mod:`cxlab.suppression`). A base equal to
+``min_base`` is reported.
 :func:`~cxlab.suppression.suppress_small_cells` applies the same rule to any table;
 :func:`~cxlab.suppression.format_suppressed` renders it with dashes (both live in
 :mod:`cxlab.suppression` and are re-exported here).
@@ -211,7 +213,7 @@ def _suppress(
     small = table["n"].to_numpy() < min_base
     table["suppressed"] = small
     if small.any():
-        table.loc[small, _EST_COLS] = np.nan
+        table.loc[small, [*_EST_COLS, "n_effective"]] = np.nan
         if keys:
             labels = table.loc[small, keys].astype(str).agg(" | ".join, axis=1).unique().tolist()
         else:

@@ -440,7 +440,7 @@ def diagnose(
         per segment, each with its own advocacy model and importance index.
     min_base : int
         Events rated by fewer respondents (unweighted) are suppressed: their estimates
-        are set to NaN and ``suppressed`` is True.
+        and weighted ``base`` are set to NaN (``n`` is kept) and ``suppressed`` is True.
     weights : str or None
         Weight column (``"weight"``); None for unweighted estimates.
     confidence : float
@@ -490,7 +490,8 @@ def diagnose(
             block.insert(0, by, level)
             blocks.append(block)
     out = pd.concat(blocks, ignore_index=True)
-    estimates = [c for c in out.columns if c not in ("event_id", "n", "base", "suppressed", by)]
+    # the unweighted base n is kept; every other number (the weighted base too) is blanked
+    estimates = [c for c in out.columns if c not in ("event_id", "n", "suppressed", by)]
     supp = out["suppressed"].to_numpy()
     if supp.any():
         out.loc[supp, estimates] = np.nan

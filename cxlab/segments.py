@@ -512,8 +512,9 @@ def net_advocacy(
     data : DataFrame, optional
         Frame the column names refer to.
     min_base : int
-        Segments with fewer respondents are suppressed (estimates NaN,
-        ``suppressed`` True, a :class:`~cxlab.errors.SuppressionWarning`).
+        Segments with fewer respondents are suppressed (estimates, shares and
+        ``n_effective`` NaN, ``n`` kept, ``suppressed`` True, a
+        :class:`~cxlab.errors.SuppressionWarning`).
     agitator, scale, cuts
         Passed to :func:`classify_advocacy` when scores are numeric.
     level : float
@@ -569,6 +570,7 @@ def _suppress(table: pd.DataFrame, min_base: int, cols: Sequence[str] | None = N
     table["suppressed"] = small.to_numpy()
     if small.any():
         cols = cols or ["value", "se", "ci_low", "ci_high", "pct_advocate", "pct_antagonist"]
+        cols = [*cols, "n_effective"]  # the weighted base is blanked too; ``n`` is kept
         for c in cols:  # integer counts become float so they can hold NaN
             if pd.api.types.is_integer_dtype(table[c]):
                 table[c] = table[c].astype(float)
@@ -699,8 +701,9 @@ def advocacy_shares(
         Segment column(s), ``advocacy_group``, ``share, se, ci_low, ci_high, count,
         n, n_effective, suppressed``; one row per segment and group (agitator row
         only when an agitator flag was given or the scores carry agitators).
-        Rows of a suppressed segment have ``share, se, ci_low, ci_high, count`` NaN
-        (``count`` is then float); ``n`` is kept, as in :func:`net_advocacy`.
+        Rows of a suppressed segment have ``share, se, ci_low, ci_high, count,
+        n_effective`` NaN (``count`` is then float); ``n`` is kept, as in
+        :func:`net_advocacy`.
 
     Examples
     --------

@@ -2,10 +2,28 @@
 
 No cell of a reported table may describe a group smaller than the minimum base
 (``min_base`` respondents). :func:`suppress_small_cells` blanks the value columns
-(and the base itself) of every row under the minimum and sets a boolean
-``suppressed`` column; :func:`format_suppressed` renders such a table for display,
-numbers as text and suppressed cells as a dash with a flag. The estimate
-functions of :mod:`cxlab.estimates` apply the same rule to their own output.
+of every row under the minimum and sets a boolean ``suppressed`` column;
+:func:`format_suppressed` renders such a table for display, numbers as text and
+suppressed cells as a dash with a flag. The estimate functions of
+:mod:`cxlab.estimates` (and every other function taking ``min_base``) apply the
+same rule to their own output.
+
+Policy
+------
+One rule for every table cxlab produces:
+
+* a row whose unweighted base is **strictly below** ``min_base`` is suppressed; a
+  base equal to ``min_base`` is reported;
+* a suppressed row keeps its labels and its **unweighted base** ``n`` (for a
+  comparison, the bases of both groups, ``n_a``/``n_b`` or ``n_top``/``n_middle``),
+  so a reader sees why it is blank, and ``suppressed`` is True;
+* every other numeric column of that row is NaN: estimates, standard errors,
+  confidence limits, shares, counts, weighted bases, effective sample sizes,
+  test statistics, degrees of freedom and p-values.
+
+The base of a small group is not secret (it is the reason the row is blank); the
+figures describing its members are. ``tests/test_suppression.py`` checks this for every
+public function taking ``min_base`` at bases ``min_base - 1`` and ``min_base``.
 
 Examples
 --------
@@ -36,11 +54,12 @@ def suppress_small_cells(
 ) -> pd.DataFrame:
     """Blank every cell of a row whose base is below ``min_base`` (a privacy guard).
 
-    The rows' value columns (default: every numeric column, including ``n_col``, so
-    the size of a small group is not revealed either) become NaN and a boolean
-    ``suppressed`` column is set (or or-ed with an existing one). Label columns
-    (text, categories) are kept. Use it on any table before it leaves the analysis:
-    no cell may describe a group smaller than the minimum base.
+    The rows' value columns (default: every numeric column except ``n_col``) become
+    NaN and a boolean ``suppressed`` column is set (or or-ed with an existing one).
+    Label columns (text, categories) and the base ``n_col`` itself are kept, so a
+    reader sees why the row is blank (the policy in the module docstring). A base
+    equal to ``min_base`` is reported. Use it on any table before it leaves the
+    analysis: no cell may describe a group smaller than the minimum base.
 
     Parameters
     ----------
@@ -50,7 +69,7 @@ def suppress_small_cells(
         counts as too small.
     min_base : float
     columns : sequence of str, optional
-        The value columns to blank (``n_col`` is always blanked).
+        The value columns to blank (``n_col`` is never blanked).
 
     Returns
     -------
@@ -75,11 +94,11 @@ def suppress_small_cells(
         columns = [
             c
             for c in out.columns
-            if c != "suppressed"
+            if c not in ("suppressed", n_col)
             and pd.api.types.is_numeric_dtype(out[c])
             and not pd.api.types.is_bool_dtype(out[c])
         ]
-    columns = list(dict.fromkeys(list(columns) + [n_col]))
+    columns = [c for c in dict.fromkeys(columns) if c != n_col]
     if small.any():
         for c in columns:
             out[c] = out[c].astype(float) if pd.api.types.is_integer_dtype(out[c]) else out[c]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from cxlab.advocacy_drivers import advocacy_drivers, defector_promoter
 from cxlab.segments import classify_advocacy
@@ -202,3 +203,54 @@ def test_drivers_marginal_effect_ci_coverage():
             total += 2
     print(f"AME delta-method CI coverage: {hits}/{total} = {hits / total:.3f}")
     assert 0.92 <= hits / total <= 0.975
+
+
+def test_antagonist_and_advocate_effects_by_an_analytic_delta_method(banking):
+    """The change in P(antagonist) (and P(advocate)) per rating point, and its SE, by hand:
+    P(antagonist) = logistic(c1 - x b), P(advocate) = 1 - logistic(c2 - x b) with
+    c2 = c1 + exp(k); analytic gradients (not the numerical ones of the code) and the
+    sandwich covariance of the weighted ordinal fit."""
+    from scipy.special import expit
+
+    from cxlab.advocacy_drivers import _weighted_ordered_model, _wide
+    from cxlab.segments import _frames, _respondent_groups
+
+    survey, _ = banking
+    res = advocacy_drivers(survey)
+    r, et = _frames(survey)
+    X, rated, cols = _wide(r, et, ["satisfaction"], 30)
+    g = _respondent_groups(r, three=True)
+    w = r["weight"].to_numpy(float)
+    keep = g.notna().to_numpy()
+    wk = w[keep] / w[keep].mean()
+    Xk = (X[keep] - X[keep].mean()).to_numpy()
+    model = _weighted_ordered_model()(g.cat.codes.to_numpy()[keep], Xk, wk, distr="logit")
+    fit = model.fit(method="bfgs", maxiter=2000, disp=False, cov_type="HC0")
+    params, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
+    k = Xk.shape[1]
+    beta, c1, c2 = params[:k], params[k], params[k] + np.exp(params[k + 1])
+    table = res.table.set_index("event_id")
+    for j, (_, event) in enumerate(cols):
+        on = rated[keep][:, j]
+        x0, ww = Xk[on], wk[on]
+        x1 = x0.copy()
+        x1[:, j] += 1
+        e0, e1 = x0 @ beta, x1 @ beta
+        lam = lambda u: expit(u) * (1 - expit(u))  # noqa: E731
+        avg = lambda v, ww=ww: np.average(v, axis=0, weights=ww)  # noqa: E731
+        ant = 100 * avg(expit(c1 - e1) - expit(c1 - e0))
+        grad_a = np.zeros(params.size)
+        grad_a[:k] = 100 * avg(-lam(c1 - e1)[:, None] * x1 + lam(c1 - e0)[:, None] * x0)
+        grad_a[k] = 100 * avg(lam(c1 - e1) - lam(c1 - e0))
+        adv = 100 * avg(expit(c2 - e0) - expit(c2 - e1))
+        grad_v = np.zeros(params.size)
+        grad_v[:k] = 100 * avg(lam(c2 - e1)[:, None] * x1 - lam(c2 - e0)[:, None] * x0)
+        d = 100 * avg(lam(c2 - e0) - lam(c2 - e1))
+        grad_v[k], grad_v[k + 1] = d, d * np.exp(params[k + 1])
+        row = table.loc[event]
+        assert row["antagonist_pp"] == pytest.approx(ant, rel=1e-6, abs=1e-9)
+        assert row["antagonist_se"] == pytest.approx(np.sqrt(grad_a @ cov @ grad_a), rel=1e-4)
+        assert row["advocate_pp"] == pytest.approx(adv, rel=1e-6, abs=1e-9)
+        assert row["advocate_se"] == pytest.approx(np.sqrt(grad_v @ cov @ grad_v), rel=1e-4)
+        half = stats.norm.ppf(0.975) * row["antagonist_se"]
+        assert row["antagonist_ci_high"] - row["antagonist_pp"] == pytest.approx(half)

@@ -607,3 +607,41 @@ def test_simulation_error_rates_and_coverage():
         if _wilson(k, n, 0.95)[0] <= p <= _wilson(k, n, 0.95)[1]
     )
     assert abs(figures["share_coverage"] - exact) < mc
+
+
+@pytest.mark.parametrize("level", ["competency", "indicator"])
+def test_agreement_spread_and_rwg_by_hand(study, level):
+    """sd, iqr and r_wg(J) recomputed with plain loops: J indicators, mean observed item
+    variance s2 over them, null variance (A^2 - 1) / 12 for A = 5 points,
+    r_wg(J) = J (1 - s2/null) / (J (1 - s2/null) + s2/null); and the middle - top
+    Welch comparison against scipy."""
+    data, _ = study
+    table = cfe.agreement(data, level, min_base=1)
+    keys = ["competency"] if level == "competency" else ["competency", "indicator"]
+    null = (5**2 - 1) / 12
+    for _, row in table.iterrows():
+        sel = np.ones(len(data), bool)
+        for k in keys:
+            sel &= (data[k] == row[k]).to_numpy()
+        part = data[sel]
+        scores = part.groupby("executive_id")["current"].mean().dropna().to_numpy()
+        assert row["n"] == len(scores)
+        assert row["sd"] == pytest.approx(np.std(scores, ddof=1), rel=1e-12)
+        srt = np.sort(scores)
+        q = lambda f, s=srt: np.interp(f * (len(s) - 1), np.arange(len(s)), s)  # noqa: E731
+        assert row["iqr"] == pytest.approx(q(0.75) - q(0.25), rel=1e-12, abs=1e-12)
+        items = [g["current"].var(ddof=1) for _, g in part.groupby("indicator")]
+        j, ratio = len(items), float(np.mean(items)) / null
+        rwg = j * (1 - ratio) / (j * (1 - ratio) + ratio) if ratio < 1 else 0.0
+        assert row["rwg"] == pytest.approx(min(max(rwg, 0), 1), rel=1e-12)
+        roles = part.groupby("executive_id")[["role"]].first()["role"]
+        by_exec = part.groupby("executive_id")["current"].mean().dropna()
+        roles = roles.reindex(by_exec.index)
+        mid, top = by_exec[roles == "middle"], by_exec[roles == "top"]
+        welch = stats.ttest_ind(mid, top, equal_var=False)
+        assert row["p_value"] == pytest.approx(welch.pvalue, rel=1e-9)
+        ci = welch.confidence_interval(0.95)
+        assert (row["difference_ci_low"], row["difference_ci_high"]) == pytest.approx(
+            (ci.low, ci.high), rel=1e-9
+        )
+    assert table["rwg"].between(0, 1).all() and table["rwg"].std() > 0

@@ -132,3 +132,60 @@ def test_compare_against_a_reference_and_proportions():
     assert len(compare(df, "hit", by="g", stat="proportion")) == 6
     with pytest.raises(ParameterError):
         compare(df, "hit", by="g", stat="median")
+
+
+# ------------------------------------------------------- independent checks on clustered data
+def _clustered_two_events(seed=12):
+    """Respondents rate one or both of two events: the groups overlap (covariance)."""
+    rng = np.random.default_rng(seed)
+    n = 140
+    u = rng.normal(0, 1.5, n)
+    w = rng.uniform(0.4, 2.5, n)
+    rows = []
+    for j, (event, p, shift) in enumerate([("a", 0.75, 0.0), ("b", 0.35, 0.4)]):
+        rated = rng.random(n) < p
+        idx = np.flatnonzero(rated)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "respondent_id": idx,
+                    "event_id": event,
+                    "y": shift + u[idx] + rng.normal(0, 1 + j, idx.size),
+                    "weight": w[idx],
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_compare_se_df_and_p_on_weighted_clustered_data_by_hand_and_statsmodels():
+    """SE against statsmodels WLS with a cluster-robust covariance; Welch-Satterthwaite df
+    from the two groups' linearised variances computed here with pandas, to 1e-9."""
+    import statsmodels.api as sm
+
+    df = _clustered_two_events()
+    out = compare(df, "y", by="event_id", min_base=1).iloc[0]
+    # statsmodels: y on a constant and an event-b dummy, weights, clusters = respondents
+    x = sm.add_constant((df["event_id"] == "b").to_numpy(float))
+    fit = sm.WLS(df["y"], x, weights=df["weight"]).fit(
+        cov_type="cluster", cov_kwds={"groups": df["respondent_id"], "use_correction": False}
+    )
+    g = df["respondent_id"].nunique()
+    se_sm = np.sqrt(np.asarray(fit.cov_params())[1, 1] * g / (g - 1))  # the m/(m-1) of the design
+    b1 = float(np.asarray(fit.params)[1])
+    assert out["difference"] == pytest.approx(-b1, rel=1e-12)
+    assert out["se"] == pytest.approx(se_sm, rel=1e-9)
+    # the two groups' variances, by hand (domain estimation over all g clusters)
+    v, nc = {}, {}
+    for ev, part in df.groupby("event_id"):
+        mean = np.average(part["y"], weights=part["weight"])
+        z = part["weight"] * (part["y"] - mean) / part["weight"].sum()
+        v[ev] = g / (g - 1) * (z.groupby(part["respondent_id"]).sum() ** 2).sum()
+        nc[ev] = part["respondent_id"].nunique()
+    df_hand = (v["a"] + v["b"]) ** 2 / (v["a"] ** 2 / (nc["a"] - 1) + v["b"] ** 2 / (nc["b"] - 1))
+    assert out["df"] == pytest.approx(df_hand, rel=1e-9)
+    p_hand = 2 * stats.t.sf(abs(b1) / se_sm, df_hand)
+    assert out["p_value"] == pytest.approx(p_hand, rel=1e-9)
+    assert (out["n_a"], out["n_b"]) == (nc["a"], nc["b"])
+    half = stats.t.ppf(0.975, df_hand) * se_sm
+    assert out["ci_high"] - out["difference"] == pytest.approx(half, rel=1e-9)

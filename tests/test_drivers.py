@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 
 from cxlab.drivers import (
     Crossover,
@@ -20,17 +21,27 @@ from cxlab.drivers import (
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError
 
 
-def _toy(n_resp=400, n_events=6, seed=0, t=(0.5, -0.02), e=(0.1, 0.04), weights=False):
-    """Event-level data with a planted moderation model and a respondent random intercept."""
+def _toy(n_resp=400, n_events=6, seed=0, t=(0.5, -0.02), e=(0.1, 0.04), weights=False, rho=0.0):
+    """Event-level data with a planted moderation model and a respondent random intercept.
+
+    ``rho`` correlates the tactile and emotive ratings (latent normal correlation), as
+    in real studies; 0 keeps them independent uniform ratings.
+    """
     rng = np.random.default_rng(seed)
     rid = np.repeat(np.arange(n_resp), n_events)
     n = rid.size
+    if rho:
+        z = rng.multivariate_normal([0, 0], [[1, rho], [rho, 1]], n)
+        tactile, emotive = np.clip(np.round(5.5 + 2.2 * z), 1, 10).T
+    else:
+        tactile = rng.integers(1, 11, n).astype(float)
+        emotive = rng.integers(1, 11, n).astype(float)
     df = pd.DataFrame(
         {
             "respondent_id": [f"R{i:04d}" for i in rid],
             "event_id": np.tile([f"ev{k}" for k in range(n_events)], n_resp),
-            "tactile": rng.integers(1, 11, n).astype(float),
-            "emotive": rng.integers(1, 11, n).astype(float),
+            "tactile": tactile,
+            "emotive": emotive,
             "personal_investment": np.tile(np.linspace(1.5, 9.5, n_events), n_resp)
             + rng.normal(0, 1, n),
         }
@@ -168,36 +179,83 @@ def test_fieller_unbounded_when_denominator_not_significant():
 
 
 @pytest.mark.parametrize("study", ["banking", "automotive"])
-def test_planted_truth_inside_intervals(study, request):
+def test_planted_directions_on_the_default_studies(study, request):
+    """The default studies show the planted pattern. (Whether the intervals cover the
+    planted values is a question for many studies, not one lucky seed: see
+    test_interval_coverage_fast_simulation and the slow test_interval_coverage_simulation.)"""
     survey, truth = request.getfixturevalue(study)
     res = investment_weighting(survey.event_table(), weights="weight")
-    m = truth["satisfaction_model"]
-    coef = res.coefficients.set_index("term")
-    for term, value in [
-        ("tactile", m["tactile"]["const"]),
-        ("emotive", m["emotive"]["const"]),
-        ("tactile:personal_investment", m["tactile"]["investment"]),
-        ("emotive:personal_investment", m["emotive"]["investment"]),
-    ]:
-        assert coef.loc[term, "ci_low"] < value < coef.loc[term, "ci_high"], term
     assert res.moderation.p_value < 1e-6
     c = res.crossover
     assert isinstance(c, Crossover) and c.method == "fieller"
-    assert c.ci_low < truth["crossover"] < c.ci_high
+    assert c.ci_low < c.estimate < c.ci_high
     assert c.direction.startswith("emotive outweighs tactile")
-    # ratio at the highest-investment event's planted mean investment (about 1.4)
-    pi_high = truth["events"][truth["highest_investment_event"]]["personal_investment"]
-    at = res.at(pi_high).iloc[0]
-    assert at.ratio_ci_low < truth["ratio_at_highest_event"] < at.ratio_ci_high
     pi_low = truth["events"][truth["lowest_investment_event"]]["personal_investment"]
     low = res.at(pi_low).iloc[0]
-    assert low.ratio_ci_low < truth["ratio_at_lowest_event"] < low.ratio_ci_high
     assert low.ratio_ci_high < 1  # tactile clearly dominates the low-investment event
     ev = res.by_event.set_index("event_id")
     assert ev.loc[truth["highest_investment_event"], "ratio"] > 1
     assert "more important than tactile" in ev.loc[truth["highest_investment_event"], "statement"]
     assert "tactile is" in ev.loc[truth["lowest_investment_event"], "statement"]
     assert list(res.by_event["investment"]) == sorted(res.by_event["investment"])
+
+
+def moderation_coverage(reps: int, first_seed: int = 10_000, n_resp: int = 100) -> dict:
+    """Share of ``reps`` simulated studies (``n_resp`` respondents x 5 events, random
+    respondent intercept, survey weights, tactile and emotive ratings correlated 0.6 as
+    in real studies, so that the covariance terms matter) whose 95% intervals cover the
+    planted value."""
+    t0, t1, e0, e1 = 0.5, -0.02, 0.1, 0.04
+    truth = {
+        "t0": t0,
+        "t1": t1,
+        "e0": e0,
+        "e1": e1,
+        "crossover": (t0 - e0) / (e1 - t1),
+        "ratio at 2": (e0 + 2 * e1) / (t0 + 2 * t1),
+        "ratio at 9": (e0 + 9 * e1) / (t0 + 9 * t1),
+        "difference at 5": (e0 + 5 * e1) - (t0 + 5 * t1),
+    }
+    terms = {
+        "t0": "tactile",
+        "t1": "tactile:personal_investment",
+        "e0": "emotive",
+        "e1": "emotive:personal_investment",
+    }
+    hits = dict.fromkeys(truth, 0)
+    for i in range(reps):
+        df = _toy(n_resp=n_resp, n_events=5, seed=first_seed + i, weights=True, rho=0.6)
+        res = investment_weighting(df, weights="weight", event=None, grid=[5.0])
+        coef = res.coefficients.set_index("term")
+        for key, term in terms.items():
+            hits[key] += coef.loc[term, "ci_low"] <= truth[key] <= coef.loc[term, "ci_high"]
+        c = res.crossover
+        hits["crossover"] += c is not None and c.ci_low <= truth["crossover"] <= c.ci_high
+        at = res.at([2.0, 9.0])
+        for j, key in enumerate(["ratio at 2", "ratio at 9"]):
+            hits[key] += at["ratio_ci_low"][j] <= truth[key] <= at["ratio_ci_high"][j]
+        row = res.table.iloc[0]
+        d = truth["difference at 5"]
+        hits["difference at 5"] += row["difference_ci_low"] <= d <= row["difference_ci_high"]
+    return {k: v / reps for k, v in hits.items()}
+
+
+def test_interval_coverage_fast_simulation():
+    """400 simulated studies of the moderation model: each 95% interval (four slopes,
+    Fieller crossover, Fieller ratios at investment 2 and 9, difference at 5) covers its
+    planted value in 91.5-98% of the studies (Monte Carlo SE 1.1 points at 400), and
+    93-97% on average over the eight."""
+    coverage = moderation_coverage(400)
+    assert all(0.915 <= v <= 0.98 for v in coverage.values()), coverage
+    assert 0.93 <= np.mean(list(coverage.values())) <= 0.97, coverage
+
+
+@pytest.mark.slow
+def test_interval_coverage_long_direct_simulation():
+    """The same at 4,000 studies (MC SE 0.34 points): every interval within 93-97%."""
+    coverage = moderation_coverage(4000, first_seed=20_000)
+    print(coverage)
+    assert all(0.93 <= v <= 0.97 for v in coverage.values()), coverage
 
 
 def test_larger_study_recovers_the_forty_percent_ratio():
@@ -415,3 +473,85 @@ def test_interval_coverage_simulation(project_root):
     assert len(table) == 7
     bad = table[(table["coverage"] < 0.93) | (table["coverage"] > 0.97)]
     assert bad.empty, table
+
+
+# ------------------------------------------------ contrasts and Fieller inputs from statsmodels
+def _statsmodels_fit(df):
+    codes = pd.factorize(df.respondent_id)[0]
+    return sm.WLS.from_formula(
+        "satisfaction ~ tactile + emotive + personal_investment"
+        " + tactile:personal_investment + emotive:personal_investment",
+        data=df,
+        weights=df.weight,
+    ).fit(cov_type="cluster", cov_kwds={"groups": codes})
+
+
+def _inverted_t_test(ref, num, den, crit, estimate):
+    """The set {x : |t| <= crit} of the statsmodels t test of (num - x den) @ beta = 0,
+    found by root finding on both sides of the estimate (an independent Fieller)."""
+    from scipy.optimize import brentq
+
+    def f(x):
+        t = ref.t_test(num - x * den)
+        return float(np.squeeze(t.tvalue)) ** 2 - crit**2
+
+    assert f(estimate) < 0
+    bounds = []
+    for sign in (-1, 1):
+        step = 0.1 * max(abs(estimate), 1.0)
+        while f(estimate + sign * step) < 0:
+            step *= 2
+            assert step < 1e6, "unbounded"
+        a, b = sorted([estimate + sign * step, estimate])
+        bounds.append(brentq(f, a, b, xtol=1e-13, rtol=1e-13))
+    return tuple(bounds)
+
+
+def test_difference_interval_is_the_statsmodels_t_test_of_the_contrast():
+    """emotive - tactile weight at investment x: the contrast's SE from statsmodels'
+    t_test (so var(e) + var(t) - 2 cov(e, t)), with t(G - 1) limits."""
+    df = _toy(n_resp=150, seed=13, weights=True)
+    res = investment_weighting(df, weights="weight", grid=[2.0, 5.0, 8.0], event=None)
+    ref = _statsmodels_fit(df)
+    crit = stats.t.ppf(0.975, df.respondent_id.nunique() - 1)
+    for _, row in res.table.iterrows():
+        x = row["investment"]
+        contrast = np.array([0.0, -1.0, 1.0, 0.0, -x, x])  # e0 + e1 x - (t0 + t1 x)
+        t = ref.t_test(contrast)
+        eff, sd = float(np.squeeze(t.effect)), float(np.squeeze(t.sd))
+        assert row["difference"] == pytest.approx(eff, rel=1e-9)
+        assert row["difference_ci_low"] == pytest.approx(eff - crit * sd, rel=1e-8)
+        assert row["difference_ci_high"] == pytest.approx(eff + crit * sd, rel=1e-8)
+        tw = ref.t_test(np.array([0.0, 1.0, 0.0, 0.0, x, 0.0]))
+        sd_t = float(np.squeeze(tw.sd))
+        assert row["tactile_ci_high"] - row["tactile_weight"] == pytest.approx(
+            crit * sd_t, rel=1e-8
+        )
+
+
+def test_crossover_and_ratio_fieller_intervals_invert_statsmodels_t_tests():
+    """The crossover (t0 - e0) / (e1 - t1) and the ratio e / t at an event: each Fieller
+    interval is the set of values x not rejected by the statsmodels t test of
+    num - x * den = 0 (which uses the covariance of numerator and denominator)."""
+    df = _toy(n_resp=150, seed=13, weights=True)
+    res = investment_weighting(df, weights="weight", event=None)
+    ref = _statsmodels_fit(df)
+    crit = stats.t.ppf(0.975, df.respondent_id.nunique() - 1)
+    num = np.array([0.0, 1.0, -1.0, 0.0, 0.0, 0.0])  # t0 - e0
+    den = np.array([0.0, 0.0, 0.0, 0.0, -1.0, 1.0])  # e1 - t1
+    beta = np.asarray(ref.params)
+    c = res.crossover
+    assert c is not None
+    assert c.estimate == pytest.approx((num @ beta) / (den @ beta), rel=1e-9)
+    lo, hi = _inverted_t_test(ref, num, den, crit, c.estimate)
+    assert (c.ci_low, c.ci_high) == pytest.approx((lo, hi), rel=1e-7)
+    # the covariance of numerator and denominator matters here: without it the
+    # interval would be visibly different
+    cov = np.asarray(ref.cov_params())
+    assert abs(num @ cov @ den) > 0.2 * np.sqrt((num @ cov @ num) * (den @ cov @ den))
+    for x in (2.0, 8.0):
+        at = res.at(x).iloc[0]
+        e = np.array([0.0, 0.0, 1.0, 0.0, 0.0, x])
+        t = np.array([0.0, 1.0, 0.0, 0.0, x, 0.0])
+        lo, hi = _inverted_t_test(ref, e, t, crit, at["ratio"])
+        assert (at["ratio_ci_low"], at["ratio_ci_high"]) == pytest.approx((lo, hi), rel=1e-7)

@@ -322,3 +322,54 @@ def test_long_coverage_simulation():
     assert abs(rates["design"] - 0.95) < 0.012, rates
     # raking treated as fixed weights: at or slightly above nominal
     assert 0.94 <= rates["raked"] <= 0.975, rates
+
+
+# --------------------------------------------------------------------------- degrees of freedom
+@pytest.mark.parametrize("fn", ["mean", "proportion"])
+def test_interval_df_is_clusters_in_the_segment_minus_one(fn):
+    """A segment's t interval uses (its clusters - 1) df, not (all clusters - 1).
+
+    The quantile is recovered from the interval and compared with scipy's t quantile
+    at the segment's own number of respondents (counted here with pandas).
+    """
+    rng = np.random.default_rng(21)
+    n_resp = 300
+    k = rng.integers(1, 4, n_resp)  # 1-3 rows per respondent
+    rid = np.repeat(np.arange(n_resp), k)
+    seg = np.where(np.arange(n_resp) < 35, "small", np.where(np.arange(n_resp) < 120, "mid", "big"))
+    df = pd.DataFrame(
+        {
+            "respondent_id": rid,
+            "seg": seg[rid],
+            "y": rng.normal(size=n_resp)[rid] + rng.normal(size=rid.size),
+            "weight": rng.uniform(0.5, 2.0, n_resp)[rid],
+        }
+    )
+    df["flag"] = (df["y"] > 0.2).astype(float)
+    if fn == "mean":
+        out = weighted_mean(df, "y", by="seg", min_base=1)
+    else:
+        out = weighted_proportion(df, "flag", by="seg", min_base=1)
+    clusters = df.groupby("seg")["respondent_id"].nunique()
+    for _, row in out.iterrows():
+        q = stats.t.ppf(0.975, clusters[row["seg"]] - 1)
+        if fn == "mean":
+            got = (row["ci_high"] - row["estimate"]) / row["se"]
+        else:  # logit interval: half-width on the logit scale is q * se / (p (1 - p))
+            p = row["estimate"]
+            logit = lambda x: np.log(x / (1 - x))  # noqa: E731
+            got = (logit(row["ci_high"]) - logit(p)) * p * (1 - p) / row["se"]
+        assert got == pytest.approx(q, rel=1e-9), row["seg"]
+    assert clusters["small"] == 35  # far from the 300 clusters of the whole data
+
+
+def test_n_effective_is_kish_over_cluster_weight_totals(clustered):
+    """n_effective = (sum W_c)^2 / sum W_c^2 over the respondents' weight totals W_c in
+    the segment (pandas by hand); n = respondents in the segment."""
+    out = weighted_mean(clustered, "y", by="seg", min_base=1).set_index("seg")
+    for seg, part in clustered.groupby("seg"):
+        totals = part.groupby("respondent_id")["weight"].sum()
+        kish = totals.sum() ** 2 / (totals**2).sum()
+        assert out.loc[seg, "n_effective"] == pytest.approx(kish, rel=1e-12)
+        assert out.loc[seg, "n"] == part["respondent_id"].nunique()
+        assert out.loc[seg, "n_effective"] < out.loc[seg, "n"]

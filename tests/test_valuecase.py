@@ -353,3 +353,25 @@ def test_money_is_printed_with_its_currency():
     assert money(1234567.4, "EUR") == "EUR 1,234,567"
     assert money(-50, None) == "-50 currency units"
     assert money(float("nan"), "EUR") == "n/a"
+
+
+def test_bootstrap_intervals_and_shares_recomputed_from_the_draws(bank_case):
+    """npv_lo/npv_hi are the 2.5% / 97.5% percentiles of the event's bootstrap NPVs;
+    P(NPV > 0) and P(best) are counted from the same draws (none failed here)."""
+    *_, vc = bank_case
+    draws = vc.draws
+    assert len(draws) == 200 and np.isfinite(draws.to_numpy()).all()
+    t = vc.table.set_index("event_id").loc[draws.columns]
+    for event in draws.columns:
+        d = np.sort(draws[event].to_numpy())
+        # linear interpolation between order statistics, written out
+        lo_pos, hi_pos = 0.025 * (len(d) - 1), 0.975 * (len(d) - 1)
+        lo = d[int(lo_pos)] + (lo_pos % 1) * (d[int(lo_pos) + 1] - d[int(lo_pos)])
+        hi = d[int(hi_pos)] + (hi_pos % 1) * (d[int(hi_pos) + 1] - d[int(hi_pos)])
+        assert t.loc[event, "npv_lo"] == pytest.approx(lo, rel=1e-12)
+        assert t.loc[event, "npv_hi"] == pytest.approx(hi, rel=1e-12)
+        assert t.loc[event, "p_positive"] == sum(x > 0 for x in d) / len(d)
+    winners = draws.idxmax(axis=1).value_counts().reindex(draws.columns, fill_value=0)
+    np.testing.assert_allclose(t["p_best"], winners.to_numpy() / len(draws))
+    # the point NPV sits inside its bootstrap interval for every costed event
+    assert ((t["npv_lo"] <= t["npv"]) & (t["npv"] <= t["npv_hi"])).all()
