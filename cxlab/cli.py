@@ -170,10 +170,8 @@ def _format_table(table) -> str:
 
 
 def _score(args) -> int:
-    import tempfile
-
     from cxlab.errors import ParameterError
-    from cxlab.scoring import fit_scorer, score_file
+    from cxlab.scoring import SCORE_FORMATS, check_new_file, fit_scorer, score_file
 
     if len(args.files) > 2:
         raise ParameterError("give at most two files: MODEL CUSTOMERS", location="cxlab score")
@@ -191,15 +189,19 @@ def _score(args) -> int:
                 "name the scorer: `cxlab score MODEL CUSTOMERS`, --model PATH or --train SURVEY",
                 location="cxlab score",
             )
+    if args.save_model and not args.train:
+        raise ParameterError("--save-model needs --train", location="--save-model")
     out_path = (
         Path(args.out)
         if args.out
         else Path(customers).with_name(f"{Path(customers).stem}_scores.csv")
     )
-    if out_path.exists():
-        raise ParameterError(
-            f"{out_path} exists already; cxlab never overwrites a file", location="--out"
-        )
+    # every output is checked before any work: nothing is ever overwritten
+    check_new_file(out_path, "--out", SCORE_FORMATS)
+    if args.save_model:
+        check_new_file(args.save_model, "--save-model")
+        if Path(args.save_model).resolve() == out_path.resolve():
+            raise ParameterError("--save-model and --out name the same file", location="--out")
     model = args.model
     if args.train:
         from cxlab.io import load_survey
@@ -212,10 +214,9 @@ def _score(args) -> int:
             f"{held_out['auc_ovr_macro']:.3f}, Brier {held_out['brier']:.3f} "
             f"(baseline {held_out['brier_baseline']:.3f})"
         )
+        model = scorer  # scored in memory: no temporary file
         if args.save_model:
-            model = str(scorer.save(args.save_model))
-        else:
-            model = str(scorer.save(Path(tempfile.mkdtemp()) / "scorer.joblib"))
+            print(f"scorer saved to {scorer.save(args.save_model)}")
     out = score_file(model, customers, out_path, id_column=args.id_column)
     print(f"scores written to {out}")
     return 0

@@ -277,3 +277,70 @@ def test_batch_key_figures_use_completed_runs_only_one_row_per_file():
     ]
     assert list(table["net_advocacy"].iloc[:2]) == [10.0, -4.0]
     assert table["net_advocacy"].isna().iloc[2] and table["net_advocacy_low"].isna().iloc[2]
+
+
+# ------------------------------------------------------------ hardening (issue 12)
+def test_score_never_overwrites_the_model_file_not_even_the_survey(tmp_path, project_root, capsys):
+    import hashlib
+
+    sample = Path(project_root) / "data" / "sample"
+    survey = tmp_path / "banking.csv"
+    survey.write_bytes((sample / "banking.csv").read_bytes())
+    (tmp_path / "banking_codebook.yaml").write_bytes(
+        (sample / "banking_codebook.yaml").read_bytes()
+    )
+    before = hashlib.sha256(survey.read_bytes()).hexdigest()
+    customers = tmp_path / "customers.csv"
+    customers.write_text("customer_id,spend\n1,3\n")
+    args = ["score", str(customers), "--train", str(survey), "--out", str(tmp_path / "s.csv")]
+    assert main([*args, "--save-model", str(survey)]) == 2
+    assert "never overwrites" in capsys.readouterr().err
+    assert hashlib.sha256(survey.read_bytes()).hexdigest() == before
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_score_out_must_have_a_known_suffix(tmp_path, capsys):
+    customers = tmp_path / "customers.csv"
+    customers.write_text("customer_id,spend\n1,3\n")
+    model = tmp_path / "m.joblib"
+    model.write_bytes(b"x")
+    assert main(["score", str(model), str(customers), "--out", str(tmp_path / "x.json")]) == 2
+    assert "'.json'" in capsys.readouterr().err
+    assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.parametrize("content", [None, "", "customer_id,spend\n"])
+def test_score_bad_customer_files_exit_2(tmp_path, capsys, content):
+    import joblib
+
+    customers = tmp_path / "customers.csv"
+    if content is not None:
+        customers.write_text(content)
+    model = tmp_path / "m.joblib"
+    joblib.dump({"format": "cxlab-scorer/1"}, model)  # a scorer without metadata
+    assert main(["score", str(model), str(customers)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cxlab score: ") and "Traceback" not in err
+
+
+def test_score_train_without_save_model_leaves_no_temporary_folder(
+    tmp_path, project_root, monkeypatch, capsys
+):
+    import tempfile
+    import warnings
+
+    from cxlab.errors import DataQualityWarning
+    from cxlab.io import load_survey
+
+    sample = Path(project_root) / "data" / "sample"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        survey = load_survey(sample / "banking.csv")
+    customers = tmp_path / "customers.csv"
+    survey.respondents.drop(columns=["recommend"]).head(30).to_csv(customers, index=False)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    assert main(["score", str(customers), "--train", str(sample / "banking.csv")]) == 0
+    assert list(scratch.iterdir()) == []
+    assert (tmp_path / "customers_scores.csv").is_file()
