@@ -302,10 +302,19 @@ def _norm_code(key):
 
 
 def _normalise_ids(raw: pd.Series) -> pd.Series:
-    if pd.api.types.is_float_dtype(raw):
-        as_int = raw.dropna()
-        if (as_int == np.round(as_int)).all():
+    """Respondent ids as text, never lossy: text exactly as written (stripped);
+    numbers as integers when every id is one, else as written by ``repr``."""
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        values = raw.dropna().astype(float)
+        if (values == np.round(values)).all():
+            if (values.abs() > 2**53).any():
+                raise DataError(
+                    "respondent ids stored as numbers beyond 2**53 have lost digits; "
+                    "store the ids as text",
+                    column=str(raw.name),
+                )
             return raw.map(lambda v: str(int(v)) if pd.notna(v) else None).astype("string")
+        return raw.map(lambda v: repr(float(v)) if pd.notna(v) else None).astype("string")
     out = raw.astype("string").str.strip()
     return out.mask(out == "")
 
