@@ -83,6 +83,9 @@ def _common(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--start-timeout", type=int, default=300, help="seconds allowed for a kernel to start"
     )
+    sub.add_argument(
+        "--notebook", default=None, help="report notebook (default: notebooks/client_report.ipynb)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,14 +103,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report(args) -> int:
-    from cxlab.report import run_report
+    from cxlab.report import Interrupted, run_report, stop_on_signals
 
-    result = run_report(
-        args.params,
-        reports_dir=args.reports_dir,
-        kernel_name=args.kernel,
-        start_timeout=args.start_timeout,
-    )
+    try:
+        with stop_on_signals():
+            result = run_report(
+                args.params,
+                reports_dir=args.reports_dir,
+                kernel_name=args.kernel,
+                start_timeout=args.start_timeout,
+                notebook=args.notebook,
+            )
+    except Interrupted as err:
+        folder = getattr(err, "folder", None)
+        print(
+            f"cxlab report: interrupted by {err}; the kernel was ended"
+            + (f"; the partial run is {folder}" if folder else ""),
+            file=sys.stderr,
+        )
+        return 130
     if result.status == "ok":
         print(f"{result.client}: report written to {result.folder}")
         print(f"  HTML: {result.folder / 'report.html'}")
@@ -137,15 +151,29 @@ def _batch(args) -> int:
     if not files:
         print("cxlab batch: give parameter files or --retry-failed", file=sys.stderr)
         return 2
-    result = run_batch(
-        files,
-        workers=args.workers,
-        reports_dir=args.reports_dir,
-        scheduler=args.scheduler,
-        kernel_name=args.kernel,
-        start_timeout=args.start_timeout,
-        progress=not args.no_progress,
-    )
+    from cxlab.batch import BatchInterrupted
+    from cxlab.report import stop_on_signals
+
+    try:
+        with stop_on_signals():
+            result = run_batch(
+                files,
+                workers=args.workers,
+                reports_dir=args.reports_dir,
+                scheduler=args.scheduler,
+                kernel_name=args.kernel,
+                start_timeout=args.start_timeout,
+                progress=not args.no_progress,
+                notebook=args.notebook,
+            )
+    except BatchInterrupted as err:
+        print(_format_table(err.result.summary()))
+        print(
+            f"cxlab batch: interrupted by {err}; running reports were ended; "
+            f"summary of what finished: {err.result.folder}",
+            file=sys.stderr,
+        )
+        return 130
     print(_format_table(result.summary()))
     print(f"batch summary: {result.folder}")
     n_failed = int((result.table["status"] != "ok").sum())
