@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab.codebook import Codebook, Item
-from cxlab.errors import DataError, DataQualityWarning
+from cxlab.errors import DataError, DataQualityWarning, quote_values
 
 __all__ = ["Survey", "survey_from_frame", "ITEM_ORDER"]
 
@@ -201,7 +202,7 @@ def _numeric(frame, item: Item, file, row_offset) -> np.ndarray:
             conv = conv.where(~pd.Series(bad, index=conv.index), mapped)
             bad = conv.isna().to_numpy() & stripped.notna().to_numpy()
         if bad.any():
-            examples = ", ".join(repr(v) for v in stripped[bad].head(3))
+            examples = quote_values(stripped[bad].head(3), personal=_personal(item))
             raise DataError(
                 f"text in a numeric column (e.g. {examples}); expected numbers"
                 + (" or the item's value labels" if item.labels else ""),
@@ -215,6 +216,14 @@ def _numeric(frame, item: Item, file, row_offset) -> np.ndarray:
     return values
 
 
+#: personal-data columns of the codebook being read (their values are never quoted)
+_PERSONAL: ContextVar[frozenset] = ContextVar("cxlab_personal_columns", default=frozenset())
+
+
+def _personal(item: Item) -> bool:
+    return item.column in _PERSONAL.get()
+
+
 def _check_range(values: np.ndarray, lo, hi, item: Item, file, row_offset, what):
     with np.errstate(invalid="ignore"):
         bad = np.zeros(values.shape, dtype=bool)
@@ -223,7 +232,7 @@ def _check_range(values: np.ndarray, lo, hi, item: Item, file, row_offset, what)
         if hi is not None:
             bad |= values > hi
     if bad.any():
-        examples = ", ".join(f"{x:g}" for x in values[bad][:3])
+        examples = quote_values(values[bad][:3].tolist(), personal=_personal(item))
         raise DataError(
             f"values outside {what} [{'' if lo is None else f'{lo:g}'}, {'' if hi is None else f'{hi:g}'}] "
             f"after missing codes {list(item.missing_codes) or '[]'} are removed (e.g. {examples})",
@@ -354,6 +363,7 @@ def survey_from_frame(
         values outside their scale after missing codes are removed.
     """
     cb = codebook
+    _PERSONAL.set(frozenset(cb.personal_data))
     if len(frame) == 0:
         raise DataError("the file has a header but no data rows", file=file)
     missing = [c for c in dict.fromkeys(cb.columns()) if c not in frame.columns]
@@ -375,7 +385,9 @@ def survey_from_frame(
         )
     dup = ids.duplicated(keep=False).to_numpy()
     if dup.any():
-        examples = ", ".join(ids[dup].drop_duplicates().head(3))
+        examples = quote_values(
+            ids[dup].drop_duplicates().head(3), personal=cb.respondent_id in cb.personal_data
+        )
         raise DataError(
             f"duplicate respondent ids (e.g. {examples}); each respondent must appear once",
             file=file,

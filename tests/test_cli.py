@@ -522,3 +522,49 @@ def test_stale_temporary_folders_of_killed_runs_are_removed(tmp_path, project_ro
     assert live.exists() and other.exists() and (client / ".tmp-unknown").exists()
     assert remove_stale_runs(client) == []
     assert not (result.folder / OWNER_MARKER).exists()
+
+
+# ------------------------------------------------------------ privacy of messages (item 4)
+def test_a_phone_numeric_swap_never_leaks_phone_numbers(tmp_path, project_root):
+    """Codebook with the phone and spend columns swapped: the run fails in the notebook,
+    and neither the -failed manifest, the executed notebook, the batch summary nor the
+    console quotes a phone number."""
+    import yaml
+
+    root = Path(project_root)
+    sample = root / "data" / "sample"
+    spec = yaml.safe_load((sample / "banking_codebook.yaml").read_text())
+    spec["respondent_items"]["spend"]["column"] = "phone"
+    spec["personal_data"] = [c if c != "phone" else "spend" for c in spec["personal_data"]]
+    codebook = tmp_path / "swapped_codebook.yaml"
+    codebook.write_text(yaml.safe_dump(spec, sort_keys=False))
+    params = tmp_path / "swapped.yaml"
+    params.write_text(
+        f"client: Swapped Bank\ndata_path: {sample / 'banking.csv'}\ncodebook: {codebook}\n"
+        "min_base: 30\n"
+    )
+    phones = pd.read_csv(sample / "banking.csv", dtype=str)["phone"].dropna()
+    reports = tmp_path / "reports"
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["batch", str(params), "--reports-dir", str(reports), "--no-progress"])
+    assert code == 1
+    (run,) = list((reports / "swapped-bank").iterdir())
+    assert run.name.endswith("-failed")
+    manifest = (run / "manifest.json").read_text()
+    assert "text in a numeric column" in manifest and "'phone'" in manifest
+    (batch,) = list((reports / "_batches").iterdir())
+    texts = {
+        "manifest": manifest,
+        "notebook": (run / "client_report.ipynb").read_text(),
+        "summary.csv": (batch / "summary.csv").read_text(),
+        "summary.json": (batch / "summary.json").read_text(),
+        "stderr": err.getvalue(),
+    }
+    digits = {"".join(ch for ch in p if ch.isdigit()) for p in phones}
+    for name, text in texts.items():
+        assert not any(p in text for p in phones), name
+        assert not any(d in text for d in digits if len(d) >= 7), name
