@@ -153,16 +153,17 @@ class Survey:
     def subset(self, mask) -> Survey:
         """A survey restricted to the respondents where ``mask`` is true.
 
-        ``mask`` is a boolean Series aligned with ``respondents`` (or an array).
+        ``mask`` is a boolean Series aligned with ``respondents`` (or an array). The
+        data-quality checks (``quality``) are recomputed on the kept respondents.
         """
         mask = np.asarray(mask, dtype=bool)
         resp = self.respondents.loc[mask].reset_index(drop=True)
         keep = set(resp["respondent_id"])
         ev = self._event_data[self._event_data["respondent_id"].isin(keep)].reset_index(drop=True)
         personal = self.personal.loc[mask].reset_index(drop=True)
-        return Survey(
-            resp, personal, self.events, self.codebook, self.quality, dict(self.source), ev
-        )
+        duration = resp["duration"].to_numpy() if "duration" in resp else None
+        quality = quality_checks(resp, self.codebook, ev, duration)
+        return Survey(resp, personal, self.events, self.codebook, quality, dict(self.source), ev)
 
     def with_weights(self, weights) -> Survey:
         """A survey whose ``weight`` column (respondents and event table) is ``weights``."""

@@ -111,3 +111,31 @@ def test_subset_and_weights(banking):
 def test_repr_names_sizes(banking):
     survey, _ = banking
     assert "631 respondents" in repr(survey)
+
+
+def test_subset_recomputes_its_own_quality_checks():
+    """Issue 12, item 6: a filtered survey must not report the whole file's checks."""
+    import warnings
+
+    from cxlab.errors import DataQualityWarning
+    from cxlab.synth import make_study
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        survey, _ = make_study("banking", n_respondents=400, seed=3)
+    table = survey.event_table()
+    attrs = survey.tactile_attributes + survey.emotive_attributes
+    per = table.groupby("respondent_id")[attrs].agg(["min", "max"])
+    lo = per.xs("min", axis=1, level=1).min(axis=1)
+    hi = per.xs("max", axis=1, level=1).max(axis=1)
+    n_items = table.groupby("respondent_id")[attrs].count().sum(axis=1)
+    flat_ids = set(per.index[(lo == hi) & (n_items >= 6)])
+    keep = ~survey.respondents["respondent_id"].isin(flat_ids).to_numpy()
+    keep[:5] = True  # some straight-liners may remain among the first five
+    sub = survey.subset(keep)
+    row = sub.quality.set_index("check").loc["straight-lining"]
+    expected = len(flat_ids & set(sub.respondents["respondent_id"]))
+    assert row["n_flagged"] == expected
+    assert row["share"] == pytest.approx(expected / sub.n_respondents)
+    full = survey.quality.set_index("check").loc["straight-lining"]
+    assert full["n_flagged"] == len(flat_ids)
