@@ -193,6 +193,8 @@ class Codebook:
             text = path.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
             raise CodebookError("codebook file not found", file=str(path)) from None
+        except IsADirectoryError:
+            raise CodebookError("expected a codebook file, got a folder", file=str(path)) from None
         except UnicodeDecodeError as err:
             raise CodebookError(
                 f"codebook is not UTF-8 text ({err.reason})", file=str(path)

@@ -72,6 +72,7 @@ __all__ = [
     "Inputs",
     "RunResult",
     "load_inputs",
+    "read_margins",
     "file_sha256",
     "new_run_id",
     "refresh_notebook",
@@ -130,7 +131,6 @@ def load_inputs(params: ReportParams) -> Inputs:
     ParameterError
         A filter column that does not exist, or a filter that keeps nobody.
     """
-    import yaml
 
     from cxlab.io import load_survey, read_table
 
@@ -140,12 +140,7 @@ def load_inputs(params: ReportParams) -> Inputs:
         survey, filter_text = _apply_filter(survey, params.segment_filter)
     margins = None
     if params.weighting_targets is not None:
-        margins = yaml.safe_load(params.weighting_targets.read_text(encoding="utf-8"))
-        if not isinstance(margins, dict):
-            raise ParameterError(
-                "a margins file maps variable: {category: share}",
-                file=str(params.weighting_targets),
-            )
+        margins = read_margins(params.weighting_targets)
         if params.segment_filter:
             margins = _restrict_margins(margins, params.segment_filter)
     costs = None
@@ -159,6 +154,59 @@ def load_inputs(params: ReportParams) -> Inputs:
     return Inputs(survey, margins, costs, executive, filter_text)
 
 
+def read_margins(path: str | os.PathLike) -> dict:
+    """Read a weighting-targets YAML file: ``{variable: {category: share}}``.
+
+    Raises
+    ------
+    ParameterError
+        The file is not readable YAML, not a mapping of mappings, or a share is not a
+        number (e.g. ``forty``); the message names the file and the variable.
+
+    Examples
+    --------
+    >>> from cxlab.report import read_margins
+    >>> read_margins("data/sample/clients/targets/banking_margins.yaml")["country"]["UK"]  # doctest: +SKIP
+    0.2
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise ParameterError(
+            f"cannot read the margins file ({type(err).__name__})", file=str(path)
+        ) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        loc = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        raise ParameterError(
+            f"not valid YAML: {getattr(err, 'problem', None) or type(err).__name__}",
+            file=str(path),
+            location=loc,
+        ) from None
+    if not isinstance(data, dict) or not data:
+        raise ParameterError("a margins file maps variable: {category: share}", file=str(path))
+    out = {}
+    for variable, targets in data.items():
+        if not isinstance(targets, dict) or not targets:
+            raise ParameterError(
+                "each variable maps category: share", file=str(path), location=str(variable)
+            )
+        clean = {}
+        for category, share in targets.items():
+            if isinstance(share, bool) or not isinstance(share, int | float):
+                raise ParameterError(
+                    f"the share of category {category!r} is {share!r}, not a number",
+                    file=str(path),
+                    location=f"{variable}.{category}",
+                )
+            clean[category] = float(share)
+        out[variable] = clean
+    return out
+
+
 def _restrict_margins(margins: dict, segment_filter: dict) -> dict | None:
     """Margins for the filtered respondents: a filtered variable keeps only the kept
     categories, renormalised (dropped when one is left, as it is then met trivially)."""
@@ -170,6 +218,11 @@ def _restrict_margins(margins: dict, segment_filter: dict) -> dict | None:
             if len(targets) <= 1:
                 continue
             total = sum(targets.values())
+            if not total > 0:
+                raise ParameterError(
+                    "the weighting targets give the filtered categories no population share",
+                    location=f"weighting_targets.{variable}",
+                )
             targets = {k: v / total for k, v in targets.items()}
         out[variable] = targets
     return out or None

@@ -235,6 +235,7 @@ def rake(
     max_ratio: float | None = None,
     total: float | None = None,
     sum_tol: float = 0.01,
+    counts: bool | None = None,
 ) -> WeightingResult:
     """Rake (iterative proportional fitting) weights to population margins.
 
@@ -245,9 +246,11 @@ def rake(
     margins : dict or pandas.DataFrame
         ``{column: {category: share}}`` (e.g. from ``truth["population_margins"]``), or a
         small table with columns ``variable, category, share`` (or ``target``/``count``/
-        ``population``). Shares may be proportions or population counts; every variable's
-        targets must sum to the same total (relative tolerance ``sum_tol``) and are then
-        rescaled to sum exactly to it.
+        ``population``). Shares are proportions summing to 1 per variable (within
+        ``sum_tol``); population counts must be said to be counts (``counts=True``, or
+        a table whose target column is ``population``, ``count`` or ``total``). Every
+        variable's targets must sum to the same total (relative tolerance
+        ``sum_tol``) and are then rescaled to sum exactly to it.
     weights : str, array-like or None
         Design weights to start from (a column name or values aligned with ``data``);
         ``None`` starts from 1.
@@ -269,6 +272,9 @@ def rake(
         starting weights (so weights average 1 without design weights).
     sum_tol : float
         Relative tolerance for the variables' margins summing to the same total.
+    counts : bool, optional
+        The margins are population counts (not shares). Default: True for a table
+        with a ``population``, ``count`` or ``total`` column, else False.
 
     Returns
     -------
@@ -305,6 +311,18 @@ def rake(
     for col, s in spec.items():
         _check_targets(col, s)
     sums = {col: float(s.sum()) for col, s in spec.items()}
+    if counts is None:
+        counts = _explicit_counts(margins)
+    if not counts:
+        off = {col: s_ for col, s_ in sums.items() if abs(s_ - 1.0) > sum_tol}
+        if off:
+            col, s_ = next(iter(off.items()))
+            raise ModelError(
+                f"the shares of {col!r} sum to {s_:g}, not 1"
+                + (f" (and those of {len(off) - 1} more variable(s))" if len(off) > 1 else "")
+                + "; shares must sum to 1 per variable (for population counts pass counts=True)",
+                column=list(off) if len(off) > 1 else col,
+            )
     first_col, first = next(iter(sums.items()))
     for col, s_ in sums.items():
         if abs(s_ - first) > sum_tol * max(first, s_):
@@ -315,7 +333,7 @@ def rake(
             )
     w0 = _start_weights(data, weights)
     if total is None:
-        total = first if abs(first - 1.0) > sum_tol else float(w0.sum())
+        total = first if counts else float(w0.sum())
     if not total > 0:
         raise ParameterError(f"total must be positive, got {total!r}")
 
@@ -370,6 +388,16 @@ def rake(
     weights_s = pd.Series(w, index=data.index, name="weight")
     table = _margins_table(list(spec), cats, codes, ncats, targets, total, w)
     return WeightingResult(weights_s, table, converged, int(it), "rake", (lo, hi))
+
+
+def _explicit_counts(margins) -> bool:
+    """A margins table whose target column says counts (population, count, total)."""
+    if not isinstance(margins, pd.DataFrame):
+        return False
+    names = {str(c).lower() for c in margins.columns}
+    return not {"share", "target", "proportion"} & names and bool(
+        {"population", "count", "total"} & names
+    )
 
 
 def _margins_table(names, cats, codes, ncats, targets, total, w) -> pd.DataFrame:

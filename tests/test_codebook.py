@@ -136,3 +136,10 @@ def test_codebook_yaml_is_plain(project_root):
     # the sample codebook is readable YAML a researcher can edit by hand
     text = open(f"{project_root}/data/sample/automotive_codebook.yaml", encoding="utf-8").read()
     assert yaml.safe_load(text)["industry"] == "automotive"
+
+
+def test_a_codebook_path_that_is_a_folder_is_a_codebook_error(tmp_path):
+    from cxlab.errors import CodebookError
+
+    with pytest.raises(CodebookError, match="got a folder"):
+        Codebook.load(tmp_path)

@@ -607,3 +607,22 @@ def test_the_same_parameter_file_twice_in_a_batch_runs_once(tmp_path, sample_par
         )
     assert len(result.table) == 1 and result.table["folder"].is_unique
     assert len([p for p in (reports / "sample-bank").iterdir()]) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("country: {UK: 0.5, France: [\n", "not valid YAML"),
+        ("country: {UK: forty, France: 0.6}\n", "'forty', not a number"),
+        ("- 1\n- 2\n", "maps variable"),
+        ("country: 0.5\n", "maps category: share"),
+    ],
+)
+def test_malformed_weighting_targets_are_parameter_errors(tmp_path, text, match):
+    from cxlab.errors import ParameterError
+
+    path = tmp_path / "targets.yaml"
+    path.write_text(text)
+    with pytest.raises(ParameterError, match=match) as err:
+        cxreport.read_margins(path)
+    assert str(path) in str(err.value)
