@@ -108,7 +108,7 @@ def _utf16_encoding(raw: bytes) -> str | None:
 
 def _records(text: str, sep: str) -> tuple[list[list[str]], list[int]]:
     """CSV records (quoted fields may span lines) and the file line each starts on;
-    blank lines are skipped."""
+    blank lines are skipped. Used to name the lines of bad rows."""
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
     records, lines = [], []
     end = 0
@@ -116,7 +116,7 @@ def _records(text: str, sep: str) -> tuple[list[list[str]], list[int]]:
         for record in reader:
             start = end + 1
             end = reader.line_num
-            if not record or (len(record) == 1 and not record[0].strip()):
+            if not record:
                 continue
             records.append(record)
             lines.append(start)
@@ -135,22 +135,23 @@ def _sniff(text: str) -> str:
         return ","
 
 
-def _read_csv_text(
-    text: str, path: Path, skip_records: int = 0, text_columns=()
-) -> tuple[pd.DataFrame, int]:
-    """The table of a CSV text: one header record (after ``skip_records`` extra
-    header records are dropped) and data records of exactly as many fields.
-
-    Returns the frame and the file line of its first data record.
-    """
-    sep = _sniff(text)
+def _check_records(text: str, path: Path, sep: str, skip_records: int) -> tuple[list[str], int]:
+    """Header names and the file line of the first data record, after checking that
+    every record has as many fields as the header (CSV records, not physical lines:
+    quoted fields may hold line breaks) and that no name repeats."""
+    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
     try:
-        records, lines = _records(text, sep)
-    except DataError as err:
-        raise DataError(err.rule, file=str(path), rows=err.rows) from None
-    if not records:
-        raise DataError("the file has no header row", file=str(path))
-    header = [h.strip() for h in records[0]]
+        header = next((r for r in reader if r), None)
+        if header is None:
+            raise DataError("the file has no header row", file=str(path))
+        header_line = reader.line_num
+        for _ in range(skip_records):
+            next((r for r in reader if r), None)
+        first_line = reader.line_num + 1
+        widths = {len(r) for r in reader if r}  # fast: C-level records, no line bookkeeping
+    except csv.Error:
+        widths = {-1}
+    header = [h.strip() for h in header]
     if not any(header):
         raise DataError("the header row is empty", file=str(path))
     positions: dict[str, list[int]] = {}
@@ -166,15 +167,17 @@ def _read_csv_text(
             f"column names appear more than once ({where}); each column needs its own name",
             file=str(path),
             column=list(dups),
-            rows=[lines[0]],
+            rows=[header_line],
         )
-    body, body_lines = records[1 + skip_records :], lines[1 + skip_records :]
     width = len(header)
-    ragged = [line for rec, line in zip(body, body_lines, strict=True) if len(rec) != width]
-    if ragged:
-        counts = sorted(
-            {len(rec) for rec in body if len(rec) != width},
-        )
+    if widths - {width}:  # a second, slower pass names the lines
+        try:
+            records, lines = _records(text, sep)
+        except DataError as err:
+            raise DataError(err.rule, file=str(path), rows=err.rows) from None
+        body, body_lines = records[1 + skip_records :], lines[1 + skip_records :]
+        ragged = [line for rec, line in zip(body, body_lines, strict=True) if len(rec) != width]
+        counts = sorted({len(rec) for rec in body if len(rec) != width})
         truncated = not text.endswith(("\n", "\r")) and ragged[-1] == body_lines[-1]
         raise DataError(
             f"rows with a different number of fields than the header's {width} "
@@ -184,14 +187,37 @@ def _read_csv_text(
             file=str(path),
             rows=ragged,
         )
-    first_line = body_lines[0] if body_lines else (lines[0] + 1 + skip_records)
-    names = [h if h else f"Unnamed: {k}" for k, h in enumerate(header)]
-    frame = (
-        pd.DataFrame(body, columns=names, dtype=object)
-        if body
-        else pd.DataFrame(columns=names, dtype=object)
-    )
-    frame = frame.apply(lambda s: s.str.strip()).replace("", np.nan) if body else frame
+    return header, first_line
+
+
+def _read_csv_text(
+    text: str, path: Path, skip_records: int = 0, text_columns=()
+) -> tuple[pd.DataFrame, int]:
+    """The table of a CSV text: one header record (after which ``skip_records``
+    further header records are dropped) and data records of exactly as many fields.
+
+    Returns the frame and the file line of its first data record.
+    """
+    sep = _sniff(text)
+    header, first_line = _check_records(text, path, sep, skip_records)
+    try:
+        frame = pd.read_csv(
+            _io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skipinitialspace=True,
+        )
+    except pd.errors.EmptyDataError:
+        raise DataError("the file has no header row", file=str(path)) from None
+    except pd.errors.ParserError as err:
+        raise DataError(f"the file is not a well-formed table ({err})", file=str(path)) from None
+    if len(frame.columns) != len(header):
+        raise DataError("the file is not a well-formed table", file=str(path))
+    frame.columns = [h if h else f"Unnamed: {k}" for k, h in enumerate(header)]
+    if skip_records:
+        frame = frame.iloc[skip_records:].reset_index(drop=True)
     return _numeric_where_possible(frame, text_columns), first_line
 
 
