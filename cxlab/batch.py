@@ -216,9 +216,16 @@ def run_batch(
         with Client(scheduler, timeout="60s") as client:
             futures = client.map(_run_one, jobs, pure=False)
             index = {fut.key: job[0] for fut, job in zip(futures, jobs, strict=True)}
-            for fut in as_completed(futures):
-                results[index[fut.key]] = _collect(fut, index[fut.key])
-                bar.update()
+            try:
+                for fut in as_completed(futures):
+                    results[index[fut.key]] = _collect(fut, index[fut.key])
+                    bar.update()
+            except KeyboardInterrupt as err:
+                _ignore_signals()
+                bar.close()
+                client.cancel(futures)  # the cluster's workers stop these reports
+                result = _finish(files, results, reports)
+                raise BatchInterrupted(str(err) or type(err).__name__, result) from None
     else:
         context = multiprocessing.get_context("spawn")
         pool = cf.ProcessPoolExecutor(

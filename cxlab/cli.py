@@ -100,6 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CxlabError as err:
         print(f"cxlab {args.command}: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as err:  # outside a run (which reports its own interruption)
+        print(f"cxlab {args.command}: interrupted ({err or 'SIGINT'})", file=sys.stderr)
+        return 130
 
 
 def _report(args) -> int:

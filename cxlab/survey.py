@@ -212,6 +212,15 @@ def _numeric(frame, item: Item, file, row_offset) -> np.ndarray:
                 rows=_rows(bad, row_offset),
             )
         values = conv.to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        huge = np.isinf(values) | (np.abs(values) > 1e100)
+    if huge.any():  # sums and squares of such numbers overflow
+        raise DataError(
+            "infinite or overflowing numbers (beyond ±1e100); every number must be finite",
+            file=file,
+            column=item.column,
+            rows=_rows(huge, row_offset),
+        )
     if item.missing_codes:
         values = np.where(np.isin(values, item.missing_codes), np.nan, values)
     return values

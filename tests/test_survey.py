@@ -139,3 +139,18 @@ def test_subset_recomputes_its_own_quality_checks():
     assert row["share"] == pytest.approx(expected / sub.n_respondents)
     full = survey.quality.set_index("check").loc["straight-lining"]
     assert full["n_flagged"] == len(flat_ids)
+
+
+def test_non_finite_numbers_in_a_frame_are_refused():
+    """Issue 12, item 11, for frames built in memory (the loaders refuse them too)."""
+    from cxlab.codebook import Codebook
+    from cxlab.errors import DataError
+    from cxlab.survey import survey_from_frame
+    from cxlab.synth import make_frame
+
+    frame, spec, _ = make_frame("banking", 40, 2)
+    column = spec["respondent_items"]["spend"]["column"]
+    frame.loc[[1, 4], column] = [np.inf, 1e308]
+    with pytest.raises(DataError, match="infinite or overflowing") as err:
+        survey_from_frame(frame, Codebook.from_dict(spec))
+    assert err.value.column == column and err.value.rows == [3, 6]
