@@ -393,7 +393,10 @@ def load_scorer(path) -> Scorer:
     return Scorer(payload["model"], meta, payload["metrics"], payload["confusion"])
 
 
-def _read_table(path: pathlib.Path) -> pd.DataFrame:
+_ID_COLUMNS = ("customer_id", "respondent_id", "id")
+
+
+def _read_table(path: pathlib.Path, id_column: str | None = None) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".txt", ".xlsx", ".xls", ".parquet"):
         raise DataError("customer file must be .csv, .xlsx or .parquet", file=str(path))
@@ -404,8 +407,9 @@ def _read_table(path: pathlib.Path) -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise DataError("the file is empty", file=str(path))
     try:
-        if suffix in (".csv", ".txt"):
-            frame = pd.read_csv(path)
+        if suffix in (".csv", ".txt"):  # ids kept as written (000123 stays 000123)
+            ids = {c: str for c in (*_ID_COLUMNS, *([id_column] if id_column else []))}
+            frame = pd.read_csv(path, dtype=ids)
         elif suffix in (".xlsx", ".xls"):
             frame = pd.read_excel(path)
         else:
@@ -456,11 +460,9 @@ def score_file(
     customers_path, out_path = pathlib.Path(customers_path), pathlib.Path(out_path)
     check_new_file(out_path, "out_path", SCORE_FORMATS)
     scorer = model_path if isinstance(model_path, Scorer) else load_scorer(model_path)
-    frame = _read_table(customers_path)
+    frame = _read_table(customers_path, id_column)
     if id_column is None:
-        id_column = next(
-            (c for c in ("customer_id", "respondent_id", "id") if c in frame.columns), None
-        )
+        id_column = next((c for c in _ID_COLUMNS if c in frame.columns), None)
     elif id_column not in frame.columns:
         raise DataError(
             "id column not in the customer file", file=str(customers_path), column=id_column

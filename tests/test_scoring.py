@@ -205,3 +205,17 @@ def test_a_scorer_file_without_metadata_is_a_data_error(scorer, tmp_path):
     )
     with pytest.raises(DataError, match="metadata.features"):
         load_scorer(path.with_name("b2.joblib"))
+
+
+def test_customer_ids_are_written_as_given(scorer, banking, tmp_path):
+    r = banking[0].respondents.head(5).drop(columns=["recommend"])
+    r = r.assign(customer_id=[f"{k:06d}" for k in range(1, 6)])
+    r.to_csv(tmp_path / "c.csv", index=False)
+    out = score_file(scorer, tmp_path / "c.csv", tmp_path / "s.csv")
+    assert pd.read_csv(out, dtype=str)["customer_id"].tolist() == [
+        "000001",
+        "000002",
+        "000003",
+        "000004",
+        "000005",
+    ]
