@@ -42,7 +42,8 @@ def _parse_margins(margins) -> dict[str, pd.Series]:
             )
         out = {}
         for v, part in margins.groupby(var, sort=False):
-            out[str(v)] = pd.Series(part[tgt].to_numpy(dtype=float), index=list(part[cat]))
+            values = [_share(x, str(v), c) for x, c in zip(part[tgt], part[cat], strict=True)]
+            out[str(v)] = pd.Series(values, index=list(part[cat]), dtype=float)
         return out
     if not isinstance(margins, Mapping) or not margins:
         raise ParameterError(
@@ -51,7 +52,17 @@ def _parse_margins(margins) -> dict[str, pd.Series]:
         )
     out = {}
     for col, spec in margins.items():
-        s = pd.Series(spec, dtype=float) if not isinstance(spec, pd.Series) else spec.astype(float)
+        if isinstance(spec, pd.Series):
+            spec = spec.to_dict() if not spec.index.has_duplicates else spec
+        if isinstance(spec, Mapping):
+            s = pd.Series({k: _share(x, str(col), k) for k, x in spec.items()}, dtype=float)
+        elif isinstance(spec, pd.Series):
+            s = pd.Series([_share(x, str(col), k) for k, x in spec.items()], index=spec.index)
+        else:
+            raise ParameterError(
+                f"the margins of {col!r} must map category: share, got {type(spec).__name__}",
+                column=str(col),
+            )
         if s.index.has_duplicates:
             raise ModelError(
                 f"categories {list(s.index[s.index.duplicated()])} are listed twice in the margins",
@@ -59,6 +70,19 @@ def _parse_margins(margins) -> dict[str, pd.Series]:
             )
         out[col] = s
     return out
+
+
+def _share(value, column: str, category) -> float:
+    """A target share or count as a float; text such as ``"forty"`` is refused."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        try:
+            return float(str(value).strip())
+        except ValueError:
+            raise ParameterError(
+                f"category {category!r} has the share {value!r}, not a number",
+                column=column,
+            ) from None
+    return float(value)
 
 
 def _check_targets(col: str, s: pd.Series) -> None:

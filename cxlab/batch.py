@@ -20,19 +20,33 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
+import signal
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from cxlab.errors import CxlabError, ParameterError, ReportError
-from cxlab.params import load_params, reports_root
-from cxlab.report import RunResult, new_run_id, run_report
+from cxlab.errors import CxlabError, CxlabWarning, ParameterError, ReportError
+from cxlab.params import OWNER_MARKER, load_params, reports_root
+from cxlab.report import (
+    Interrupted,
+    RunResult,
+    _ignore_signals,
+    _owner,
+    end_child_processes,
+    new_run_id,
+    remove_stale_runs,
+    run_report,
+    stop_on_signals,
+)
 
 __all__ = [
+    "BatchInterrupted",
     "BatchResult",
     "failed_in_last_batch",
     "key_figures_table",
@@ -66,7 +80,37 @@ class BatchResult:
         return plot_key_figures(self.key_figures, ax=ax)
 
 
+class BatchInterrupted(Interrupted):
+    """A batch stopped by SIGINT or SIGTERM; ``result`` holds the summary of what
+    finished (unfinished clients have status ``"interrupted"``)."""
+
+    def __init__(self, signal_name: str, result: BatchResult) -> None:
+        super().__init__(signal_name)
+        self.result = result
+
+
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+_STOPPING = False
+
+
+def _interrupted_row(params_file: str, why: str) -> dict:
+    return RunResult(
+        params_file,
+        None,
+        "interrupted",
+        None,
+        0.0,
+        error={"ename": "Interrupted", "evalue": why, "cell_index": None},
+    ).as_row()
+
+
+def _worker_init() -> None:
+    """Idle workers ignore SIGINT (the parent decides) and leave quietly on SIGTERM;
+    a running report turns both into :class:`Interrupted` (see :func:`_run_one`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(143))
 
 
 def _run_one(job: tuple) -> dict:
@@ -76,13 +120,32 @@ def _run_one(job: tuple) -> dict:
     user set them: parallel workers with threaded BLAS each would oversubscribe the
     cores, and spin-waiting BLAS threads then slow every report down.
     """
-    params_file, reports_dir, kernel_name, start_timeout, threads = job
+    global _STOPPING
+    params_file, reports_dir, kernel_name, start_timeout, threads, notebook = job
+    if _STOPPING:  # this worker was interrupted: queued reports are not started
+        return {"row": _interrupted_row(params_file, "the batch was stopped"), "key_figures": {}}
     if threads:
         for var in _THREAD_VARS:
             os.environ.setdefault(var, str(threads))
-    result = run_report(
-        params_file, reports_dir=reports_dir, kernel_name=kernel_name, start_timeout=start_timeout
-    )
+    try:
+        with stop_on_signals():
+            result = run_report(
+                params_file,
+                reports_dir=reports_dir,
+                kernel_name=kernel_name,
+                start_timeout=start_timeout,
+                notebook=notebook,
+            )
+    except Interrupted as err:  # the kernel was ended and the run published as -failed
+        _STOPPING = True
+        result = RunResult(
+            params_file,
+            getattr(err, "client", None),
+            "interrupted",
+            getattr(err, "folder", None),
+            0.0,
+            error={"ename": "Interrupted", "evalue": str(err), "cell_index": None},
+        )
     return {"row": result.as_row(), "key_figures": result.key_figures}
 
 
@@ -95,6 +158,7 @@ def run_batch(
     kernel_name: str | None = None,
     start_timeout: int = 300,
     progress: bool = True,
+    notebook: str | os.PathLike | None = None,
 ) -> BatchResult:
     """Run many clients' reports in parallel worker processes (or on a Dask cluster).
 
@@ -116,6 +180,17 @@ def run_batch(
         Address of a running Dask distributed scheduler, e.g. ``tcp://10.0.0.5:8786``.
         Workers must see the parameter files and the reports folder at the same paths
         (every path is resolved here, before the jobs are sent).
+    notebook : path, optional
+        The report notebook (default ``notebooks/client_report.ipynb``).
+
+    A parameter file named twice runs once (a :class:`~cxlab.errors.CxlabWarning`).
+
+    Raises
+    ------
+    BatchInterrupted
+        SIGINT or SIGTERM stopped the batch: the running reports were ended (their
+        kernels too) and published as ``-failed``, and the summary of what finished
+        was written; it is the exception's ``result``.
     """
     import concurrent.futures as cf
     import multiprocessing
@@ -125,11 +200,20 @@ def run_batch(
     if not params_files:
         raise ParameterError("no parameter files given")
     reports = Path(reports_dir).resolve() if reports_dir else reports_root()
-    files = [str(Path(f).resolve()) for f in params_files]
+    resolved = [str(Path(f).resolve()) for f in params_files]
+    files = list(dict.fromkeys(resolved))
+    if len(files) < len(resolved):
+        twice = sorted({f for f in resolved if resolved.count(f) > 1})
+        warnings.warn(
+            f"parameter file(s) named more than once run once: {', '.join(twice)}",
+            CxlabWarning,
+            stacklevel=2,
+        )
     threads = None if scheduler else max(1, (os.cpu_count() or 1) // max(1, workers))
+    nb = None if notebook is None else str(Path(notebook).resolve())
     jobs = [
         (f, str(_run_reports_dir(f, reports, reports_dir is not None)), kernel_name)
-        + (start_timeout, threads)
+        + (start_timeout, threads, nb)
         for f in files
     ]
     results: dict[str, dict] = {}
@@ -140,17 +224,42 @@ def run_batch(
         with Client(scheduler, timeout="60s") as client:
             futures = client.map(_run_one, jobs, pure=False)
             index = {fut.key: job[0] for fut, job in zip(futures, jobs, strict=True)}
-            for fut in as_completed(futures):
-                results[index[fut.key]] = _collect(fut, index[fut.key])
-                bar.update()
+            try:
+                for fut in as_completed(futures):
+                    results[index[fut.key]] = _collect(fut, index[fut.key])
+                    bar.update()
+            except KeyboardInterrupt as err:
+                _ignore_signals()
+                bar.close()
+                client.cancel(futures)  # the cluster's workers stop these reports
+                result = _finish(files, results, reports)
+                raise BatchInterrupted(str(err) or type(err).__name__, result) from None
     else:
         context = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
+        pool = cf.ProcessPoolExecutor(
+            max_workers=max(1, workers), mp_context=context, initializer=_worker_init
+        )
+        try:
             futures = {pool.submit(_run_one, job): job[0] for job in jobs}
             for fut in cf.as_completed(futures):
                 results[futures[fut]] = _collect(fut, futures[fut])
                 bar.update()
+        except KeyboardInterrupt as err:
+            _ignore_signals()  # a second signal must not cut the clean-up short
+            bar.close()
+            _stop_pool(pool, futures if "futures" in locals() else {}, results)
+            result = _finish(files, results, reports)
+            raise BatchInterrupted(str(err) or type(err).__name__, result) from None
+        pool.shutdown(wait=True)
     bar.close()
+    return _finish(files, results, reports)
+
+
+def _finish(files: list[str], results: dict[str, dict], reports: Path) -> BatchResult:
+    for f in files:  # clients the batch never finished
+        if f not in results:
+            why = "the batch was stopped before this report finished"
+            results[f] = {"row": _interrupted_row(f, why), "key_figures": {}}
     rows = [results[f]["row"] for f in files]
     table = pd.DataFrame(rows)
     figures = _batch_key_figures(files, results)
@@ -169,6 +278,30 @@ def _run_reports_dir(params_file: str, reports: Path, forced: bool) -> Path:
     except CxlabError:
         return reports
     return params.reports_dir if params.raw.get("reports_dir") is not None else reports
+
+
+def _stop_pool(pool, futures: dict, results: dict[str, dict], timeout: float = 60.0) -> None:
+    """Stop a local pool on SIGINT/SIGTERM: queued reports are cancelled, running ones
+    get SIGTERM (they end their kernels and publish ``-failed``), stragglers are killed.
+    Results that arrive meanwhile are kept."""
+    import concurrent.futures as cf
+
+    for fut in futures:
+        fut.cancel()
+    processes = list(getattr(pool, "_processes", {}).values())
+    for proc in processes:
+        if proc.is_alive():
+            with contextlib.suppress(OSError):
+                os.kill(proc.pid, signal.SIGTERM)
+    running = [f for f in futures if not f.cancelled()]
+    with contextlib.suppress(Exception):
+        for fut in cf.as_completed(running, timeout=timeout):
+            if fut.exception() is None:
+                results[futures[fut]] = fut.result()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.join(5)
+    end_child_processes()  # workers (and kernels) still alive
 
 
 def _batch_key_figures(files: list[str], results: dict[str, dict]) -> pd.DataFrame:
@@ -273,9 +406,16 @@ def _write_batch(reports: Path, table: pd.DataFrame, figures: pd.DataFrame) -> P
 
     from matplotlib.figure import Figure
 
+    reports.mkdir(parents=True, exist_ok=True)
     batches = reports / "_batches"
+    if not batches.resolve().is_relative_to(reports.resolve()):
+        raise ReportError(
+            f"{batches} leads outside the reports folder {reports} (a symbolic link?)"
+        )
     batches.mkdir(parents=True, exist_ok=True)
+    remove_stale_runs(batches)
     folder = Path(tempfile.mkdtemp(prefix=".tmp-", dir=batches))  # renamed when complete
+    (folder / OWNER_MARKER).write_text(json.dumps(_owner()), encoding="utf-8")
     table.to_csv(folder / "summary.csv", index=False)
     summary = {
         "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
@@ -287,6 +427,7 @@ def _write_batch(reports: Path, table: pd.DataFrame, figures: pd.DataFrame) -> P
         fig = Figure(figsize=(8, 0.6 * max(len(figures), 2) + 1.5))  # no pyplot state
         plot_key_figures(figures, ax=fig.subplots())
         fig.savefig(folder / "key_figures.png", dpi=150, bbox_inches="tight")
+    (folder / OWNER_MARKER).unlink()
     for _ in range(20):
         final = batches / new_run_id()
         if final.exists():

@@ -127,6 +127,9 @@ def _common(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--start-timeout", type=int, default=300, help="seconds allowed for a kernel to start"
     )
+    sub.add_argument(
+        "--notebook", default=None, help="report notebook (default: notebooks/client_report.ipynb)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -145,6 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CxlabError as err:
         print(f"cxlab {args.command}: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as err:  # outside a run (which reports its own interruption)
+        print(f"cxlab {args.command}: interrupted ({err or 'SIGINT'})", file=sys.stderr)
+        return 130
 
 
 def _version() -> str:
@@ -172,14 +178,25 @@ def _init(args) -> int:
 
 
 def _report(args) -> int:
-    from cxlab.report import run_report
+    from cxlab.report import Interrupted, run_report, stop_on_signals
 
-    result = run_report(
-        args.params,
-        reports_dir=args.reports_dir,
-        kernel_name=args.kernel,
-        start_timeout=args.start_timeout,
-    )
+    try:
+        with stop_on_signals():
+            result = run_report(
+                args.params,
+                reports_dir=args.reports_dir,
+                kernel_name=args.kernel,
+                start_timeout=args.start_timeout,
+                notebook=args.notebook,
+            )
+    except Interrupted as err:
+        folder = getattr(err, "folder", None)
+        print(
+            f"cxlab report: interrupted by {err}; the kernel was ended"
+            + (f"; the partial run is {folder}" if folder else ""),
+            file=sys.stderr,
+        )
+        return 130
     if result.status == "ok":
         print(f"{result.client}: report written to {result.folder}")
         print(f"  HTML: {result.folder / 'report.html'}")
@@ -209,15 +226,29 @@ def _batch(args) -> int:
     if not files:
         print("cxlab batch: give parameter files or --retry-failed", file=sys.stderr)
         return 2
-    result = run_batch(
-        files,
-        workers=args.workers,
-        reports_dir=args.reports_dir,
-        scheduler=args.scheduler,
-        kernel_name=args.kernel,
-        start_timeout=args.start_timeout,
-        progress=not args.no_progress,
-    )
+    from cxlab.batch import BatchInterrupted
+    from cxlab.report import stop_on_signals
+
+    try:
+        with stop_on_signals():
+            result = run_batch(
+                files,
+                workers=args.workers,
+                reports_dir=args.reports_dir,
+                scheduler=args.scheduler,
+                kernel_name=args.kernel,
+                start_timeout=args.start_timeout,
+                progress=not args.no_progress,
+                notebook=args.notebook,
+            )
+    except BatchInterrupted as err:
+        print(_format_table(err.result.summary()))
+        print(
+            f"cxlab batch: interrupted by {err}; running reports were ended; "
+            f"summary of what finished: {err.result.folder}",
+            file=sys.stderr,
+        )
+        return 130
     print(_format_table(result.summary()))
     print(f"batch summary: {result.folder}")
     n_failed = int((result.table["status"] != "ok").sum())
@@ -242,10 +273,8 @@ def _format_table(table) -> str:
 
 
 def _score(args) -> int:
-    import tempfile
-
     from cxlab.errors import ParameterError
-    from cxlab.scoring import fit_scorer, score_file
+    from cxlab.scoring import SCORE_FORMATS, check_new_file, fit_scorer, score_file
 
     if len(args.files) > 2:
         raise ParameterError("give at most two files: MODEL CUSTOMERS", location="cxlab score")
@@ -263,15 +292,19 @@ def _score(args) -> int:
                 "name the scorer: `cxlab score MODEL CUSTOMERS`, --model PATH or --train SURVEY",
                 location="cxlab score",
             )
+    if args.save_model and not args.train:
+        raise ParameterError("--save-model needs --train", location="--save-model")
     out_path = (
         Path(args.out)
         if args.out
         else Path(customers).with_name(f"{Path(customers).stem}_scores.csv")
     )
-    if out_path.exists():
-        raise ParameterError(
-            f"{out_path} exists already; cxlab never overwrites a file", location="--out"
-        )
+    # every output is checked before any work: nothing is ever overwritten
+    check_new_file(out_path, "--out", SCORE_FORMATS)
+    if args.save_model:
+        check_new_file(args.save_model, "--save-model")
+        if Path(args.save_model).resolve() == out_path.resolve():
+            raise ParameterError("--save-model and --out name the same file", location="--out")
     model = args.model
     if args.train:
         from cxlab.io import load_survey
@@ -284,10 +317,9 @@ def _score(args) -> int:
             f"{held_out['auc_ovr_macro']:.3f}, Brier {held_out['brier']:.3f} "
             f"(baseline {held_out['brier_baseline']:.3f})"
         )
+        model = scorer  # scored in memory: no temporary file
         if args.save_model:
-            model = str(scorer.save(args.save_model))
-        else:
-            model = str(scorer.save(Path(tempfile.mkdtemp()) / "scorer.joblib"))
+            print(f"scorer saved to {scorer.save(args.save_model)}")
     out = score_file(model, customers, out_path, id_column=args.id_column)
     print(f"scores written to {out}")
     return 0

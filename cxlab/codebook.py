@@ -267,7 +267,16 @@ class Codebook:
     @classmethod
     def from_dict(cls, data: Any, source: str | None = None) -> Codebook:
         """Validate a codebook given as a dict (the parsed YAML)."""
-        return _Parser(source).parse(data)
+        try:
+            return _Parser(source).parse(data)
+        except CodebookError:
+            raise
+        except (TypeError, AttributeError, ValueError, KeyError) as err:
+            # last line of defence: a section of the wrong type the checks missed
+            raise CodebookError(
+                f"malformed codebook: a section has the wrong type ({type(err).__name__}: {err})",
+                file=source,
+            ) from None
 
     def to_dict(self) -> dict:
         """The codebook as a plain dict (round-trips through :meth:`from_dict`)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "quote_values",
     "CxlabError",
     "CodebookError",
     "DataError",
@@ -30,6 +31,54 @@ __all__ = [
     "SuppressionWarning",
     "combine_errors",
 ]
+
+
+_WITHHELD = "values not shown: they may be personal data"
+
+
+def _quotable(value) -> bool:
+    """A cell value that cannot be personal data: a short number (at most 4 digits)
+    or a short word with at most 4 digits and no ``@`` (no phone number, e-mail,
+    name with initials or long free text)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        text = f"{value:g}"
+    else:
+        text = str(value)
+    digits = sum(ch.isdigit() for ch in text)
+    if digits > 4 or "@" in text or len(text) > 12:
+        return False
+    words = text.split()
+    # two or more capitalised words look like a name ("Ann Lee")
+    return not (len(words) >= 2 and sum(w[:1].isupper() for w in words) >= 2)
+
+
+def quote_values(values: Iterable, *, personal: bool = False, limit: int = 3) -> str:
+    """Examples of offending cell values for an error message, never personal data.
+
+    Values of a personal-data column (``personal=True``) are never quoted; other
+    values only when they cannot be personal data (short numbers and short words:
+    no phone numbers, e-mail addresses, names or long text, which a codebook that
+    swapped two columns would otherwise leak). Withheld values are said to be
+    withheld.
+
+    Examples
+    --------
+    >>> quote_values(["n/a", "ten"])
+    "'n/a', 'ten'"
+    >>> quote_values(["+44 7700 900123"])
+    'values not shown: they may be personal data'
+    >>> quote_values([99.0, 150.0])
+    '99, 150'
+    """
+    if personal:
+        return _WITHHELD
+    values = list(values)[:limit]
+    if not values or not all(_quotable(v) for v in values):
+        return _WITHHELD
+    return ", ".join(
+        f"{v:g}" if isinstance(v, int | float) and not isinstance(v, bool) else repr(str(v))
+        for v in values
+    )
 
 
 def _format_rows(rows: Iterable, limit: int = 5) -> str:

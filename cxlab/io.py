@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import csv
 import io as _io
+import warnings
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from cxlab.codebook import Codebook
-from cxlab.errors import CxlabError, DataError
+from cxlab.errors import CxlabError, DataError, DataQualityWarning
 from cxlab.survey import Survey, sha256_of, survey_from_frame
 
 __all__ = ["load_survey", "read_table", "write_data", "FORMATS"]
@@ -53,10 +55,31 @@ def _format_of(path: Path, requested: str | None) -> str:
     )
 
 
+#: numbers beyond this magnitude are refused: sums and squares of them overflow
+MAX_MAGNITUDE = 1e100
+
+
 def _decode(path: Path) -> tuple[str, str]:
     raw = path.read_bytes()
     if not raw.strip():
         raise DataError("the file is empty", file=str(path))
+    utf16 = _utf16_encoding(raw)
+    if utf16:
+        try:
+            text = raw.decode(utf16)
+        except UnicodeDecodeError:
+            raise DataError(
+                "the file looks like UTF-16 text but does not decode as UTF-16; "
+                "re-export it as UTF-8",
+                file=str(path),
+            ) from None
+        return text.lstrip("\ufeff"), utf16
+    if b"\x00" in raw:
+        raise DataError(
+            "the file holds NUL bytes: it is not a text table (or an unsupported encoding); "
+            "re-export it as UTF-8 CSV",
+            file=str(path),
+        )
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return raw.decode(encoding), encoding
@@ -68,18 +91,119 @@ def _decode(path: Path) -> tuple[str, str]:
     )
 
 
-def _read_csv_text(text: str, path: Path, skiprows=None) -> pd.DataFrame:
-    lines = text.splitlines()
+def _utf16_encoding(raw: bytes) -> str | None:
+    """``utf-16`` for a byte-order mark, ``utf-16-le``/``-be`` for BOM-less UTF-16
+    (every other byte NUL in mostly-ASCII text), else None."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    head = raw[:4096]
+    if len(head) >= 4:
+        even, odd = head[0::2], head[1::2]
+        if odd and odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+            return "utf-16-le"
+        if even and even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+            return "utf-16-be"
+    return None
+
+
+def _records(text: str, sep: str) -> tuple[list[list[str]], list[int]]:
+    """CSV records (quoted fields may span lines) and the file line each starts on;
+    blank lines are skipped. Used to name the lines of bad rows."""
+    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
+    records, lines = [], []
+    end = 0
     try:
-        dialect = csv.Sniffer().sniff(lines[0], delimiters=",;\t")
-        sep = dialect.delimiter
+        for record in reader:
+            start = end + 1
+            end = reader.line_num
+            if not record:
+                continue
+            records.append(record)
+            lines.append(start)
+    except csv.Error as err:
+        raise DataError(
+            f"the file is not a well-formed table ({err})", file=None, rows=[end + 1]
+        ) from None
+    return records, lines
+
+
+def _sniff(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    try:
+        return csv.Sniffer().sniff(first, delimiters=",;\t").delimiter
     except csv.Error:
-        sep = ","
+        return ","
+
+
+def _check_records(text: str, path: Path, sep: str, skip_records: int) -> tuple[list[str], int]:
+    """Header names and the file line of the first data record, after checking that
+    every record has as many fields as the header (CSV records, not physical lines:
+    quoted fields may hold line breaks) and that no name repeats."""
+    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
+    try:
+        header = next((r for r in reader if r), None)
+        if header is None:
+            raise DataError("the file has no header row", file=str(path))
+        header_line = reader.line_num
+        for _ in range(skip_records):
+            next((r for r in reader if r), None)
+        first_line = reader.line_num + 1
+        widths = {len(r) for r in reader if r}  # fast: C-level records, no line bookkeeping
+    except csv.Error:
+        widths = {-1}
+    header = [h.strip() for h in header]
+    if not any(header):
+        raise DataError("the header row is empty", file=str(path))
+    positions: dict[str, list[int]] = {}
+    for k, name in enumerate(header, start=1):
+        if name:  # empty names become "Unnamed: k"
+            positions.setdefault(name, []).append(k)
+    dups = {name: pos for name, pos in positions.items() if len(pos) > 1}
+    if dups:
+        where = "; ".join(
+            f"{name!r} at positions {', '.join(map(str, pos))}" for name, pos in dups.items()
+        )
+        raise DataError(
+            f"column names appear more than once ({where}); each column needs its own name",
+            file=str(path),
+            column=list(dups),
+            rows=[header_line],
+        )
+    width = len(header)
+    if widths - {width}:  # a second, slower pass names the lines
+        try:
+            records, lines = _records(text, sep)
+        except DataError as err:
+            raise DataError(err.rule, file=str(path), rows=err.rows) from None
+        body, body_lines = records[1 + skip_records :], lines[1 + skip_records :]
+        ragged = [line for rec, line in zip(body, body_lines, strict=True) if len(rec) != width]
+        counts = sorted({len(rec) for rec in body if len(rec) != width})
+        truncated = not text.endswith(("\n", "\r")) and ragged[-1] == body_lines[-1]
+        raise DataError(
+            f"rows with a different number of fields than the header's {width} "
+            f"({', '.join(map(str, counts[:5]))} fields)"
+            + ("; the file looks truncated (its last line has no line end)" if truncated else "")
+            + ": a row was cut short, split or merged",
+            file=str(path),
+            rows=ragged,
+        )
+    return header, first_line
+
+
+def _read_csv_text(
+    text: str, path: Path, skip_records: int = 0, text_columns=()
+) -> tuple[pd.DataFrame, int]:
+    """The table of a CSV text: one header record (after which ``skip_records``
+    further header records are dropped) and data records of exactly as many fields.
+
+    Returns the frame and the file line of its first data record.
+    """
+    sep = _sniff(text)
+    header, first_line = _check_records(text, path, sep, skip_records)
     try:
         frame = pd.read_csv(
             _io.StringIO(text),
             sep=sep,
-            skiprows=skiprows,
             dtype=str,
             keep_default_na=False,
             na_values=[""],
@@ -89,30 +213,21 @@ def _read_csv_text(text: str, path: Path, skiprows=None) -> pd.DataFrame:
         raise DataError("the file has no header row", file=str(path)) from None
     except pd.errors.ParserError as err:
         raise DataError(f"the file is not a well-formed table ({err})", file=str(path)) from None
-    if frame.columns.duplicated().any():
-        dups = sorted(set(frame.columns[frame.columns.duplicated()]))
-        raise DataError("column names appear more than once", file=str(path), column=dups)
-    unnamed = [c for c in frame.columns if str(c).startswith("Unnamed:")]
-    if unnamed and len(unnamed) == len(frame.columns):
-        raise DataError("the header row is empty", file=str(path))
-    # a file cut off mid-row: last line has fewer fields than the header
-    data_lines = [ln for ln in lines if ln.strip()]
-    if len(data_lines) > 1 and not text.endswith(("\n", "\r")):
-        last = next(csv.reader([data_lines[-1]], delimiter=sep))
-        if len(last) < len(frame.columns):
-            raise DataError(
-                f"the file looks truncated: its last line has {len(last)} of {len(frame.columns)} fields "
-                "and no line end",
-                file=str(path),
-                rows=[len(data_lines)],
-            )
-    return _numeric_where_possible(frame)
+    if len(frame.columns) != len(header):
+        raise DataError("the file is not a well-formed table", file=str(path))
+    frame.columns = [h if h else f"Unnamed: {k}" for k, h in enumerate(header)]
+    if skip_records:
+        frame = frame.iloc[skip_records:].reset_index(drop=True)
+    return _numeric_where_possible(frame, text_columns), first_line
 
 
-def _numeric_where_possible(frame: pd.DataFrame) -> pd.DataFrame:
+def _numeric_where_possible(frame: pd.DataFrame, text_columns=()) -> pd.DataFrame:
     out = {}
     for col in frame.columns:
         s = frame[col]
+        if col in text_columns:  # e.g. respondent ids: kept exactly as written
+            out[col] = s.astype("string")
+            continue
         conv = pd.to_numeric(s, errors="coerce")
         if conv.notna().sum() == s.notna().sum():
             out[col] = conv.astype(float)
@@ -121,16 +236,51 @@ def _numeric_where_possible(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
+def _check_finite(frame: pd.DataFrame, path: Path, row_offset: int) -> None:
+    """Refuse infinite numbers and numbers too large to compute with, naming the
+    columns and the rows."""
+    bad_cols, bad_rows = [], set()
+    for col in frame.columns:
+        s = frame[col]
+        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        values = s.to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            bad = np.isinf(values) | (np.abs(values) > MAX_MAGNITUDE)
+        if bad.any():
+            bad_cols.append(str(col))
+            bad_rows.update(int(i) + row_offset for i in np.flatnonzero(bad))
+    if bad_cols:
+        raise DataError(
+            f"infinite or overflowing numbers (e.g. inf, 1e309, beyond ±{MAX_MAGNITUDE:g}); "
+            "every number must be finite",
+            file=str(path),
+            column=bad_cols,
+            rows=sorted(bad_rows),
+        )
+
+
 def _is_qualtrics(text: str) -> bool:
-    lines = text.splitlines()
-    if len(lines) < 3:
+    """Three header *records* (a question text may hold a line break) whose third
+    holds ImportId tags."""
+    reader = csv.reader(_io.StringIO(text[:1_000_000], newline=""), delimiter=_sniff(text))
+    try:
+        head = [next(reader) for _ in range(3)]
+    except (StopIteration, csv.Error):
         return False
-    third = lines[2]
-    return '"ImportId"' in third or "{'ImportId'" in third or '{""ImportId""' in third
+    return any("ImportId" in field for field in head[2])
 
 
-def _read_qualtrics(text: str, path: Path) -> pd.DataFrame:
-    rows = list(csv.reader(_io.StringIO("\n".join(text.splitlines()[:3]))))
+def _read_qualtrics(text: str, path: Path, text_columns=()) -> tuple[pd.DataFrame, int]:
+    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=_sniff(text))
+    rows = []
+    try:
+        for record in reader:
+            rows.append(record)
+            if len(rows) == 3:
+                break
+    except csv.Error as err:
+        raise DataError(f"the file is not a well-formed table ({err})", file=str(path)) from None
     if len(rows) < 3:
         raise DataError(
             "a Qualtrics export needs three header rows (names, question text, ImportId)",
@@ -152,15 +302,32 @@ def _read_qualtrics(text: str, path: Path) -> pd.DataFrame:
             column=bad,
             rows=[3],
         )
-    return _read_csv_text(text, path, skiprows=[1, 2])
+    return _read_csv_text(text, path, skip_records=2, text_columns=text_columns)
 
 
-def read_table(path: str | Path, format: str | None = None) -> tuple[pd.DataFrame, dict]:
+def read_table(
+    path: str | Path, format: str | None = None, *, text_columns: Sequence[str] = ()
+) -> tuple[pd.DataFrame, dict]:
     """Read a data file into a wide frame without interpreting it.
 
     Returns ``(frame, info)`` where ``info`` holds ``format``, ``row_offset`` (file
     line of the first data row), ``value_labels`` and ``variable_labels`` (SPSS).
     The file is only read.
+
+    CSV columns whose every value is a number become floats, except
+    ``text_columns`` (e.g. the respondent id), which keep their text exactly as
+    written. Refused with a :class:`~cxlab.errors.DataError` naming the file lines:
+    rows with more or fewer fields than the header, a repeated column name (with
+    both positions), infinite or overflowing numbers (column and rows), binary or
+    undecodable text. UTF-16 text (with or without a byte-order mark) is decoded;
+    a Qualtrics export's header records may hold line breaks.
+
+    Examples
+    --------
+    >>> import cxlab
+    >>> frame, info = cxlab.read_table("data/sample/banking.csv")  # doctest: +SKIP
+    >>> info["format"], info["row_offset"]  # doctest: +SKIP
+    ('csv', 2)
     """
     path = Path(path)
     if not path.exists():
@@ -173,10 +340,12 @@ def read_table(path: str | Path, format: str | None = None) -> tuple[pd.DataFram
         text, encoding = _decode(path)
         info["encoding"] = encoding
         if format == "qualtrics" or _is_qualtrics(text):
-            frame = _read_qualtrics(text, path)
-            info.update(format="qualtrics", row_offset=4)
+            frame, first = _read_qualtrics(text, path, text_columns)
+            info.update(format="qualtrics", row_offset=first)
         else:
-            frame = _read_csv_text(text, path)
+            frame, first = _read_csv_text(text, path, text_columns=text_columns)
+            info["row_offset"] = first
+        _check_finite(frame, path, info["row_offset"])
         return frame, info
     if fmt == "xlsx":
         if path.stat().st_size == 0:
@@ -189,6 +358,8 @@ def read_table(path: str | Path, format: str | None = None) -> tuple[pd.DataFram
             ) from None
         if frame.columns.size == 0:
             raise DataError("the first sheet is empty", file=str(path))
+        _check_header(frame, path)
+        _check_finite(frame, path, info["row_offset"])
         return frame, info
     # SPSS
     import pyreadstat
@@ -208,7 +379,28 @@ def read_table(path: str | Path, format: str | None = None) -> tuple[pd.DataFram
         value_labels=dict(meta.variable_value_labels or {}),
         variable_labels=dict(zip(meta.column_names, meta.column_labels or [], strict=False)),
     )
+    _check_finite(frame, path, info["row_offset"])
     return frame, info
+
+
+def _check_header(frame: pd.DataFrame, path: Path) -> None:
+    """Excel: pandas renames a repeated header ``q1`` to ``q1.1``; refuse it instead."""
+    names = [str(c) for c in frame.columns]
+    dups = {}
+    for k, name in enumerate(names, start=1):
+        base, _, suffix = name.rpartition(".")
+        if base and suffix.isdigit() and base in names:
+            dups.setdefault(base, [names.index(base) + 1]).append(k)
+    if dups:
+        where = "; ".join(
+            f"{name!r} at positions {', '.join(map(str, pos))}" for name, pos in dups.items()
+        )
+        raise DataError(
+            f"column names appear more than once ({where}); each column needs its own name",
+            file=str(path),
+            column=list(dups),
+            rows=[1],
+        )
 
 
 def load_survey(
@@ -255,13 +447,14 @@ def load_survey(
         cb = Codebook.load(codebook)
     fmt = format or cb.format
     try:
-        frame, info = read_table(path, fmt)
+        frame, info = read_table(path, fmt, text_columns=[cb.respondent_id])
     except CxlabError:
         raise
     except Exception as err:  # last line of defence: never a raw pandas traceback
         raise DataError(
             f"could not read the file ({type(err).__name__}: {err})", file=str(path)
         ) from None
+    _warn_label_conflicts(info["value_labels"], cb, path)
     source = {"path": str(path), "sha256": sha256_of(path), "format": info["format"]}
     try:
         survey = survey_from_frame(
@@ -279,6 +472,39 @@ def load_survey(
             f"could not interpret the file ({type(err).__name__}: {err})", file=str(path)
         ) from None
     return survey
+
+
+def _warn_label_conflicts(value_labels: dict, cb: Codebook, path: Path) -> None:
+    """Warn when an SPSS file's value labels contradict the codebook's labels (the
+    codebook wins; the file may have been recoded since the codebook was written)."""
+    if not value_labels:
+        return
+    conflicts = []
+    for _loc, item in cb.all_items():
+        file_labels = value_labels.get(item.column)
+        if not item.labels or not file_labels:
+            continue
+        ours = {_code(k): str(v).strip().casefold() for k, v in item.labels.items()}
+        theirs = {_code(k): str(v).strip().casefold() for k, v in file_labels.items()}
+        differ = sorted((k for k in ours.keys() & theirs.keys() if ours[k] != theirs[k]), key=str)
+        if differ:
+            conflicts.append(f"{item.column} (codes {', '.join(map(str, differ[:5]))})")
+    if conflicts:
+        warnings.warn(
+            f"{path}: the file's SPSS value labels contradict the codebook's labels for "
+            + "; ".join(conflicts[:10])
+            + ". The codebook's labels are used; check that the codebook belongs to this file.",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+
+
+def _code(key):
+    try:
+        f = float(key)
+        return int(f) if f.is_integer() else f
+    except (TypeError, ValueError):
+        return str(key).strip()
 
 
 def write_data(frame: pd.DataFrame, path: str | Path, codebook: Codebook | None = None) -> Path:

@@ -468,7 +468,13 @@ def _check_filter(value: dict, file, name) -> dict:
     return clean
 
 
+#: the file a runner leaves in a fresh run folder (owner pid and host); see cxlab.report
+OWNER_MARKER = ".cxlab-owner.json"
+
+
 def _check_output(value: str, file, base: Path, reports: Path | None) -> Path:
+    """A run folder inside the reports folder (real paths, so no symlink leads out of
+    it) that is new or empty: a finished run is never written into."""
     path = resolve_path(value, base)
     reports = (reports or reports_root()).resolve()
     if not path.is_relative_to(reports):
@@ -477,4 +483,17 @@ def _check_output(value: str, file, base: Path, reports: Path | None) -> Path:
             file=file,
             location="output_dir",
         )
+    if path.exists():
+        if not path.is_dir():
+            raise ParameterError(
+                f"output_dir {path} is a file, not a folder", file=file, location="output_dir"
+            )
+        held = [p.name for p in path.iterdir() if p.name != OWNER_MARKER]
+        if held:
+            raise ParameterError(
+                f"output_dir {path} exists and holds {len(held)} file(s) or folder(s) "
+                f"(e.g. {sorted(held)[0]!r}); a run never writes into an earlier run's folder",
+                file=file,
+                location="output_dir",
+            )
     return path

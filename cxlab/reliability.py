@@ -196,6 +196,15 @@ def _event_table(data) -> tuple[pd.DataFrame, list[str], list[str]]:
     raise DataError("expected a Survey or an event-level DataFrame")
 
 
+def _n_respondents(table: pd.DataFrame, cols: list[str]) -> int:
+    """Respondents with at least two of ``cols`` answered in some row (rows when the
+    table has no ``respondent_id``): the base a pooled figure describes."""
+    answered = table[cols].notna().sum(axis=1).to_numpy() >= 2
+    if "respondent_id" not in table.columns:
+        return int(answered.sum())
+    return int(table.loc[answered, "respondent_id"].nunique())
+
+
 def _within_event(table: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     """Items centred on their event means (pooling events without their mean differences)."""
     x = table[cols].apply(pd.to_numeric, errors="coerce").astype(float)
@@ -231,7 +240,9 @@ def scale_reliability(
     by_event : bool
         Also report each event separately (``event_id`` column needed).
     min_base : int
-        Minimum rows for a reliability (fewer gives NaN).
+        Minimum base for a reliability (fewer gives NaN): rows of an event, and for
+        the pooled row *respondents* (several event ratings of one respondent do
+        not make a larger base).
 
     Returns
     -------
@@ -263,7 +274,11 @@ def scale_reliability(
     for name, cols in scales.items():
         centred = _within_event(table, cols)
         c, n = _covariance(centred, pairwise=True)
-        ok = n >= min_base and np.all(np.isfinite(c))
+        ok = (
+            n >= min_base
+            and _n_respondents(table, cols) >= min_base
+            and bool(np.all(np.isfinite(c)))
+        )
         alpha = _alpha_from_cov(c) if ok else float("nan")
         omega = _omega_from_cov(c) if ok else float("nan")
         rows.append(("all", name, len(cols), n, alpha, omega))
@@ -379,6 +394,7 @@ def factor_structure(
     *,
     rotation: str = "varimax",
     threshold: float = 0.4,
+    min_base: int = 30,
 ) -> FactorStructure:
     """Check that tactile and emotive items are distinct factors (two-factor EFA).
 
@@ -395,6 +411,10 @@ def factor_structure(
     rotation : {"varimax", "none"}
     threshold : float
         Minimum loading on the item's own factor.
+    min_base : int
+        Fewest respondents (with at least two of the items) to report loadings;
+        fewer raise :class:`~cxlab.errors.ModelError` (loadings from a handful of
+        respondents describe those people, not the customers).
 
     Returns
     -------
@@ -404,8 +424,8 @@ def factor_structure(
     Raises
     ------
     cxlab.errors.ModelError
-        Fewer than two items of a kind, a pair of items never rated together, an
-        item without variance.
+        Fewer than two items of a kind, fewer than ``min_base`` respondents, a pair
+        of items never rated together, an item without variance.
 
     Examples
     --------
@@ -425,6 +445,14 @@ def factor_structure(
     missing = [c for c in cols if c not in table.columns]
     if missing:
         raise DataError("item columns not found", column=missing)
+    n_resp = _n_respondents(table, cols)
+    if min_base is None or min_base < 0:
+        raise ParameterError(f"min_base must be a non-negative number, got {min_base!r}")
+    if n_resp < min_base:
+        raise ModelError(
+            f"factor loadings need at least {min_base} respondents (min_base); "
+            f"{n_resp} answered two or more of the items"
+        )
     centred = _within_event(table, cols)
     c, n = _covariance(centred, pairwise=True)
     if not np.all(np.isfinite(c)):

@@ -45,8 +45,11 @@ import platform
 import re
 import secrets
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -55,9 +58,10 @@ from typing import Any
 
 import pandas as pd
 
-from cxlab.errors import CxlabError, ParameterError, ReportError
+from cxlab.errors import CxlabError, ModelError, ParameterError, ReportError
 from cxlab.params import (
     OUTPUT_ENV,
+    OWNER_MARKER,
     REPORTS_ENV,
     ROOT_ENV,
     ReportParams,
@@ -70,10 +74,15 @@ from cxlab.recorder import export_html
 from cxlab.resources import checkout_root, resource
 
 __all__ = [
+    "Interrupted",
+    "stop_on_signals",
+    "remove_stale_runs",
+    "end_child_processes",
     "Inputs",
     "RunResult",
     "analyse",
     "load_inputs",
+    "read_margins",
     "file_sha256",
     "new_run_id",
     "refresh_notebook",
@@ -132,7 +141,6 @@ def load_inputs(params: ReportParams) -> Inputs:
     ParameterError
         A filter column that does not exist, or a filter that keeps nobody.
     """
-    import yaml
 
     from cxlab.io import load_survey, read_table
 
@@ -142,12 +150,7 @@ def load_inputs(params: ReportParams) -> Inputs:
         survey, filter_text = _apply_filter(survey, params.segment_filter)
     margins = None
     if params.weighting_targets is not None:
-        margins = yaml.safe_load(params.weighting_targets.read_text(encoding="utf-8"))
-        if not isinstance(margins, dict):
-            raise ParameterError(
-                "a margins file maps variable: {category: share}",
-                file=str(params.weighting_targets),
-            )
+        margins = read_margins(params.weighting_targets)
         if params.segment_filter:
             margins = _restrict_margins(margins, params.segment_filter)
     costs = None
@@ -171,6 +174,68 @@ def analyse(inputs: Inputs, params: ReportParams, **kwargs):
     return _analyse(inputs, params, **kwargs)
 
 
+def read_margins(path: str | os.PathLike) -> dict:
+    """Read a weighting-targets YAML file: ``{variable: {category: share}}``.
+
+    Raises
+    ------
+    ParameterError
+        The file is not readable YAML, not a mapping of mappings, a share is not a
+        number (e.g. ``forty``), or the targets break a rule of
+        :func:`cxlab.weighting.check_margins` (shares not summing to 1, negative
+        shares...); the message names the file and the variable.
+
+    Examples
+    --------
+    >>> from cxlab.report import read_margins
+    >>> read_margins("data/sample/clients/targets/banking_margins.yaml")["country"]["UK"]  # doctest: +SKIP
+    0.2
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise ParameterError(
+            f"cannot read the margins file ({type(err).__name__})", file=str(path)
+        ) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        loc = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        raise ParameterError(
+            f"not valid YAML: {getattr(err, 'problem', None) or type(err).__name__}",
+            file=str(path),
+            location=loc,
+        ) from None
+    if not isinstance(data, dict) or not data:
+        raise ParameterError("a margins file maps variable: {category: share}", file=str(path))
+    out = {}
+    for variable, targets in data.items():
+        if not isinstance(targets, dict) or not targets:
+            raise ParameterError(
+                "each variable maps category: share", file=str(path), location=str(variable)
+            )
+        clean = {}
+        for category, share in targets.items():
+            if isinstance(share, bool) or not isinstance(share, int | float):
+                raise ParameterError(
+                    f"the share of category {category!r} is {share!r}, not a number",
+                    file=str(path),
+                    location=f"{variable}.{category}",
+                )
+            clean[category] = float(share)
+        out[variable] = clean
+    from cxlab.weighting import check_margins
+
+    try:
+        check_margins(out)  # the rules rake applies: shares sum to 1, none negative...
+    except ModelError as err:
+        col = err.column if isinstance(err.column, str) else None
+        raise ParameterError(err.rule, file=str(path), location=col) from None
+    return out
+
+
 def _restrict_margins(margins: dict, segment_filter: dict) -> dict | None:
     """Margins for the filtered respondents: a filtered variable keeps only the kept
     categories, renormalised (dropped when one is left, as it is then met trivially)."""
@@ -182,6 +247,11 @@ def _restrict_margins(margins: dict, segment_filter: dict) -> dict | None:
             if len(targets) <= 1:
                 continue
             total = sum(targets.values())
+            if not total > 0:
+                raise ParameterError(
+                    "the weighting targets give the filtered categories no population share",
+                    location=f"weighting_targets.{variable}",
+                )
             targets = {k: v / total for k, v in targets.items()}
         out[variable] = targets
     return out or None
@@ -342,9 +412,6 @@ def run_report(
         ``<run-id>-failed`` and holds the executed notebook and the manifest but no
         ``report.html``; its ``key_figures`` are empty (never used by a batch).
     """
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
     started = time.perf_counter()
     started_at = _dt.datetime.now(_dt.UTC)
     try:
@@ -361,9 +428,137 @@ def run_report(
         )
     reports = Path(reports_dir).resolve() if reports_dir else params.reports_dir
     root = project_root()
-    client_dir = reports / params.slug
-    client_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        client_dir = _client_folder(reports, params.slug)
+    except ReportError as err:
+        return RunResult(
+            str(params_file),
+            params.client,
+            "failed",
+            None,
+            time.perf_counter() - started,
+            error={"ename": "ReportError", "evalue": str(err), "cell_index": None},
+        )
     tmp = Path(_make_tmp(client_dir))
+    since = time.time()
+    try:
+        return _execute_and_publish(
+            params,
+            params_file,
+            nb_path,
+            client_dir,
+            tmp,
+            root,
+            reports,
+            kernel_name,
+            start_timeout,
+            execution_timeout,
+            started,
+            started_at,
+        )
+    except BaseException as err:  # interrupted (SIGINT, SIGTERM): end the kernel, keep a record
+        if isinstance(err, Exception):
+            raise
+        _ignore_signals()  # a second Ctrl-C must not cut the clean-up short
+        end_child_processes(since)
+        err.folder = _publish_interrupted(tmp, client_dir, params, err)
+        err.client = params.client
+        raise
+
+
+def _client_folder(reports: Path, slug: str) -> Path:
+    """``reports/<slug>``, refused when its real path leaves the reports folder (a
+    symlink to elsewhere)."""
+    reports.mkdir(parents=True, exist_ok=True)
+    base = reports.resolve()
+    folder = reports / slug
+    real = folder.resolve()
+    if not real.is_relative_to(base) or real == base:
+        raise ReportError(
+            f"{folder} leads to {real}, outside the reports folder {base} (a symbolic link?); "
+            "a run only writes inside the reports folder"
+        )
+    real.mkdir(parents=True, exist_ok=True)
+    return real
+
+
+def _publish_interrupted(tmp: Path, client_dir: Path, params, err: BaseException) -> Path | None:
+    """The record of an interrupted run: ``<run-id>-failed`` with its manifest (or,
+    when even that fails, no folder at all); returns the folder."""
+    if not tmp.exists():
+        return None
+    reason = str(err) or type(err).__name__
+    error = {
+        "cell_index": None,
+        "ename": "Interrupted",
+        "evalue": f"the run was interrupted ({reason}) before it finished",
+    }
+    manifest = {"status": "failed", "client": params.client, "run_id": None, "error": error}
+    try:
+        (tmp / OWNER_MARKER).unlink(missing_ok=True)
+        return _publish(tmp, client_dir, manifest, suffix="-failed")
+    except BaseException:  # noqa: BLE001 - never leave a half-written folder behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        return None
+
+
+def _execute(nb_path, executed, injected, kernel, start_timeout, execution_timeout):
+    """papermill in a worker thread, so that this thread keeps receiving signals
+    (nbclient replaces the SIGINT/SIGTERM handlers of the main thread while it runs,
+    which made a running report ignore Ctrl-C)."""
+    import papermill as pm
+
+    outcome: dict = {}
+
+    def target():
+        try:
+            pm.execute_notebook(
+                str(nb_path),
+                str(executed),
+                parameters=injected,
+                kernel_name=kernel[0],
+                kernel_manager_class=kernel[1],
+                start_timeout=start_timeout,
+                execution_timeout=execution_timeout,
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,  # saved once at the end (and on error)
+                shutdown_kernel="immediate",
+                cwd=None,
+            )
+        except BaseException as err:  # noqa: BLE001 - handed to the calling thread
+            outcome["error"] = err
+
+    thread = threading.Thread(target=target, name="cxlab-papermill", daemon=True)
+    since = time.time()
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.2)
+    except BaseException:
+        end_child_processes(since)  # the kernel: the papermill thread then ends too
+        thread.join(30)
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+
+
+def _execute_and_publish(
+    params,
+    params_file,
+    nb_path,
+    client_dir,
+    tmp,
+    root,
+    reports,
+    kernel_name,
+    start_timeout,
+    execution_timeout,
+    started,
+    started_at,
+):
+    from papermill.exceptions import PapermillExecutionError
+
     injected = notebook_values(params)  # input paths absolute: the kernel resolves nothing
     injected["output_dir"] = str(tmp)
     timings: dict[str, float] = {}
@@ -375,19 +570,13 @@ def run_report(
     try:
         name, manager, argv = _kernel(kernel_name, _kernel_env(root, reports))
         kernel = {"name": name, "argv0": argv[0] if argv else None}
-        pm.execute_notebook(
-            str(nb_path),
-            str(executed),
-            parameters=injected,
-            kernel_name=name,
-            kernel_manager_class=manager,
-            start_timeout=start_timeout,
-            execution_timeout=execution_timeout,
-            progress_bar=False,
-            log_output=False,
-            request_save_on_cell_execute=False,  # saved once at the end (and on error)
-            shutdown_kernel="immediate",
-            cwd=None,
+        _execute(
+            nb_path,
+            executed,
+            injected,
+            (name, manager),
+            start_timeout,
+            execution_timeout,
         )
     except PapermillExecutionError as err:
         status = "failed"
@@ -428,6 +617,7 @@ def run_report(
         except (OSError, ValueError) as err:
             status, error = "failed", _error(err)
     timings["total"] = time.perf_counter() - started
+    (tmp / OWNER_MARKER).unlink(missing_ok=True)
     try:
         manifest = _manifest(params, params_file, status, error, timings, started_at, nb_path, tmp)
         manifest["reports_dir"] = str(reports)
@@ -459,9 +649,150 @@ def _error(err: BaseException) -> dict:
 
 
 def _make_tmp(client_dir: Path) -> str:
+    """A fresh ``.tmp-*`` folder holding its owner (pid, host); stale ones of killed
+    runs are removed first."""
     import tempfile
 
-    return tempfile.mkdtemp(prefix=".tmp-", dir=client_dir)
+    remove_stale_runs(client_dir)
+    tmp = tempfile.mkdtemp(prefix=".tmp-", dir=client_dir)
+    (Path(tmp) / OWNER_MARKER).write_text(json.dumps(_owner()), encoding="utf-8")
+    return tmp
+
+
+def _owner() -> dict:
+    return {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started": _process_started(os.getpid()),
+    }
+
+
+def _process_started(pid: int) -> float | None:
+    try:
+        import psutil
+
+        return psutil.Process(pid).create_time()
+    except Exception:  # noqa: BLE001 - no such process, or psutil missing
+        return None
+
+
+def _owner_alive(owner: dict) -> bool:
+    """True unless the owner provably ended: same host and no live process with its
+    pid (or a live one started later, i.e. a reused pid)."""
+    if owner.get("host") != socket.gethostname() or not isinstance(owner.get("pid"), int):
+        return True  # another machine's run, or no record: cannot prove it dead
+    pid = owner["pid"]
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    started, now = owner.get("started"), _process_started(pid)
+    if started is not None and now is not None and now > started + 1.0:
+        return False  # the pid was reused by a newer process
+    return True
+
+
+def remove_stale_runs(folder: str | os.PathLike) -> list[Path]:
+    """Remove the ``.tmp-*`` folders under ``folder`` left by runs that were killed.
+
+    Only folders whose recorded owner (pid and host, written when the folder was
+    made) is provably dead are removed: same host, no live process with that pid.
+    Folders of live runs, of other hosts, or without an owner record are kept.
+
+    Returns
+    -------
+    list of Path
+        The folders removed.
+
+    Examples
+    --------
+    >>> from cxlab.report import remove_stale_runs
+    >>> remove_stale_runs("reports/sample-bank")  # doctest: +SKIP
+    []
+    """
+    removed = []
+    for tmp in sorted(Path(folder).glob(".tmp-*")):
+        marker = tmp / OWNER_MARKER
+        if not tmp.is_dir() or tmp.is_symlink() or not marker.is_file():
+            continue
+        try:
+            owner = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(owner, dict) and not _owner_alive(owner):
+            shutil.rmtree(tmp, ignore_errors=True)
+            removed.append(tmp)
+    return removed
+
+
+def end_child_processes(since: float | None = None, timeout: float = 5.0) -> None:
+    """Terminate the descendant processes of this one (report kernels), then kill
+    those still alive after ``timeout`` seconds.
+
+    Parameters
+    ----------
+    since : float, optional
+        Only processes started at or after this time (seconds since the epoch), e.g.
+        the kernel of the run that started then; default every descendant.
+    timeout : float
+    """
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with ipykernel
+        return
+    try:
+        children = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return
+    if since is not None:
+        kept = []
+        for child in children:
+            with contextlib.suppress(psutil.Error):
+                if child.create_time() >= since - 0.5:
+                    kept.append(child)
+        children = kept
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            child.terminate()
+    _, alive = psutil.wait_procs(children, timeout=timeout)
+    for child in alive:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    psutil.wait_procs(alive, timeout=timeout)
+
+
+def _ignore_signals() -> None:
+    """Ignore SIGINT/SIGTERM (main thread only) until :func:`stop_on_signals` restores them."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run or batch stopped by SIGINT or SIGTERM (the signal's name is the message)."""
+
+
+def _raise_interrupted(signum, _frame):
+    raise Interrupted(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def stop_on_signals():
+    """Turn SIGINT and SIGTERM into :class:`Interrupted` while the block runs (main
+    thread only), so runs end their kernels and publish what they have."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in saved:
+        signal.signal(sig, _raise_interrupted)
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
 
 def _publish(tmp: Path, client_dir: Path, manifest: dict, suffix: str = "") -> Path:

@@ -35,7 +35,15 @@ import pandas as pd
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError
 from cxlab.segments import _respondent_groups
 
-__all__ = ["Scorer", "fit_scorer", "load_scorer", "score_file", "DEFAULT_FEATURES"]
+__all__ = [
+    "Scorer",
+    "fit_scorer",
+    "load_scorer",
+    "score_file",
+    "check_new_file",
+    "DEFAULT_FEATURES",
+    "SCORE_FORMATS",
+]
 
 GROUPS: tuple[str, ...] = ("antagonist", "neutral", "advocate")
 #: Customer-file fields used when ``numeric`` / ``categorical`` are not given (those present).
@@ -44,6 +52,9 @@ DEFAULT_FEATURES: dict[str, tuple[str, ...]] = {
     "categorical": ("life_stage", "product_usage", "behaviour_profile", "profitability"),
 }
 _FORMAT = "cxlab-scorer/1"
+_FIRST_ROW = 2  # file line of the first data row of a customer file (one header line)
+#: suffixes a score file may be written as
+SCORE_FORMATS = (".csv", ".xlsx", ".parquet")
 
 
 def _prepare(frame: pd.DataFrame, features: dict[str, str], where: str = "") -> pd.DataFrame:
@@ -53,18 +64,21 @@ def _prepare(frame: pd.DataFrame, features: dict[str, str], where: str = "") -> 
         raise DataError(
             "columns needed by the scorer are missing", file=where or None, column=missing
         )
-    out, wrong = {}, []
+    out, wrong, infinite = {}, [], {}
     for c, kind in features.items():
         s = frame[c]
         if kind == "numeric":
             if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
-                out[c] = s.astype(float).to_numpy()
-                continue
-            conv = pd.to_numeric(s, errors="coerce")
-            if (conv.isna() & s.notna()).any():
-                wrong.append(c)
-                continue
-            out[c] = conv.to_numpy(dtype=float, na_value=np.nan)
+                values = s.astype(float).to_numpy()
+            else:
+                conv = pd.to_numeric(s, errors="coerce")
+                if (conv.isna() & s.notna()).any():
+                    wrong.append(c)
+                    continue
+                values = conv.to_numpy(dtype=float, na_value=np.nan)
+            if np.isinf(values).any():
+                infinite[c] = np.flatnonzero(np.isinf(values))
+            out[c] = values
         else:
             if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
                 wrong.append(c)
@@ -75,6 +89,14 @@ def _prepare(frame: pd.DataFrame, features: dict[str, str], where: str = "") -> 
             "wrongly typed columns (numeric fields must be numbers, categorical fields labels)",
             file=where or None,
             column=wrong,
+        )
+    if infinite:
+        rows = sorted({int(i) + _FIRST_ROW for idx in infinite.values() for i in idx})
+        raise DataError(
+            "infinite or overflowing numbers (e.g. inf, 1e309); numeric fields must be finite",
+            file=where or None,
+            column=list(infinite),
+            rows=rows,
         )
     return pd.DataFrame(out, index=frame.index)
 
@@ -163,10 +185,13 @@ class Scorer:
         return out
 
     def save(self, path) -> pathlib.Path:
-        """Write the scorer (joblib pickle with metadata) to ``path``; returns the path."""
+        """Write the scorer (joblib pickle with metadata) to ``path``; returns the path.
+
+        An existing file is never overwritten (:class:`~cxlab.errors.ParameterError`).
+        """
         import joblib
 
-        path = pathlib.Path(path)
+        path = check_new_file(path, "path")
         payload = {
             "format": _FORMAT,
             "model": self.model,
@@ -174,7 +199,12 @@ class Scorer:
             "metrics": self.metrics,
             "confusion": self.confusion,
         }
-        joblib.dump(payload, path)
+        try:
+            with open(path, "xb") as handle:
+                joblib.dump(payload, handle)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         return path
 
     def plot(self, ax=None):
@@ -338,7 +368,21 @@ def load_scorer(path) -> Scorer:
         ) from err
     if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
         raise DataError("not a cxlab scorer file", file=str(path))
-    meta = payload["metadata"]
+    missing = [k for k in ("model", "metadata", "metrics", "confusion") if k not in payload]
+    meta = payload.get("metadata")
+    if not missing and not (
+        isinstance(meta, dict)
+        and isinstance(meta.get("features"), dict)
+        and isinstance(meta.get("classes"), list | tuple)
+    ):
+        missing = ["metadata.features", "metadata.classes"]
+    if missing or not hasattr(payload["model"], "predict_proba"):
+        raise DataError(
+            "an incomplete cxlab scorer file (missing "
+            + (", ".join(missing) if missing else "a fitted model")
+            + "); save scorers with Scorer.save",
+            file=str(path),
+        )
     if meta.get("sklearn_version") != sklearn.__version__:
         warnings.warn(
             f"scorer trained with scikit-learn {meta.get('sklearn_version')}, "
@@ -349,15 +393,36 @@ def load_scorer(path) -> Scorer:
     return Scorer(payload["model"], meta, payload["metrics"], payload["confusion"])
 
 
-def _read_table(path: pathlib.Path) -> pd.DataFrame:
+_ID_COLUMNS = ("customer_id", "respondent_id", "id")
+
+
+def _read_table(path: pathlib.Path, id_column: str | None = None) -> pd.DataFrame:
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        return pd.read_csv(path)
-    if suffix in (".xlsx", ".xls"):
-        return pd.read_excel(path)
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    raise DataError("customer file must be .csv, .xlsx or .parquet", file=str(path))
+    if suffix not in (".csv", ".txt", ".xlsx", ".xls", ".parquet"):
+        raise DataError("customer file must be .csv, .xlsx or .parquet", file=str(path))
+    if not path.exists():
+        raise DataError("file not found", file=str(path))
+    if path.is_dir():
+        raise DataError("expected a customer file, got a folder", file=str(path))
+    if path.stat().st_size == 0:
+        raise DataError("the file is empty", file=str(path))
+    try:
+        if suffix in (".csv", ".txt"):  # ids kept as written (000123 stays 000123)
+            ids = {c: str for c in (*_ID_COLUMNS, *([id_column] if id_column else []))}
+            frame = pd.read_csv(path, dtype=ids)
+        elif suffix in (".xlsx", ".xls"):
+            frame = pd.read_excel(path)
+        else:
+            frame = pd.read_parquet(path)
+    except pd.errors.EmptyDataError:
+        raise DataError("the file has no header row", file=str(path)) from None
+    except Exception as err:  # noqa: BLE001 - any reader failure is an unreadable file
+        raise DataError(
+            f"not a readable customer file ({type(err).__name__})", file=str(path)
+        ) from None
+    if len(frame) == 0:
+        raise DataError("the file has a header but no data rows", file=str(path))
+    return frame
 
 
 def score_file(
@@ -367,12 +432,13 @@ def score_file(
 
     Parameters
     ----------
-    model_path : path
-        A scorer saved with :meth:`Scorer.save`.
+    model_path : path or Scorer
+        A scorer saved with :meth:`Scorer.save` (or a :class:`Scorer`).
     customers_path : path
         Customer file (.csv, .xlsx or .parquet) with the scorer's feature columns.
     out_path : path
         Output file (.csv, .xlsx or .parquet by suffix; parent folders are created).
+        An existing file is never overwritten.
     id_column : str, optional
         Identifier copied to the output; default the first of ``customer_id``,
         ``respondent_id``, ``id`` present, else a 1-based ``row`` number. No other input
@@ -388,14 +454,15 @@ def score_file(
     ------
     DataError
         Missing or wrongly typed columns (named), an unknown id column or file type.
+    ParameterError
+        ``out_path`` exists already or has a suffix other than .csv, .xlsx, .parquet.
     """
-    scorer = load_scorer(model_path)
     customers_path, out_path = pathlib.Path(customers_path), pathlib.Path(out_path)
-    frame = _read_table(customers_path)
+    check_new_file(out_path, "out_path", SCORE_FORMATS)
+    scorer = model_path if isinstance(model_path, Scorer) else load_scorer(model_path)
+    frame = _read_table(customers_path, id_column)
     if id_column is None:
-        id_column = next(
-            (c for c in ("customer_id", "respondent_id", "id") if c in frame.columns), None
-        )
+        id_column = next((c for c in _ID_COLUMNS if c in frame.columns), None)
     elif id_column not in frame.columns:
         raise DataError(
             "id column not in the customer file", file=str(customers_path), column=id_column
@@ -403,7 +470,9 @@ def score_file(
     try:
         scores = scorer.score(frame)
     except DataError as err:
-        raise DataError(err.rule, file=str(customers_path), column=err.column) from err
+        raise DataError(
+            err.rule, file=str(customers_path), column=err.column, rows=err.rows
+        ) from err
     ids = frame[id_column] if id_column else pd.Series(np.arange(1, len(frame) + 1), name="row")
     out = pd.concat(
         [ids.rename(id_column or "row").reset_index(drop=True), scores.reset_index(drop=True)],
@@ -412,10 +481,30 @@ def score_file(
     out["advocacy_group"] = out["advocacy_group"].astype(str)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     suffix = out_path.suffix.lower()
-    if suffix == ".xlsx":
-        out.to_excel(out_path, index=False)
-    elif suffix == ".parquet":
-        out.to_parquet(out_path, index=False)
-    else:
-        out.to_csv(out_path, index=False)
+    with open(out_path, "xb") as handle:  # never replaces a file created meanwhile
+        if suffix == ".xlsx":
+            out.to_excel(handle, index=False)
+        elif suffix == ".parquet":
+            out.to_parquet(handle, index=False)
+        else:
+            handle.write(out.to_csv(index=False).encode("utf-8"))
     return out_path
+
+
+def check_new_file(path, what: str, suffixes: tuple[str, ...] | None = None) -> pathlib.Path:
+    """Refuse an output path that exists already (cxlab never overwrites a file) or,
+    with ``suffixes``, one whose suffix is not among them.
+
+    Raises
+    ------
+    ParameterError
+    """
+    path = pathlib.Path(path)
+    if path.exists() or path.is_symlink():
+        raise ParameterError(f"{path} exists already; cxlab never overwrites a file", location=what)
+    if suffixes is not None and path.suffix.lower() not in suffixes:
+        raise ParameterError(
+            f"{path} has the suffix {path.suffix!r}; use one of {', '.join(suffixes)}",
+            location=what,
+        )
+    return path

@@ -35,6 +35,7 @@ from scipy import stats
 
 from cxlab.errors import DataError, ModelError, ParameterError, SuppressionWarning
 from cxlab.estimates import _holm  # stable-sort Holm step-down, shared
+from cxlab.suppression import proper_subsets, suppress_complementary
 
 if TYPE_CHECKING:  # resolved lazily by __getattr__ at the bottom (circular otherwise)
     from cxlab.advocacy_drivers import AdvocacyDrivers, advocacy_drivers, defector_promoter
@@ -491,6 +492,7 @@ def net_advocacy(
     scale: tuple[float, float] = (0, 10),
     cuts: tuple[float, float] | None = None,
     level: float = 0.95,
+    complementary: bool = True,
 ) -> pd.DataFrame:
     """Net advocacy (percent advocates minus percent antagonists) with its uncertainty.
 
@@ -519,6 +521,12 @@ def net_advocacy(
         Passed to :func:`classify_advocacy` when scores are numeric.
     level : float
         Confidence level.
+    complementary : bool
+        With ``by``: complementary suppression (see
+        :func:`cxlab.suppression.suppress_complementary`), so that no suppressed
+        segment can be recomputed from the overall figure (or a margin of several
+        ``by`` variables) and the other segments: when one segment is suppressed, the
+        next smallest is too. Suppressed rows keep ``n``; their other numbers are NaN.
 
     Returns
     -------
@@ -538,7 +546,24 @@ def net_advocacy(
     codes, w, seg, keys = _prepare(scores, weights, by, data, agitator, scale, cuts)
     table = _net_table(codes, w, seg, len(keys), level)
     table = pd.concat([keys.reset_index(drop=True), table], axis=1) if by is not None else table
-    return _suppress(table, min_base)
+    table = _suppress(table, min_base)
+    if by is not None and complementary:
+        table = _complementary(table, min_base, proper_subsets(keys.columns))
+    return table
+
+
+def _complementary(table, min_base, partitions, together=None):
+    before = table["suppressed"].to_numpy().copy()
+    out = suppress_complementary(table, "n", min_base, partitions=partitions, together=together)
+    added = int((out["suppressed"].to_numpy() & ~before).sum())
+    if added:
+        warnings.warn(
+            f"{added} more row(s) suppressed so that the small ones cannot be recomputed "
+            "from the total and the other rows (complementary suppression)",
+            SuppressionWarning,
+            stacklevel=4,
+        )
+    return out
 
 
 def _net_table(codes, w, seg, k, level) -> pd.DataFrame:
@@ -634,8 +659,17 @@ def compare_net_advocacy(
         raise ParameterError("compare_net_advocacy takes one segment variable")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SuppressionWarning)
+        # pairwise differences publish no total, so only segments under min_base go
         table = net_advocacy(
-            scores, weights, by, data, min_base, agitator=agitator, scale=scale, cuts=cuts
+            scores,
+            weights,
+            by,
+            data,
+            min_base,
+            agitator=agitator,
+            scale=scale,
+            cuts=cuts,
+            complementary=False,
         )
     name = table.columns[0]
     table = table[~table["suppressed"]].reset_index(drop=True)
@@ -687,13 +721,16 @@ def advocacy_shares(
     scale: tuple[float, float] = (0, 10),
     cuts: tuple[float, float] | None = None,
     level: float = 0.95,
+    complementary: bool = True,
 ) -> pd.DataFrame:
     """Share of each advocacy group (percent) with Wilson CIs on the effective base.
 
     Parameters
     ----------
-    scores, weights, by, data, min_base, agitator, scale, cuts, level
-        As in :func:`net_advocacy`.
+    scores, weights, by, data, min_base, agitator, scale, cuts, level, complementary
+        As in :func:`net_advocacy` (the counts of one group over the segments add up
+        to the group's overall count, so a lone suppressed segment is protected by
+        suppressing the next smallest).
 
     Returns
     -------
@@ -743,7 +780,11 @@ def advocacy_shares(
     out["advocacy_group"] = pd.Categorical(out["advocacy_group"], levels, ordered=True)
     seg_cols = list(keys.columns) if by is not None else []
     out = out.sort_values([*seg_cols, "advocacy_group"], kind="stable").reset_index(drop=True)
-    return _suppress(out, min_base, ["share", "se", "ci_low", "ci_high", "count"])
+    out = _suppress(out, min_base, ["share", "se", "ci_low", "ci_high", "count"])
+    if by is not None and complementary:
+        partitions = [["advocacy_group", *p] for p in proper_subsets(seg_cols)]
+        out = _complementary(out, min_base, partitions, together=seg_cols)
+    return out
 
 
 # ------------------------------------------------ respondent frames and groups

@@ -37,13 +37,14 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
 from cxlab.errors import DataError, ParameterError
 
-__all__ = ["suppress_small_cells", "format_suppressed"]
+__all__ = ["suppress_small_cells", "suppress_complementary", "format_suppressed"]
 
 
 def suppress_small_cells(
@@ -108,6 +109,129 @@ def suppress_small_cells(
     return out
 
 
+def suppress_complementary(
+    table: pd.DataFrame,
+    n_col: str = "n",
+    min_base: float = 30,
+    *,
+    partitions: Sequence[Sequence[str]] | None = None,
+    together: Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Complementary (secondary) suppression: no suppressed cell can be recomputed
+    from a published total and the other parts.
+
+    When a table's rows are the parts of a total that is published too (segments of
+    one variable beside the overall figure; counts that sum to a known base), a single
+    suppressed part is the total minus the others. In every partition this function
+    therefore suppresses further parts, smallest base first, until the suppressed
+    parts are none, or at least two whose bases add up to ``min_base`` or more, or all
+    of them. Rows already ``suppressed`` and rows whose base is under ``min_base``
+    (or missing) are the primary suppressions.
+
+    Following the suppression policy, a suppressed row keeps its unweighted base
+    ``n_col`` and every other numeric column becomes NaN; ``suppressed`` is True. A
+    row suppressed only to protect another has a base of at least ``min_base``
+    (:func:`format_suppressed` flags it as such).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    n_col : str
+        The unweighted base of each row.
+    min_base : float
+    partitions : list of lists of column names, optional
+        Each entry groups the rows (by those columns) into sets of parts of one
+        published total; ``[]`` is the whole table. Default ``[[]]``: the rows are
+        the parts of one total.
+    together : list of str, optional
+        Rows with equal values in these columns are suppressed together (e.g. every
+        advocacy group of one segment, whose shares sum to 100).
+    columns : list of str, optional
+        The value columns to blank (default every numeric, non-boolean column but
+        ``n_col``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"segment": list("abcd"), "value": [10.0, 20, 30, 40],
+    ...                   "n": [23, 90, 40, 300]})
+    >>> out = suppress_complementary(t, "n", 30)
+    >>> out["suppressed"].tolist(), out["value"].tolist()
+    ([True, False, True, False], [nan, 20.0, nan, 40.0])
+    """
+    if n_col not in table.columns:
+        raise DataError("base column not found in the table", column=n_col)
+    if min_base is None or min_base < 0:
+        raise ParameterError(f"min_base must be a non-negative number, got {min_base!r}")
+    out = table.copy().reset_index(drop=True)
+    partitions = [[]] if partitions is None else [list(p) for p in partitions]
+    for cols in [*partitions, list(together or [])]:
+        missing = [c for c in cols if c not in out.columns]
+        if missing:
+            raise DataError("partition column not found in the table", column=missing)
+    base = pd.to_numeric(out[n_col], errors="coerce")
+    sup = (base.isna() | (base < min_base)).to_numpy().copy()
+    if "suppressed" in out:
+        sup |= out["suppressed"].fillna(False).to_numpy(dtype=bool)
+    n = base.fillna(0).to_numpy(dtype=float)
+    groups = [
+        [np.arange(len(out))]
+        if not cols
+        else [
+            np.asarray(i) for i in out.groupby(cols, dropna=False, observed=True).indices.values()
+        ]
+        for cols in partitions
+    ]
+    if together:
+        mates = out.groupby(list(together), dropna=False, observed=True).ngroup().to_numpy()
+    changed = bool(sup.any())
+    while changed:
+        changed = False
+        for family in groups:
+            for idx in family:
+                s = sup[idx]
+                k = int(s.sum())
+                if k == 0 or k == len(idx) or (k >= 2 and n[idx][s].sum() >= min_base):
+                    continue
+                free = idx[~s]
+                pick = free[np.argsort(n[free], kind="stable")[0]]
+                if together:
+                    sup |= mates == mates[pick]
+                else:
+                    sup[pick] = True
+                changed = True
+    if columns is None:
+        columns = [
+            c
+            for c in out.columns
+            if c not in ("suppressed", n_col)
+            and pd.api.types.is_numeric_dtype(out[c])
+            and not pd.api.types.is_bool_dtype(out[c])
+        ]
+    if sup.any():
+        for c in columns:
+            if pd.api.types.is_integer_dtype(out[c]):
+                out[c] = out[c].astype(float)
+            out.loc[sup, c] = np.nan
+    out["suppressed"] = sup
+    out.index = table.index
+    return out
+
+
+def proper_subsets(columns: Sequence[str]) -> list[list[str]]:
+    """Every proper subset of ``columns`` (``[]`` first): the partitions of a table
+    whose rows are the cells of a cross-classification by ``columns`` (each margin
+    may be published)."""
+    columns = list(columns)
+    return [list(c) for k in range(len(columns)) for c in combinations(columns, k)]
+
+
 def format_suppressed(
     table: pd.DataFrame,
     columns: Sequence[str] | None = None,
@@ -162,5 +286,10 @@ def format_suppressed(
         out[c] = [dash if pd.isna(v) else fmt.format(v) for v in x]
     if flags is not None:
         text = "suppressed" if min_base is None else f"base < {min_base:g}"
-        out["flag"] = np.where(flags.to_numpy(), text, "")
+        flag = np.where(flags.to_numpy(), text, "")
+        if min_base is not None and "n" in table.columns:
+            # complementary suppression: the base is large enough, another cell is not
+            big = (pd.to_numeric(table["n"], errors="coerce") >= min_base).to_numpy()
+            flag = np.where(flags.to_numpy() & big, "suppressed to protect a small cell", flag)
+        out["flag"] = flag
     return out

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab.codebook import Codebook, Item
-from cxlab.errors import DataError, DataQualityWarning, combine_errors
+from cxlab.errors import DataError, DataQualityWarning, combine_errors, quote_values
 
 __all__ = [
     "Survey",
@@ -158,16 +159,17 @@ class Survey:
     def subset(self, mask) -> Survey:
         """A survey restricted to the respondents where ``mask`` is true.
 
-        ``mask`` is a boolean Series aligned with ``respondents`` (or an array).
+        ``mask`` is a boolean Series aligned with ``respondents`` (or an array). The
+        data-quality checks (``quality``) are recomputed on the kept respondents.
         """
         mask = np.asarray(mask, dtype=bool)
         resp = self.respondents.loc[mask].reset_index(drop=True)
         keep = set(resp["respondent_id"])
         ev = self._event_data[self._event_data["respondent_id"].isin(keep)].reset_index(drop=True)
         personal = self.personal.loc[mask].reset_index(drop=True)
-        return Survey(
-            resp, personal, self.events, self.codebook, self.quality, dict(self.source), ev
-        )
+        duration = resp["duration"].to_numpy() if "duration" in resp else None
+        quality = quality_checks(resp, self.codebook, ev, duration, respondents=resp)
+        return Survey(resp, personal, self.events, self.codebook, quality, dict(self.source), ev)
 
     def with_weights(self, weights) -> Survey:
         """A survey whose ``weight`` column (respondents and event table) is ``weights``."""
@@ -228,7 +230,7 @@ def _numeric(frame, item: Item, file, row_offset) -> np.ndarray:
             conv = conv.where(~pd.Series(bad, index=conv.index), mapped)
             bad = conv.isna().to_numpy() & stripped.notna().to_numpy()
         if bad.any():
-            examples = ", ".join(repr(v) for v in stripped[bad].head(3))
+            examples = quote_values(stripped[bad].head(3), personal=_personal(item))
             raise DataError(
                 f"text in a numeric column (e.g. {examples}); expected numbers"
                 + (" or the item's value labels" if item.labels else "")
@@ -238,9 +240,26 @@ def _numeric(frame, item: Item, file, row_offset) -> np.ndarray:
                 rows=_rows(bad, row_offset),
             )
         values = conv.to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        huge = np.isinf(values) | (np.abs(values) > 1e100)
+    if huge.any():  # sums and squares of such numbers overflow
+        raise DataError(
+            "infinite or overflowing numbers (beyond ±1e100); every number must be finite",
+            file=file,
+            column=item.column,
+            rows=_rows(huge, row_offset),
+        )
     if item.missing_codes:
         values = np.where(np.isin(values, item.missing_codes), np.nan, values)
     return _recode_values(values, item.recode)
+
+
+#: personal-data columns of the codebook being read (their values are never quoted)
+_PERSONAL: ContextVar[frozenset] = ContextVar("cxlab_personal_columns", default=frozenset())
+
+
+def _personal(item: Item) -> bool:
+    return item.column in _PERSONAL.get()
 
 
 def _check_range(values: np.ndarray, lo, hi, item: Item, file, row_offset, what):
@@ -251,7 +270,7 @@ def _check_range(values: np.ndarray, lo, hi, item: Item, file, row_offset, what)
         if hi is not None:
             bad |= values > hi
     if bad.any():
-        examples = ", ".join(f"{x:g}" for x in values[bad][:3])
+        examples = quote_values(values[bad][:3].tolist(), personal=_personal(item))
         recoded = " and recodes are applied" if item.recode else ""
         raise DataError(
             f"values outside {what} [{'' if lo is None else f'{lo:g}'}, {'' if hi is None else f'{hi:g}'}] "
@@ -468,10 +487,19 @@ def _norm_code(key):
 
 
 def _normalise_ids(raw: pd.Series) -> pd.Series:
-    if pd.api.types.is_float_dtype(raw):
-        as_int = raw.dropna()
-        if (as_int == np.round(as_int)).all():
+    """Respondent ids as text, never lossy: text exactly as written (stripped);
+    numbers as integers when every id is one, else as written by ``repr``."""
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        values = raw.dropna().astype(float)
+        if (values == np.round(values)).all():
+            if (values.abs() > 2**53).any():
+                raise DataError(
+                    "respondent ids stored as numbers beyond 2**53 have lost digits; "
+                    "store the ids as text",
+                    column=str(raw.name),
+                )
             return raw.map(lambda v: str(int(v)) if pd.notna(v) else None).astype("string")
+        return raw.map(lambda v: repr(float(v)) if pd.notna(v) else None).astype("string")
     out = raw.astype("string").str.strip()
     return out.mask(out == "")
 
@@ -527,6 +555,7 @@ def survey_from_frame(
     ([7.0, 5.0, nan], 'row number')
     """
     cb = codebook
+    _PERSONAL.set(frozenset(cb.personal_data))
     if len(frame) == 0:
         raise DataError("the file has a header but no data rows", file=file)
     problems: list[DataError] = []
@@ -569,7 +598,9 @@ def survey_from_frame(
             )
         dup = ids.duplicated(keep=False).to_numpy() & ~no_id
         if dup.any():
-            examples = ", ".join(ids[dup].drop_duplicates().head(3))
+            examples = quote_values(
+                ids[dup].drop_duplicates().head(3), personal=cb.respondent_id in cb.personal_data
+            )
             problems.append(
                 DataError(
                     f"duplicate respondent ids (e.g. {examples}); each respondent must appear once",

@@ -49,7 +49,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxlab.errors import CxlabWarning, DataError, DataQualityWarning, ParameterError
+from cxlab.errors import (
+    CxlabWarning,
+    DataError,
+    DataQualityWarning,
+    ModelError,
+    ParameterError,
+)
 from cxlab.moments import ACTION_COLORS, _advocacy_design, _weights, _wls_sandwich, prioritize
 from cxlab.segments import ADVOCACY_LEVELS, AdvocacyCuts, agitator_flags, classify_advocacy
 
@@ -367,6 +373,13 @@ def _cost_series(costs, event_ids: list) -> pd.Series:
 def _prepare(survey, weights, outcome, cuts, scale=(0, 10)) -> dict:
     et = survey.event_table()
     resp = survey.respondents
+    if outcome not in resp.columns:
+        raise DataError("the value case needs this respondent column", column=outcome)
+    if not pd.to_numeric(resp[outcome], errors="coerce").notna().any():
+        raise ModelError(
+            f"no respondent answered {outcome!r}: the value case models advocacy from it",
+            column=outcome,
+        )
     design = _advocacy_design(et, resp, weights, outcome)
     rid = design["respondent_id"]
     r = resp.set_index("respondent_id").loc[rid]

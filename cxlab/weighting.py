@@ -57,6 +57,7 @@ from cxlab.errors import ConvergenceWarning, ModelError, ParameterError
 __all__ = [
     "WeightingResult",
     "rake",
+    "check_margins",
     "poststratify",
     "kish_design_effect",
     "kish_n_effective",
@@ -223,6 +224,71 @@ class WeightingResult:
         return ax
 
 
+def check_margins(margins, *, counts: bool | None = None, sum_tol: float = 0.01) -> dict:
+    """Check raking targets without raking: the rules :func:`rake` applies to them.
+
+    Parameters
+    ----------
+    margins : dict or pandas.DataFrame
+        As for :func:`rake`.
+    counts : bool, optional
+        The margins are population counts (not shares); default as for :func:`rake`.
+    sum_tol : float
+        Tolerance of the shares' sum around 1 (and between variables' totals).
+
+    Returns
+    -------
+    dict
+        ``{variable: pandas.Series of targets by category}``.
+
+    Raises
+    ------
+    cxlab.errors.ModelError
+        Missing or negative shares, shares that do not sum to 1 (unless counts),
+        variables whose totals differ, a category listed twice.
+    cxlab.errors.ParameterError
+        Malformed margins (not a mapping, a share that is not a number).
+
+    Examples
+    --------
+    >>> check_margins({"g": {"a": 0.4, "b": 0.6}})["g"].to_dict()
+    {'a': 0.4, 'b': 0.6}
+    >>> check_margins({"g": {"a": 0.4, "b": 0.4}})
+    Traceback (most recent call last):
+    ...
+    cxlab.errors.ModelError: column 'g': the shares of 'g' sum to 0.8, not 1; shares must sum to 1 per variable (for population counts pass counts=True)
+    """
+    return _checked_margins(margins, counts, sum_tol)[0]
+
+
+def _checked_margins(margins, counts, sum_tol: float):
+    spec = _parse_margins(margins)
+    for col, s in spec.items():
+        _check_targets(col, s)
+    sums = {col: float(s.sum()) for col, s in spec.items()}
+    if counts is None:
+        counts = _explicit_counts(margins)
+    if not counts:
+        off = {col: s_ for col, s_ in sums.items() if abs(s_ - 1.0) > sum_tol}
+        if off:
+            col, s_ = next(iter(off.items()))
+            raise ModelError(
+                f"the shares of {col!r} sum to {s_:g}, not 1"
+                + (f" (and those of {len(off) - 1} more variable(s))" if len(off) > 1 else "")
+                + "; shares must sum to 1 per variable (for population counts pass counts=True)",
+                column=list(off) if len(off) > 1 else col,
+            )
+    first_col, first = next(iter(sums.items()))
+    for col, s_ in sums.items():
+        if abs(s_ - first) > sum_tol * max(first, s_):
+            raise ModelError(
+                f"the margins sum to {s_:g} but those of {first_col!r} sum to "
+                f"{first:g}; every variable must describe the same population",
+                column=col,
+            )
+    return spec, counts
+
+
 # --------------------------------------------------------------------------- public API
 def rake(
     data: pd.DataFrame,
@@ -235,6 +301,7 @@ def rake(
     max_ratio: float | None = None,
     total: float | None = None,
     sum_tol: float = 0.01,
+    counts: bool | None = None,
 ) -> WeightingResult:
     """Rake (iterative proportional fitting) weights to population margins.
 
@@ -245,9 +312,11 @@ def rake(
     margins : dict or pandas.DataFrame
         ``{column: {category: share}}`` (e.g. from ``truth["population_margins"]``), or a
         small table with columns ``variable, category, share`` (or ``target``/``count``/
-        ``population``). Shares may be proportions or population counts; every variable's
-        targets must sum to the same total (relative tolerance ``sum_tol``) and are then
-        rescaled to sum exactly to it.
+        ``population``). Shares are proportions summing to 1 per variable (within
+        ``sum_tol``); population counts must be said to be counts (``counts=True``, or
+        a table whose target column is ``population``, ``count`` or ``total``). Every
+        variable's targets must sum to the same total (relative tolerance
+        ``sum_tol``) and are then rescaled to sum exactly to it.
     weights : str, array-like or None
         Design weights to start from (a column name or values aligned with ``data``);
         ``None`` starts from 1.
@@ -269,6 +338,9 @@ def rake(
         starting weights (so weights average 1 without design weights).
     sum_tol : float
         Relative tolerance for the variables' margins summing to the same total.
+    counts : bool, optional
+        The margins are population counts (not shares). Default: True for a table
+        with a ``population``, ``count`` or ``total`` column, else False.
 
     Returns
     -------
@@ -301,21 +373,11 @@ def rake(
     """
     if not isinstance(data, pd.DataFrame) or len(data) == 0:
         raise ModelError("raking needs a non-empty DataFrame of respondents")
-    spec = _parse_margins(margins)
-    for col, s in spec.items():
-        _check_targets(col, s)
-    sums = {col: float(s.sum()) for col, s in spec.items()}
-    first_col, first = next(iter(sums.items()))
-    for col, s_ in sums.items():
-        if abs(s_ - first) > sum_tol * max(first, s_):
-            raise ModelError(
-                f"the margins sum to {s_:g} but those of {first_col!r} sum to "
-                f"{first:g}; every variable must describe the same population",
-                column=col,
-            )
+    spec, counts = _checked_margins(margins, counts, sum_tol)
+    first = float(next(iter(spec.values())).sum())
     w0 = _start_weights(data, weights)
     if total is None:
-        total = first if abs(first - 1.0) > sum_tol else float(w0.sum())
+        total = first if counts else float(w0.sum())
     if not total > 0:
         raise ParameterError(f"total must be positive, got {total!r}")
 
@@ -370,6 +432,16 @@ def rake(
     weights_s = pd.Series(w, index=data.index, name="weight")
     table = _margins_table(list(spec), cats, codes, ncats, targets, total, w)
     return WeightingResult(weights_s, table, converged, int(it), "rake", (lo, hi))
+
+
+def _explicit_counts(margins) -> bool:
+    """A margins table whose target column says counts (population, count, total)."""
+    if not isinstance(margins, pd.DataFrame):
+        return False
+    names = {str(c).lower() for c in margins.columns}
+    return not {"share", "target", "proportion"} & names and bool(
+        {"population", "count", "total"} & names
+    )
 
 
 def _margins_table(names, cats, codes, ncats, targets, total, w) -> pd.DataFrame:

@@ -381,3 +381,291 @@ def test_unknown_kernel_fails_the_run_with_the_registered_names(tmp_path, projec
         manifest["error"]
     )
     assert run.name.endswith("-failed") and not (run / "report.html").exists()
+
+
+def test_score_never_overwrites_the_model_file_not_even_the_survey(tmp_path, project_root, capsys):
+    import hashlib
+
+    sample = Path(project_root) / "data" / "sample"
+    survey = tmp_path / "banking.csv"
+    survey.write_bytes((sample / "banking.csv").read_bytes())
+    (tmp_path / "banking_codebook.yaml").write_bytes(
+        (sample / "banking_codebook.yaml").read_bytes()
+    )
+    before = hashlib.sha256(survey.read_bytes()).hexdigest()
+    customers = tmp_path / "customers.csv"
+    customers.write_text("customer_id,spend\n1,3\n")
+    args = ["score", str(customers), "--train", str(survey), "--out", str(tmp_path / "s.csv")]
+    assert main([*args, "--save-model", str(survey)]) == 2
+    assert "never overwrites" in capsys.readouterr().err
+    assert hashlib.sha256(survey.read_bytes()).hexdigest() == before
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_score_out_must_have_a_known_suffix(tmp_path, capsys):
+    customers = tmp_path / "customers.csv"
+    customers.write_text("customer_id,spend\n1,3\n")
+    model = tmp_path / "m.joblib"
+    model.write_bytes(b"x")
+    assert main(["score", str(model), str(customers), "--out", str(tmp_path / "x.json")]) == 2
+    assert "'.json'" in capsys.readouterr().err
+    assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.parametrize("content", [None, "", "customer_id,spend\n"])
+def test_score_bad_customer_files_exit_2(tmp_path, capsys, content):
+    import joblib
+
+    customers = tmp_path / "customers.csv"
+    if content is not None:
+        customers.write_text(content)
+    model = tmp_path / "m.joblib"
+    joblib.dump({"format": "cxlab-scorer/1"}, model)  # a scorer without metadata
+    assert main(["score", str(model), str(customers)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cxlab score: ") and "Traceback" not in err
+
+
+def test_score_train_without_save_model_leaves_no_temporary_folder(
+    tmp_path, project_root, monkeypatch, capsys
+):
+    import tempfile
+    import warnings
+
+    from cxlab.errors import DataQualityWarning
+    from cxlab.io import load_survey
+
+    sample = Path(project_root) / "data" / "sample"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        survey = load_survey(sample / "banking.csv")
+    customers = tmp_path / "customers.csv"
+    survey.respondents.drop(columns=["recommend"]).head(30).to_csv(customers, index=False)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    assert main(["score", str(customers), "--train", str(sample / "banking.csv")]) == 0
+    assert list(scratch.iterdir()) == []
+    assert (tmp_path / "customers_scores.csv").is_file()
+
+
+def _slow_notebook(path: Path) -> Path:
+    """A report notebook that records where its kernel runs, then sleeps."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("output_dir = None", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "import os, pathlib, time\n"
+            "flag = pathlib.Path(os.environ['CXLAB_TEST_FLAGS']) / client.replace(' ', '_')\n"
+            "flag.write_text(str(os.getpid()))\n"
+            "time.sleep(300)"
+        ),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, str(path))
+    return path
+
+
+def _start(args: list[str], tmp_path: Path):
+    import os
+    import subprocess
+    import sys
+
+    flags = tmp_path / "flags"
+    flags.mkdir(exist_ok=True)
+    env = dict(os.environ, CXLAB_TEST_FLAGS=str(flags))
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1])])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cxlab.cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return proc, flags
+
+
+def _wait_for_flags(flags: Path, n: int, proc, seconds: float = 120) -> list[int]:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = [p for p in flags.iterdir() if p.read_text().strip()]
+        if len(found) >= n:
+            return [int(p.read_text()) for p in found]
+        if proc.poll() is not None:
+            raise AssertionError(f"ended early: {proc.communicate()}")
+        time.sleep(0.3)
+    proc.kill()
+    raise AssertionError("the kernels never started")
+
+
+def _gone(pid: int, seconds: float = 20) -> bool:
+    import time
+
+    import psutil
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_sigint_stops_cxlab_report_cleanly(tmp_path, project_root):
+    import signal
+
+    notebook = _slow_notebook(tmp_path / "slow.ipynb")
+    params = client_file(tmp_path, Path(project_root), "Slow Bank")
+    reports = tmp_path / "reports"
+    proc, flags = _start(
+        ["report", str(params), "--notebook", str(notebook), "--reports-dir", str(reports)],
+        tmp_path,
+    )
+    (kernel,) = _wait_for_flags(flags, 1, proc)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=90)
+    assert proc.returncode == 130
+    assert "interrupted by SIGINT" in err and "kernel was ended" in err
+    assert _gone(kernel)
+    runs = list((reports / "slow-bank").iterdir())
+    assert [p.name.endswith("-failed") for p in runs] == [True]  # no .tmp-* left
+    manifest = json.loads((runs[0] / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["error"]["ename"] == "Interrupted"
+
+
+def test_sigterm_stops_a_batch_its_workers_and_kernels_and_writes_a_summary(tmp_path, project_root):
+    import signal
+
+    import psutil
+
+    notebook = _slow_notebook(tmp_path / "slow.ipynb")
+    root = Path(project_root)
+    files = [client_file(tmp_path, root, name) for name in ("Slow One", "Slow Two", "Slow Three")]
+    reports = tmp_path / "reports"
+    proc, flags = _start(
+        ["batch", *map(str, files), "--workers", "2", "--notebook", str(notebook)]
+        + ["--reports-dir", str(reports), "--no-progress"],
+        tmp_path,
+    )
+    kernels = _wait_for_flags(flags, 2, proc)
+    workers = [c.pid for c in psutil.Process(proc.pid).children() if c.pid not in kernels]
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted by SIGTERM" in err
+    assert all(_gone(pid) for pid in kernels + workers)
+    (batch,) = [p for p in (reports / "_batches").iterdir()]
+    assert not batch.name.startswith(".tmp-")
+    summary = json.loads((batch / "summary.json").read_text())
+    assert [r["status"] for r in summary["runs"]] == ["interrupted"] * 3
+    leftovers = [p for p in reports.rglob(".tmp-*")]
+    assert leftovers == []
+    for name in ("slow-one", "slow-two"):
+        assert all(p.name.endswith("-failed") for p in (reports / name).iterdir())
+
+
+def test_stale_temporary_folders_of_killed_runs_are_removed(tmp_path, project_root):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    from cxlab.params import OWNER_MARKER
+    from cxlab.report import remove_stale_runs, run_report
+
+    notebook = _slow_notebook(tmp_path / "slow.ipynb")
+    params = client_file(tmp_path, Path(project_root), "Slow Bank")
+    reports = tmp_path / "reports"
+    proc, flags = _start(
+        ["report", str(params), "--notebook", str(notebook), "--reports-dir", str(reports)],
+        tmp_path,
+    )
+    (kernel,) = _wait_for_flags(flags, 1, proc)
+    proc.send_signal(signal.SIGKILL)  # killed: no clean-up possible
+    proc.communicate(timeout=30)
+    psutil.Process(kernel).kill()  # the orphaned kernel
+    client = reports / "slow-bank"
+    (stale,) = list(client.glob(".tmp-*"))
+    # a live run's folder, another host's and one without an owner record are kept
+    live = client / ".tmp-live"
+    live.mkdir()
+    (live / OWNER_MARKER).write_text(json.dumps({"pid": os.getpid(), "host": os.uname()[1]}))
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
+    other = client / ".tmp-other-host"
+    other.mkdir()
+    (other / OWNER_MARKER).write_text(json.dumps({"pid": int(dead), "host": "elsewhere"}))
+    (client / ".tmp-unknown").mkdir()
+    fast = tmp_path / "fast.ipynb"
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("output_dir = None", metadata={"tags": ["parameters"]})]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, str(fast))
+    result = run_report(params, reports_dir=reports, notebook=fast)
+    assert result.status == "ok"
+    assert not stale.exists()
+    assert live.exists() and other.exists() and (client / ".tmp-unknown").exists()
+    assert remove_stale_runs(client) == []
+    assert not (result.folder / OWNER_MARKER).exists()
+
+
+def test_a_phone_numeric_swap_never_leaks_phone_numbers(tmp_path, project_root):
+    """Codebook with the phone and spend columns swapped: the run fails in the notebook,
+    and neither the -failed manifest, the executed notebook, the batch summary nor the
+    console quotes a phone number."""
+    import yaml
+
+    root = Path(project_root)
+    sample = root / "data" / "sample"
+    spec = yaml.safe_load((sample / "banking_codebook.yaml").read_text())
+    spec["respondent_items"]["spend"]["column"] = "phone"
+    spec["personal_data"] = [c if c != "phone" else "spend" for c in spec["personal_data"]]
+    codebook = tmp_path / "swapped_codebook.yaml"
+    codebook.write_text(yaml.safe_dump(spec, sort_keys=False))
+    params = tmp_path / "swapped.yaml"
+    params.write_text(
+        f"client: Swapped Bank\ndata_path: {sample / 'banking.csv'}\ncodebook: {codebook}\n"
+        "min_base: 30\n"
+    )
+    phones = pd.read_csv(sample / "banking.csv", dtype=str)["phone"].dropna()
+    reports = tmp_path / "reports"
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["batch", str(params), "--reports-dir", str(reports), "--no-progress"])
+    assert code == 1
+    (run,) = list((reports / "swapped-bank").iterdir())
+    assert run.name.endswith("-failed")
+    manifest = (run / "manifest.json").read_text()
+    assert "text in a numeric column" in manifest and "'phone'" in manifest
+    (batch,) = list((reports / "_batches").iterdir())
+    texts = {
+        "manifest": manifest,
+        "notebook": (run / "client_report.ipynb").read_text(),
+        "summary.csv": (batch / "summary.csv").read_text(),
+        "summary.json": (batch / "summary.json").read_text(),
+        "stderr": err.getvalue(),
+    }
+    digits = {"".join(ch for ch in p if ch.isdigit()) for p in phones}
+    for name, text in texts.items():
+        assert not any(p in text for p in phones), name
+        assert not any(d in text for d in digits if len(d) >= 7), name

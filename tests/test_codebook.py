@@ -485,3 +485,10 @@ def _has(node, step):
     if isinstance(node, dict):
         return step in node
     return isinstance(step, int) and step < len(node)
+
+
+def test_a_codebook_path_that_is_a_folder_is_a_codebook_error(tmp_path):
+    from cxlab.errors import CodebookError
+
+    with pytest.raises(CodebookError, match="got a folder"):
+        Codebook.load(tmp_path)

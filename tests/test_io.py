@@ -342,3 +342,155 @@ def test_sample_folder_is_complete(project_root):
     survey = load_survey(f"{folder}/automotive.sav", f"{folder}/automotive_codebook.yaml")
     assert survey.n_respondents == 631
     assert np.isfinite(survey.event_table()["tactile"]).mean() > 0.95
+
+
+# ------------------------------------------------------------ hardening (issue 12)
+def test_ragged_rows_are_refused_with_their_file_lines(tmp_path, frame_and_codebook):
+    frame, cb = frame_and_codebook
+    lines = frame.to_csv(index=False).splitlines()
+    width = len(frame.columns)
+    lines[5] = ",".join(lines[5].split(",")[: width // 4])  # a row cut short (file line 6)
+    lines[9] = lines[9] + ",extra,fields"  # a row with too many fields (file line 10)
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match="different number of fields") as err:
+        load_survey(path, cb)
+    assert err.value.rows == [6, 10] and "r.csv" in str(err.value)
+
+
+def test_a_row_cut_short_at_the_end_is_refused(tmp_path, frame_and_codebook):
+    frame, cb = frame_and_codebook
+    lines = frame.to_csv(index=False).splitlines()
+    lines[-1] = lines[-1][:10]
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(lines) + "\n")  # followed by a newline: not "truncated"
+    with pytest.raises(DataError, match="different number of fields") as err:
+        load_survey(path, cb)
+    assert err.value.rows == [len(lines)]
+
+
+@pytest.mark.parametrize("case", ["seventeen_digits", "leading_zeros"])
+def test_respondent_ids_are_kept_exactly_as_written(tmp_path, frame_and_codebook, case):
+    frame, cb = frame_and_codebook
+    frame = frame.copy()
+    n = len(frame)
+    if case == "seventeen_digits":  # distinct as text, equal as floats
+        ids = [str(12345678901234560 + k) for k in range(n)]
+        assert len({float(i) for i in ids}) < n
+    else:
+        ids = [f"{k:06d}" for k in range(1, n + 1)]
+    frame["resp_id"] = ids
+    survey = load_survey(_write(tmp_path, frame), cb)
+    assert survey.respondents["respondent_id"].tolist() == ids
+    assert survey.event_table()["respondent_id"].isin(ids).all()
+
+
+def test_integer_ids_stored_as_numbers_are_integers():
+    from cxlab.survey import _normalise_ids
+
+    assert _normalise_ids(pd.Series([1.0, 2.0, np.nan])).tolist()[:2] == ["1", "2"]
+    assert _normalise_ids(pd.Series([1.5, 2.0])).tolist() == ["1.5", "2.0"]
+    with pytest.raises(DataError, match="lost digits"):
+        _normalise_ids(pd.Series([2.0**60, 1.0]))
+
+
+def test_qualtrics_question_text_with_a_line_break(project_root, tmp_path):
+    folder = f"{project_root}/data/sample/messy"
+    text = open(f"{folder}/qualtrics_export.csv", encoding="utf-8-sig").read()
+    names, questions, rest = text.split("\n", 2)
+    fields = next(__import__("csv").reader([questions]))
+    fields[14] = "How easy was it?\nPlease rate from 1 to 10"
+    import csv as _csv
+    import io as _stdio
+
+    buffer = _stdio.StringIO()
+    _csv.writer(buffer, lineterminator="\n").writerow(fields)
+    path = tmp_path / "export.csv"
+    path.write_text(names + "\n" + buffer.getvalue() + rest, encoding="utf-8")
+    survey = load_survey(path, f"{folder}/qualtrics_export_codebook.yaml")
+    reference = load_survey(
+        f"{folder}/qualtrics_export.csv", f"{folder}/qualtrics_export_codebook.yaml"
+    )
+    assert survey.source["format"] == "qualtrics"
+    pd.testing.assert_frame_equal(survey.respondents, reference.respondents)
+
+
+def test_duplicate_header_is_refused_with_both_positions(tmp_path, frame_and_codebook):
+    frame, cb = frame_and_codebook
+    column = cb.events[0].items["satisfaction"].column
+    header, body = frame.to_csv(index=False).split("\n", 1)
+    names = header.split(",")
+    names[-1] = column  # the last column repeats an event's satisfaction column
+    path = tmp_path / "d.csv"
+    path.write_text(",".join(names) + "\n" + body)
+    with pytest.raises(DataError, match="more than once") as err:
+        load_survey(path, cb)
+    first = names.index(column) + 1
+    assert err.value.column == [column]
+    assert f"positions {first}, {len(names)}" in str(err.value)
+
+
+def test_duplicate_header_in_excel_is_refused(tmp_path, frame_and_codebook):
+    frame, cb = frame_and_codebook
+    bad = frame.copy()
+    bad.columns = [*frame.columns[:-1], frame.columns[1]]
+    bad.to_excel(tmp_path / "d.xlsx", index=False)
+    with pytest.raises(DataError, match="more than once"):
+        load_survey(tmp_path / "d.xlsx", cb)
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e309", "1e308"])
+def test_non_finite_numbers_are_refused_with_column_and_rows(tmp_path, frame_and_codebook, value):
+    frame, cb = frame_and_codebook
+    spend = cb.respondent_items["spend"].column
+    bad = frame.astype({spend: object})
+    bad.loc[[2, 4], spend] = value
+    with pytest.raises(DataError, match="infinite or overflowing") as err:
+        load_survey(_write(tmp_path, bad), cb)
+    assert err.value.column == [spend] and err.value.rows == [4, 6]
+
+
+def test_a_weight_of_1e308_is_refused(tmp_path, frame_and_codebook):
+    frame, cb = frame_and_codebook
+    spec = cb.to_dict()
+    bad = frame.assign(w=1.0)
+    bad.loc[0, "w"] = 1e308
+    cbw = Codebook.from_dict({**spec, "weight": "w"})
+    with pytest.raises(DataError, match="infinite or overflowing") as err:
+        load_survey(_write(tmp_path, bad), cbw)
+    assert err.value.rows == [2]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_csv_is_read(tmp_path, frame_and_codebook, encoding):
+    frame, cb = frame_and_codebook
+    path = tmp_path / "u.csv"
+    path.write_bytes(frame.to_csv(index=False).encode(encoding))
+    survey = load_survey(path, cb)
+    assert survey.personal["name"].tolist() == frame["name"].tolist()
+
+
+def test_nul_bytes_are_named(tmp_path, frame_and_codebook):
+    _, cb = frame_and_codebook
+    path = tmp_path / "b.csv"
+    path.write_bytes(b"resp_id,age\n1,\x00\x00\x00\x07\x00\n")
+    with pytest.raises(DataError, match="NUL bytes"):
+        load_survey(path, cb)
+
+
+def test_spss_value_labels_contradicting_the_codebook_warn(small, tmp_path):
+    import pyreadstat
+
+    frame, meta = pyreadstat.read_sav(str(small["sav"]))
+    labels = dict(meta.variable_value_labels)
+    column = (
+        next(c for c in labels if c == "country") if "country" in labels else next(iter(labels))
+    )
+    swapped = dict(labels[column])
+    keys = sorted(swapped)
+    swapped[keys[0]], swapped[keys[1]] = swapped[keys[1]], swapped[keys[0]]
+    labels[column] = swapped
+    path = tmp_path / "x.sav"
+    pyreadstat.write_sav(frame, str(path), variable_value_labels=labels)
+    with pytest.warns(DataQualityWarning, match=rf"contradict the codebook's labels for {column}"):
+        load_survey(path, small["codebook"])

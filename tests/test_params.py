@@ -381,3 +381,30 @@ def test_shipped_sample_files_name_their_inputs_relative_to_themselves(project_r
                 assert not Path(value).is_absolute(), (path.name, name)
                 assert not value.startswith("data/sample"), (path.name, name)
                 assert (path.parent / value).is_file(), (path.name, name)
+
+
+def test_output_dir_of_an_existing_run_is_refused(tmp_path, monkeypatch, clean_env):
+    """Issue 12, item 2: `papermill ... -p output_dir reports/acme/<finished run>`."""
+    from cxlab.params import OWNER_MARKER
+
+    reports = tmp_path / "reports"
+    run = reports / "acme" / "20261123T101500Z-3f9a1c00"
+    (run / "tables").mkdir(parents=True)
+    (run / "manifest.json").write_text("{}")
+    monkeypatch.setenv("CXLAB_REPORTS_DIR", str(reports))
+    with pytest.raises(ParameterError, match="never writes into an earlier run") as err:
+        validate({**REQUIRED, "output_dir": str(run)}, check_files=False, root=tmp_path)
+    assert err.value.location == "output_dir"
+    fresh = reports / "acme" / ".tmp-new"
+    fresh.mkdir()
+    (fresh / OWNER_MARKER).write_text("{}")  # the runner's own fresh folder is accepted
+    assert validate(
+        {**REQUIRED, "output_dir": str(fresh)}, check_files=False, root=tmp_path
+    ).output_dir
+    (reports / "acme" / "afile").write_text("x")
+    with pytest.raises(ParameterError, match="is a file"):
+        validate(
+            {**REQUIRED, "output_dir": str(reports / "acme" / "afile")},
+            check_files=False,
+            root=tmp_path,
+        )

@@ -188,3 +188,27 @@ def test_factor_structure_plot(banking, tmp_path):
     assert "two factors, distinct" in ax.get_title()
     assert ax.get_xlabel() and ax.get_ylabel()
     ax.figure.savefig(tmp_path / "efa.png")
+
+
+# ------------------------------------------------------------ min_base (issue 12, item 6)
+def test_factor_loadings_from_fewer_than_min_base_respondents_are_refused():
+    from cxlab.errors import ModelError
+    from cxlab.synth import make_study
+
+    survey, _ = make_study("banking", n_respondents=300, seed=2)
+    few = survey.subset(np.arange(survey.n_respondents) < 5)
+    with pytest.raises(ModelError, match="at least 30 respondents"):
+        factor_structure(few)
+    with pytest.raises(ModelError, match="at least 6 respondents"):
+        factor_structure(few, min_base=6)
+    assert factor_structure(survey.subset(np.arange(survey.n_respondents) < 150)).n > 0
+
+
+def test_pooled_reliability_counts_respondents_not_event_ratings():
+    from cxlab.synth import make_study
+
+    survey, _ = make_study("banking", n_respondents=300, seed=2)
+    few = survey.subset(np.arange(survey.n_respondents) < 12)  # 12 people, many ratings
+    table = scale_reliability(few, by_event=False, min_base=30)
+    assert (table["n"] >= 30).all()  # enough rows ...
+    assert table[["alpha", "omega"]].isna().all().all()  # ... but only 12 respondents

@@ -692,3 +692,58 @@ def test_a_survey_without_investment_spend_or_complaints_on_a_1_to_7_recommend(
     for name in ("investment_weights.png", "value_case.png"):
         assert not (result.folder / "figures" / name).exists(), name
     assert (result.folder / "figures" / "event_map.png").is_file()
+
+
+def test_a_client_folder_symlinked_out_of_reports_is_refused(tmp_path, sample_params):
+    """Issue 12, item 3: nothing is written through reports/<client> -> elsewhere."""
+    notebook = _tiny_notebook(tmp_path / "failing.ipynb", fail=True)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (reports / "sample-bank").symlink_to(outside, target_is_directory=True)
+    result = cxreport.run_report(sample_params, reports_dir=reports, notebook=notebook)
+    assert result.status == "failed" and result.folder is None
+    assert (
+        result.error["ename"] == "ReportError"
+        and "outside the reports folder" in (result.error["evalue"])
+    )
+    assert list(outside.iterdir()) == []
+
+
+def test_the_same_parameter_file_twice_in_a_batch_runs_once(tmp_path, sample_params):
+    """Issue 12, item 16: one row (and one run folder) per parameter file."""
+    from cxlab.batch import run_batch
+    from cxlab.errors import CxlabWarning
+
+    notebook = _tiny_notebook(tmp_path / "ok.ipynb", fail=False)
+    reports = tmp_path / "reports"
+    with pytest.warns(CxlabWarning, match="more than once"):
+        result = run_batch(
+            [sample_params, sample_params],
+            workers=1,
+            reports_dir=reports,
+            progress=False,
+            notebook=notebook,
+        )
+    assert len(result.table) == 1 and result.table["folder"].is_unique
+    assert len([p for p in (reports / "sample-bank").iterdir()]) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("country: {UK: 0.5, France: [\n", "not valid YAML"),
+        ("country: {UK: forty, France: 0.6}\n", "'forty', not a number"),
+        ("- 1\n- 2\n", "maps variable"),
+        ("country: 0.5\n", "maps category: share"),
+    ],
+)
+def test_malformed_weighting_targets_are_parameter_errors(tmp_path, text, match):
+    from cxlab.errors import ParameterError
+
+    path = tmp_path / "targets.yaml"
+    path.write_text(text)
+    with pytest.raises(ParameterError, match=match) as err:
+        cxreport.read_margins(path)
+    assert str(path) in str(err.value)

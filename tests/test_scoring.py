@@ -135,3 +135,87 @@ def test_gradient_boosting_and_errors(banking, tmp_path):
         ax = gb.plot()
     assert ax.get_title() and ax.get_xlabel() == "Predicted group"
     ax.figure.savefig(tmp_path / "cm.png")
+
+
+# ------------------------------------------------------------ hardening (issue 12)
+def test_save_never_overwrites_a_file(scorer, tmp_path):
+    from cxlab.errors import ParameterError
+
+    existing = tmp_path / "survey.csv"
+    existing.write_text("precious\n")
+    with pytest.raises(ParameterError, match="never overwrites"):
+        scorer.save(existing)
+    assert existing.read_text() == "precious\n"
+
+
+def test_score_file_refuses_existing_or_unknown_outputs(scorer, banking, tmp_path):
+    from cxlab.errors import ParameterError
+
+    r = banking[0].respondents.head(20)
+    r.drop(columns=["recommend"]).to_csv(tmp_path / "c.csv", index=False)
+    with pytest.raises(ParameterError, match="suffix '.json'"):
+        score_file(scorer, tmp_path / "c.csv", tmp_path / "x.json")
+    assert not (tmp_path / "x.json").exists()
+    (tmp_path / "done.csv").write_text("keep\n")
+    with pytest.raises(ParameterError, match="never overwrites"):
+        score_file(scorer, tmp_path / "c.csv", tmp_path / "done.csv")
+    assert (tmp_path / "done.csv").read_text() == "keep\n"
+
+
+@pytest.mark.parametrize("content", [None, "", "customer_id,spend,tenure\n", "folder"])
+def test_unreadable_customer_files_are_data_errors(scorer, tmp_path, content):
+    path = tmp_path / "customers.csv"
+    if content == "folder":
+        path.mkdir()
+    elif content is not None:
+        path.write_text(content)
+    with pytest.raises(DataError) as err:
+        score_file(scorer, path, tmp_path / "out.csv")
+    assert str(path) in str(err.value)
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_infinite_feature_values_are_refused_with_column_and_rows(scorer, banking, tmp_path):
+    r = banking[0].respondents.head(10).drop(columns=["recommend"])
+    r = r.assign(spend=r["spend"].astype(object))
+    r.loc[3, "spend"] = "inf"
+    r.loc[6, "spend"] = "1e309"
+    r.to_csv(tmp_path / "c.csv", index=False)
+    with pytest.raises(DataError, match="infinite") as err:
+        score_file(scorer, tmp_path / "c.csv", tmp_path / "out.csv")
+    assert err.value.column == ["spend"] and err.value.rows == [5, 8]
+
+
+def test_a_scorer_file_without_metadata_is_a_data_error(scorer, tmp_path):
+    import joblib
+
+    path = tmp_path / "bare.joblib"
+    joblib.dump({"format": "cxlab-scorer/1", "model": scorer.model}, path)
+    with pytest.raises(DataError, match="incomplete cxlab scorer"):
+        load_scorer(path)
+    joblib.dump(
+        {
+            "format": "cxlab-scorer/1",
+            "model": scorer.model,
+            "metadata": {},
+            "metrics": None,
+            "confusion": None,
+        },
+        path.with_name("b2.joblib"),
+    )
+    with pytest.raises(DataError, match="metadata.features"):
+        load_scorer(path.with_name("b2.joblib"))
+
+
+def test_customer_ids_are_written_as_given(scorer, banking, tmp_path):
+    r = banking[0].respondents.head(5).drop(columns=["recommend"])
+    r = r.assign(customer_id=[f"{k:06d}" for k in range(1, 6)])
+    r.to_csv(tmp_path / "c.csv", index=False)
+    out = score_file(scorer, tmp_path / "c.csv", tmp_path / "s.csv")
+    assert pd.read_csv(out, dtype=str)["customer_id"].tolist() == [
+        "000001",
+        "000002",
+        "000003",
+        "000004",
+        "000005",
+    ]

@@ -277,7 +277,9 @@ def test_advocacy_shares_sum_to_100_and_match_peer(toy):
 def test_advocacy_shares_suppressed_rows_blank_count_too(toy):
     small = toy.assign(region=np.where(np.arange(len(toy)) < 18, "Tiny", toy.region))
     with pytest.warns(SuppressionWarning):
-        out = advocacy_shares("recommend", by="region", data=small, min_base=30)
+        out = advocacy_shares(
+            "recommend", by="region", data=small, min_base=30, complementary=False
+        )
     tiny = out[out.region == "Tiny"]
     assert tiny["suppressed"].all() and len(tiny) == 3
     assert tiny[["share", "se", "ci_low", "ci_high", "count"]].isna().all().all()
@@ -286,6 +288,15 @@ def test_advocacy_shares_suppressed_rows_blank_count_too(toy):
     peer = small[small.region != "Tiny"].dropna(subset=["recommend"]).groupby("region")
     counts = big.groupby("region", observed=True)["count"].sum()
     np.testing.assert_array_equal(counts.sort_index(), peer.size().sort_index())
+    # by default the next smallest region is suppressed too (complementary suppression):
+    # otherwise Tiny's counts are the overall counts minus the other regions'
+    with pytest.warns(SuppressionWarning) as record:
+        safe = advocacy_shares("recommend", by="region", data=small, min_base=30)
+    assert any("complementary" in str(w.message) for w in record)
+    sizes = big.groupby("region", observed=True)["n"].first()
+    hidden = set(safe.loc[safe["suppressed"], "region"])
+    assert hidden == {"Tiny", sizes.idxmin()}
+    assert safe.loc[safe["suppressed"], "n"].notna().all()  # bases kept
 
 
 def test_holm_is_statsmodels_holm_with_ties():

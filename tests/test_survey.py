@@ -371,3 +371,46 @@ def test_spss_user_missing_values_are_missing(tmp_path):
     }
     survey = load_survey(path, cb)
     np.testing.assert_array_equal(survey.respondents["q"], [1, np.nan, 4, np.nan])
+
+
+def test_subset_recomputes_its_own_quality_checks():
+    """Issue 12, item 6: a filtered survey must not report the whole file's checks."""
+    import warnings
+
+    from cxlab.errors import DataQualityWarning
+    from cxlab.synth import make_study
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        survey, _ = make_study("banking", n_respondents=400, seed=3)
+    table = survey.event_table()
+    attrs = survey.tactile_attributes + survey.emotive_attributes
+    per = table.groupby("respondent_id")[attrs].agg(["min", "max"])
+    lo = per.xs("min", axis=1, level=1).min(axis=1)
+    hi = per.xs("max", axis=1, level=1).max(axis=1)
+    n_items = table.groupby("respondent_id")[attrs].count().sum(axis=1)
+    flat_ids = set(per.index[(lo == hi) & (n_items >= 6)])
+    keep = ~survey.respondents["respondent_id"].isin(flat_ids).to_numpy()
+    keep[:5] = True  # some straight-liners may remain among the first five
+    sub = survey.subset(keep)
+    row = sub.quality.set_index("check").loc["straight-lining"]
+    expected = len(flat_ids & set(sub.respondents["respondent_id"]))
+    assert row["n_flagged"] == expected
+    assert row["share"] == pytest.approx(expected / sub.n_respondents)
+    full = survey.quality.set_index("check").loc["straight-lining"]
+    assert full["n_flagged"] == len(flat_ids)
+
+
+def test_non_finite_numbers_in_a_frame_are_refused():
+    """Issue 12, item 11, for frames built in memory (the loaders refuse them too)."""
+    from cxlab.codebook import Codebook
+    from cxlab.errors import DataError
+    from cxlab.survey import survey_from_frame
+    from cxlab.synth import make_frame
+
+    frame, spec, _ = make_frame("banking", 40, 2)
+    column = spec["respondent_items"]["spend"]["column"]
+    frame.loc[[1, 4], column] = [np.inf, 1e308]
+    with pytest.raises(DataError, match="infinite or overflowing") as err:
+        survey_from_frame(frame, Codebook.from_dict(spec))
+    assert err.value.column == column and err.value.rows == [3, 6]

@@ -375,3 +375,20 @@ def test_bootstrap_intervals_and_shares_recomputed_from_the_draws(bank_case):
     np.testing.assert_allclose(t["p_best"], winners.to_numpy() / len(draws))
     # the point NPV sits inside its bootstrap interval for every costed event
     assert ((t["npv_lo"] <= t["npv"]) & (t["npv"] <= t["npv_hi"])).all()
+
+
+def test_all_missing_recommend_is_a_model_error():
+    """Issue 12, item 13: was `ValueError: not enough values to unpack`."""
+    import warnings
+
+    from cxlab.errors import ModelError
+    from cxlab.synth import make_study
+    from cxlab.valuecase import default_costs, value_case
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        survey, _ = make_study("banking", n_respondents=200, seed=1)
+    blank = survey.subset(np.ones(survey.n_respondents, dtype=bool))
+    blank.respondents["recommend"] = np.nan
+    with pytest.raises(ModelError, match="no respondent answered 'recommend'"):
+        value_case(blank, default_costs(survey), n_boot=5)

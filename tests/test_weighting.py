@@ -378,3 +378,32 @@ def test_property_margins_reproduced_for_random_designs(seed, sizes, n):
     # weights are design weights times a factor that is constant within a cell
     ratio = pd.Series(res.weights.to_numpy() / design).groupby([df[c] for c in cols])
     assert (ratio.max() - ratio.min()).max() < 1e-9 * ratio.max().max()
+
+
+# ------------------------------------------------------------ hardening (issue 12)
+def test_shares_that_all_sum_to_0_8_are_refused(small):
+    """Issue 12, item 14: margins summing to 0.8 gave weights summing to 0.8."""
+    df, _, margins = small
+    scaled = {v: {c: 0.8 * s for c, s in spec.items()} for v, spec in margins.items()}
+    with pytest.raises(ModelError, match="sum to 0.8, not 1"):
+        rake(df, scaled)
+    # said to be counts, they rake to a population of 0.8
+    res = rake(df, scaled, counts=True)
+    assert res.weights.sum() == pytest.approx(0.8)
+
+
+def test_a_share_written_in_words_is_a_parameter_error(small):
+    from cxlab.errors import ParameterError
+
+    df, _, margins = small
+    var = next(iter(margins))
+    cat = next(iter(margins[var]))
+    bad = {**margins, var: {**margins[var], cat: "forty"}}
+    with pytest.raises(ParameterError, match="'forty', not a number") as err:
+        rake(df, bad)
+    assert err.value.column == var
+    table = pd.DataFrame([(var, cat, "forty")], columns=["variable", "category", "share"])
+    with pytest.raises(ParameterError, match="not a number"):
+        rake(df, table)
+    with pytest.raises(ParameterError, match="must map category"):
+        rake(df, {var: [0.5, 0.5]})

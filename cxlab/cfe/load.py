@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab.cfe.model import _SELF_ITEMS, COLUMNS, ROLES, ExecutiveCodebook, default_codebook
-from cxlab.errors import DataError
+from cxlab.errors import DataError, quote_values
 
 
 def _bad_rows(mask, offset: int) -> list[int]:
@@ -25,7 +25,7 @@ def _rating(frame: pd.DataFrame, col: str, cb: ExecutiveCodebook, file, offset) 
         values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
         bad = np.isnan(values) & text.notna().to_numpy()
         if bad.any():
-            examples = ", ".join(repr(v) for v in text[bad].head(3))
+            examples = quote_values(text[bad].head(3))
             raise DataError(f"text in a rating column (e.g. {examples}); expected numbers "
                             f"{cb.scale[0]:g}-{cb.scale[1]:g} or missing codes {list(cb.missing_codes)}",
                             file=file, column=col, rows=_bad_rows(bad, offset))  # fmt: skip
@@ -33,7 +33,7 @@ def _rating(frame: pd.DataFrame, col: str, cb: ExecutiveCodebook, file, offset) 
     lo, hi = cb.scale
     bad = ~np.isnan(values) & ((values < lo) | (values > hi))
     if bad.any():
-        examples = ", ".join(f"{v:g}" for v in values[bad][:3])
+        examples = quote_values(values[bad][:3].tolist())
         raise DataError(f"values outside the scale [{lo:g}, {hi:g}] after missing codes "
                         f"{list(cb.missing_codes)} are removed (e.g. {examples})",
                         file=file, column=col, rows=_bad_rows(bad, offset))  # fmt: skip
@@ -94,7 +94,7 @@ def executive_data_from_frame(
         )
     dup = ids.duplicated(keep=False).to_numpy()
     if dup.any():
-        raise DataError(f"duplicate executive ids (e.g. {ids[dup].iloc[0]!r})", file=file, column=c["executive_id"],
+        raise DataError(f"duplicate executive ids (e.g. {quote_values(ids[dup].head(1))})", file=file, column=c["executive_id"],
                         rows=_bad_rows(dup, row_offset))  # fmt: skip
     raw_role = frame[c["role"]]
     role_text = raw_role.map(
