@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.cxlab-installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup report test test-install test-slow lint format lab bench clean-venv
+.PHONY: setup report test test-install test-slow lint format lab bench clean-venv refresh
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,13 @@ test-slow: setup
 
 lab: setup
 	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks
+
+# Refresh the committed notebooks' outputs and the reference runs' figures (after a
+# deliberate change of the statistics or the sample data; review the diff).
+refresh: setup
+	$(BIN)/python -c "from cxlab.report import refresh_notebook as r; r('notebooks/explore.ipynb'); r('notebooks/client_report.ipynb')"
+	$(BIN)/python -c "import glob; from cxlab.report import write_reference_notebook as w; [w(p) for p in sorted(glob.glob('notebooks/reference/*.yaml'))]"
+	$(BIN)/python tests/test_reference_runs.py --write
 
 bench: setup
 	$(BIN)/python -m benchmarks.run_all

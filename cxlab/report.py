@@ -86,6 +86,7 @@ __all__ = [
     "file_sha256",
     "new_run_id",
     "refresh_notebook",
+    "write_reference_notebook",
     "run_report",
     "software_versions",
 ]
@@ -968,3 +969,56 @@ def refresh_notebook(path: str | os.PathLike, *, kernel_name: str | None = None)
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, str(path))
     return path
+
+
+def write_reference_notebook(
+    params_file: str | os.PathLike,
+    out: str | os.PathLike | None = None,
+    *,
+    kernel_name: str | None = None,
+) -> Path:
+    """Write and execute an nbval reference run of the report notebook.
+
+    The report notebook's cells, with the validated values of ``params_file``
+    injected after its ``parameters`` cell as papermill does (input paths made
+    relative to the project root, so the committed notebook runs in any clone), then
+    executed in place by :func:`refresh_notebook`. ``make test`` re-executes it with
+    nbval, so a change to any figure of that run shows as a failed cell.
+
+    Parameters
+    ----------
+    params_file : path
+        A parameter file (paths relative to its own folder, as always).
+    out : path, optional
+        Default: ``params_file`` with the suffix ``.ipynb``.
+    kernel_name : str, optional
+        As for :func:`refresh_notebook`.
+
+    Returns
+    -------
+    Path
+        The executed reference notebook.
+    """
+    import nbformat
+
+    params = load_params(params_file)
+    root = project_root(Path(params_file).resolve().parent)
+    values = notebook_values(params)
+    for name, value in values.items():
+        if isinstance(value, str) and Path(value).is_absolute():
+            path = Path(value)
+            if path.is_relative_to(root):
+                values[name] = path.relative_to(root).as_posix()
+    nb = nbformat.read(str(resource(NOTEBOOK)), as_version=4)
+    index = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    lines = ["# Parameters of this reference run (" + Path(params_file).name + ")"]
+    lines += [f"{name} = {value!r}" for name, value in values.items()]
+    injected = nbformat.v4.new_code_cell("\n".join(lines))
+    injected.metadata["tags"] = ["injected-parameters"]
+    nb.cells.insert(index + 1, injected)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    target = Path(out) if out is not None else Path(params_file).with_suffix(".ipynb")
+    nbformat.write(nb, str(target))
+    return refresh_notebook(target, kernel_name=kernel_name)

@@ -20,6 +20,7 @@ import numpy as np
 import yaml
 
 from cxlab.synth.consumer import _json_default, make_frame, write_study
+from cxlab.synth.shapes import write_shape
 
 __all__ = ["write_sample_data", "write_messy_qualtrics"]
 
@@ -105,6 +106,10 @@ def write_sample_data(folder: str | Path = "data/sample") -> dict[str, dict[str,
     for industry in ("banking", "automotive"):
         out[industry] = write_study(industry, 631, 0, folder=folder, formats=("csv", "sav"))
     out["messy"] = write_messy_qualtrics(folder / "messy")
+    # a respondent-level satisfaction survey on 1-7 (no events, no ids, -99 codes): the
+    # survey of the non-default-scale reference run
+    shape = write_shape("satisfaction_no_events", folder / "shapes", seed=0)
+    out["satisfaction"] = {"data": shape.data, "codebook": shape.codebook}
     return out
 
 
