@@ -1,0 +1,168 @@
+"""A satisfaction study generated from a known PLS path model (ECSI style).
+
+:func:`make_pls_study` draws respondents from a population in which seven latent
+constructs follow a planted recursive structural model with *standardised* path
+coefficients (image drives expectations, perceived quality and value drive
+satisfaction, satisfaction drives complaints and loyalty), each measured by 2-5
+reflective items on a 1-10 scale with planted loadings: 24 items in all.
+
+The population has two regions ("urban" 60%, "rural" 40%) whose image differs in
+mean (rural customers think less of the brand), so region shifts every mean score but
+not the standardised paths: the planted paths hold in the population as a whole. With
+``weights=True`` the sample over-represents rural customers (70% of the sample) and
+carries design weights (population share / sample share), so an unweighted index is
+biased low and a weighted one is not.
+
+Examples
+--------
+>>> frame, truth = make_pls_study(n=100, seed=0)
+>>> frame.shape, len(truth["paths"]), sum(len(v) for v in truth["blocks"].values())
+((100, 26), 12, 24)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cxlab.errors import ParameterError
+
+__all__ = ["PLS_BLOCKS", "PLS_PATHS", "make_pls_study"]
+
+#: construct -> items (respondent item names and data columns)
+PLS_BLOCKS: dict[str, list[str]] = {
+    "image": ["img1", "img2", "img3", "img4", "img5"],
+    "expectations": ["exp1", "exp2", "exp3"],
+    "quality": ["qual1", "qual2", "qual3", "qual4", "qual5"],
+    "value": ["val1", "val2", "val3"],
+    "satisfaction": ["sat1", "sat2", "sat3"],
+    "complaints": ["comp1", "comp2"],
+    "loyalty": ["repurchase", "recommend", "price_tolerance"],
+}
+#: planted standardised path coefficients (source, target): coefficient
+PLS_PATHS: dict[tuple[str, str], float] = {
+    ("image", "expectations"): 0.50,
+    ("expectations", "quality"): 0.55,
+    ("expectations", "value"): 0.15,
+    ("quality", "value"): 0.50,
+    ("image", "satisfaction"): 0.25,
+    ("expectations", "satisfaction"): 0.05,
+    ("quality", "satisfaction"): 0.40,
+    ("value", "satisfaction"): 0.20,
+    ("satisfaction", "complaints"): -0.45,
+    ("image", "loyalty"): 0.20,
+    ("satisfaction", "loyalty"): 0.50,
+    ("complaints", "loyalty"): -0.15,
+}
+_LEVEL = {  # centre of the 1-10 items of each construct (at latent 0)
+    "image": 7.2,
+    "expectations": 7.6,
+    "quality": 7.0,
+    "value": 6.4,
+    "satisfaction": 6.9,
+    "complaints": 3.0,
+    "loyalty": 7.1,
+}
+_SPREAD = 1.7  # item points per latent standard deviation
+_REGIONS = {"urban": (0.6, 0.3, 0.3), "rural": (0.4, 0.7, -0.45)}  # pop, sample share, image shift
+
+
+def make_pls_study(
+    n: int = 250,
+    seed: int = 0,
+    weights: bool = False,
+    loadings: tuple[float, float] = (0.72, 0.9),
+    discrete: bool = True,
+) -> tuple[pd.DataFrame, dict]:
+    """Respondents of an ECSI-style satisfaction survey with a planted path model.
+
+    Parameters
+    ----------
+    n : int
+        Respondents.
+    seed : int
+        Same seed, same data.
+    weights : bool
+        False: a simple random sample of the population (no weight column). True:
+        rural customers over-sampled (70% instead of 40%) with a ``weight`` column
+        of design weights (mean 1).
+    loadings : (low, high)
+        The planted loadings of each block are spread evenly over this range.
+    discrete : bool
+        Round the items to the 1-10 scale (True) or keep them continuous (unbounded).
+
+    Returns
+    -------
+    frame : DataFrame
+        ``resp_id``, ``region`` (urban / rural), the 24 items (1-10) and, with
+        ``weights``, ``weight``.
+    truth : dict
+        ``blocks``, ``paths`` (list of pairs), ``path_coefficients`` ({"a->b": c}),
+        ``loadings`` ({item: loading}), ``target`` ("satisfaction"),
+        ``scales`` ({item: [1, 10]}), ``margins`` (population region shares),
+        ``sample_shares``, ``r2`` (planted R² per endogenous construct).
+
+    Examples
+    --------
+    >>> frame, truth = make_pls_study(n=200, seed=1, weights=True)
+    >>> round(float(frame["weight"].mean()), 6), truth["margins"]["region"]["rural"]
+    (1.0, 0.4)
+    """
+    if not isinstance(n, int | np.integer) or n < 10:
+        raise ParameterError(f"n must be an integer of at least 10, got {n!r}", location="n")
+    lo_l, hi_l = loadings
+    if not 0 < lo_l <= hi_l < 1:
+        raise ParameterError("loadings must satisfy 0 < low <= high < 1", location="loadings")
+    rng = np.random.default_rng([int(seed), 17])
+    names = list(PLS_BLOCKS)
+    regions = list(_REGIONS)
+    pop = np.array([_REGIONS[r][0] for r in regions])
+    share = np.array([_REGIONS[r][1] for r in regions]) if weights else pop
+    group = rng.choice(len(regions), size=n, p=share)
+    shift = np.array([_REGIONS[r][2] for r in regions])
+    shift = shift - pop @ shift  # population mean 0
+    var_shift = float(pop @ shift**2)
+
+    latent: dict[str, np.ndarray] = {}
+    cov: dict[tuple[str, str], float] = {}
+    r2 = {}
+    for c in names:  # PLS_BLOCKS is in causal order
+        preds = [(s, b) for (s, t), b in PLS_PATHS.items() if t == c]
+        if not preds:
+            latent[c] = shift[group] + np.sqrt(1 - var_shift) * rng.standard_normal(n)
+            cov[(c, c)] = 1.0
+            continue
+        explained = sum(b1 * b2 * cov[(s1, s2)] for s1, b1 in preds for s2, b2 in preds)
+        r2[c] = float(explained)
+        latent[c] = sum(b * latent[s] for s, b in preds) + np.sqrt(
+            1 - explained
+        ) * rng.standard_normal(n)
+        for other in list({k[0] for k in cov}):
+            cov[(c, other)] = cov[(other, c)] = float(sum(b * cov[(s, other)] for s, b in preds))
+        cov[(c, c)] = 1.0
+
+    frame = {"resp_id": [f"S{i + 1:04d}" for i in range(n)], "region": [regions[g] for g in group]}
+    load = {}
+    for c, items in PLS_BLOCKS.items():
+        lam = np.linspace(hi_l, lo_l, len(items))
+        for item, la in zip(items, lam, strict=True):
+            load[item] = float(la)
+            x = la * latent[c] + np.sqrt(1 - la**2) * rng.standard_normal(n)
+            value = _LEVEL[c] + _SPREAD * x
+            frame[item] = np.clip(np.rint(value), 1, 10) if discrete else value
+    df = pd.DataFrame(frame)
+    if weights:
+        w = (pop / share)[group]
+        df["weight"] = w / w.mean()
+    truth = {
+        "blocks": {c: list(v) for c, v in PLS_BLOCKS.items()},
+        "paths": [list(p) for p in PLS_PATHS],
+        "path_coefficients": {f"{s}->{t}": b for (s, t), b in PLS_PATHS.items()},
+        "loadings": load,
+        "target": "satisfaction",
+        "scales": {i: [1, 10] for items in PLS_BLOCKS.values() for i in items},
+        "margins": {"region": dict(zip(regions, pop.tolist(), strict=True))},
+        "sample_shares": {"region": dict(zip(regions, share.tolist(), strict=True))},
+        "r2": r2,
+    }
+    return df, truth
