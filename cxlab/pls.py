@@ -54,7 +54,7 @@ Examples
 (True, True)
 >>> row = res.paths.query("source == 'quality' and target == 'satisfaction'").iloc[0]
 >>> round(float(row["estimate"]), 1)
-0.4
+0.3
 """
 
 from __future__ import annotations
@@ -363,8 +363,8 @@ class PLSResult:
         (Dijkstra-Henseler), ``ave`` and ``htmt_max`` (the largest HTMT with another
         construct). Meaningful for Mode A blocks of two or more items.
     htmt : DataFrame
-        Heterotrait-monotrait ratios (Henseler, Ringle & Sarstedt 2015), constructs x
-        constructs (NaN for single-item blocks).
+        Heterotrait-monotrait ratios (Henseler, Ringle & Sarstedt 2015) of the
+        correlations, constructs x constructs (NaN for single-item and Mode B blocks).
     iterations, converged, scheme, n, n_dropped, weighted, n_boot, level, tol
         How the model was fitted (``n_boot`` counts the resamples used).
     scale_source : str
@@ -856,6 +856,18 @@ def fit(
         preds=tuple(tuple(np.flatnonzero(D[:, j]).tolist()) for j in range(len(constructs))),
         scheme=scheme,
     )
+
+    # ---- the point estimate
+    centre = np.average(values, axis=0, weights=w)
+    Xc = values - centre
+    M, cov = _weighted_moments(Xc, w[None, :])
+    R, sd = _to_corr(cov)
+    flat = [items[k] for k in np.flatnonzero(~(sd[0] > 0))]
+    if flat:
+        raise DataError(
+            "items without variance (every answer the same) cannot be modelled", column=flat
+        )
+    _check_mode_b(R[0], spec)
     if scales is not None:
         unknown = [i for i in scales if i not in items]
         if unknown:
@@ -878,18 +890,6 @@ def fit(
         if not hi[k] > lo[k]:
             raise ParameterError(f"scale of {item!r} needs min < max", location=f"scales.{item}")
     scale_source = "; ".join(sorted(sources))
-
-    # ---- the point estimate
-    centre = np.average(values, axis=0, weights=w)
-    Xc = values - centre
-    M, cov = _weighted_moments(Xc, w[None, :])
-    R, sd = _to_corr(cov)
-    flat = [items[k] for k in np.flatnonzero(~(sd[0] > 0))]
-    if flat:
-        raise DataError(
-            "items without variance (every answer the same) cannot be modelled", column=flat
-        )
-    _check_mode_b(R[0], spec)
     W, its, conv = _iterate(R, spec, tol, max_iter)
     if not conv[0]:
         warnings.warn(
@@ -927,7 +927,7 @@ def fit(
         paths=paths_t,
         total_effects=_total_table(spec, est, draws, level),
         outer=_outer_table(spec, est, draws, level, u, lo, hi),
-        r2=_r2_table(spec, est, draws, level, n),
+        r2=_r2_table(spec, est, draws, level, float(w.sum())),
         scores=scores,
         reliability=_reliability(R[0], W[0], L[0], spec),
         htmt=_htmt(R[0], spec),
@@ -1196,9 +1196,10 @@ def _htmt(R, spec):
     mono = np.full(J, np.nan)
     for j in range(J):
         ix = spec.idx(j)
-        if len(ix) >= 2:
+        if len(ix) >= 2 and spec.modes[j] == "A":
             sub = R[np.ix_(ix, ix)]
-            mono[j] = sub[np.triu_indices(len(ix), 1)].mean()
+            mean = sub[np.triu_indices(len(ix), 1)].mean()
+            mono[j] = mean if mean > 0 else np.nan
     for a in range(J):
         for b in range(J):
             if a != b and np.isfinite(mono[a]) and np.isfinite(mono[b]):
