@@ -88,7 +88,7 @@ _CHUNK = 250  # bootstrap resamples per batch
 
 # ------------------------------------------------------------------ the model
 def model_problems(
-    blocks: Any, paths: Any, modes: Any = None, *, location: str = ""
+    blocks: Any, paths: Any, modes: Any = None, *, location: str = "", blocks_key: str = "blocks"
 ) -> list[tuple[str, str]]:
     """Every problem of a model specification, as ``(rule, location)`` pairs.
 
@@ -105,6 +105,8 @@ def model_problems(
         As for :func:`fit`.
     location : str
         Prefix of the locations (e.g. ``"satisfaction_model."``).
+    blocks_key : str
+        What the locations call the blocks (``"constructs"`` in a codebook).
 
     Returns
     -------
@@ -120,14 +122,14 @@ def model_problems(
     loc = location
     if not isinstance(blocks, Mapping) or not blocks:
         out.append(
-            ("blocks must be a non-empty mapping construct -> list of items", f"{loc}blocks")
+            ("blocks must be a non-empty mapping construct -> list of items", f"{loc}{blocks_key}")
         )
         blocks = {}
     owner: dict[str, str] = {}
     for name, items in blocks.items():
-        where = f"{loc}blocks.{name}"
+        where = f"{loc}{blocks_key}.{name}"
         if not isinstance(name, str) or not name:
-            out.append((f"construct names must be text, got {name!r}", f"{loc}blocks"))
+            out.append((f"construct names must be text, got {name!r}", f"{loc}{blocks_key}"))
             continue
         if isinstance(items, str) or not isinstance(items, Sequence) or len(items) == 0:
             out.append((f"construct {name!r} needs a non-empty list of items", where))
@@ -182,7 +184,7 @@ def model_problems(
                 out.append(
                     (
                         f"construct {name!r} is on no path (every construct needs one)",
-                        f"{loc}blocks.{name}",
+                        f"{loc}{blocks_key}.{name}",
                     )
                 )
     if modes is not None:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from cxlab.errors import ParameterError
 
-__all__ = ["PLS_BLOCKS", "PLS_PATHS", "make_pls_study"]
+__all__ = ["PLS_BLOCKS", "PLS_PATHS", "make_pls_study", "write_pls_study"]
 
 #: construct -> items (respondent item names and data columns)
 PLS_BLOCKS: dict[str, list[str]] = {
@@ -166,3 +166,144 @@ def make_pls_study(
         "r2": r2,
     }
     return df, truth
+
+
+_QUESTIONS = {
+    "img1": "The company can be trusted in what it says and does",
+    "img2": "The company is stable and firmly established",
+    "img3": "The company makes a contribution to society",
+    "img4": "The company is concerned with its customers",
+    "img5": "The company is innovative and forward looking",
+    "exp1": "Expectations of overall quality before becoming a customer",
+    "exp2": "Expectations of meeting your personal needs",
+    "exp3": "Expectations of how often things would go wrong",
+    "qual1": "Overall perceived quality",
+    "qual2": "Technical quality of the service",
+    "qual3": "Personal advice and service",
+    "qual4": "Reliability of the service",
+    "qual5": "Clarity of bills and information",
+    "val1": "Value for money: quality given the price you pay",
+    "val2": "Price given the quality you get",
+    "val3": "Value compared with other providers",
+    "sat1": "Overall satisfaction",
+    "sat2": "Fulfilment of expectations",
+    "sat3": "Compared with an ideal provider",
+    "comp1": "Reasons to complain in the past year",
+    "comp2": "Problems you had to report",
+    "repurchase": "Would choose the company again",
+    "recommend": "Would recommend the company to friends and colleagues",
+    "price_tolerance": "Would stay if prices rose by 5%",
+}
+_LABELS = {
+    "image": "Image",
+    "expectations": "Customer expectations",
+    "quality": "Perceived quality",
+    "value": "Perceived value",
+    "satisfaction": "Customer satisfaction",
+    "complaints": "Complaints",
+    "loyalty": "Customer loyalty",
+}
+
+
+def write_pls_study(folder, n: int = 250, seed: int = 0) -> dict:
+    """Write the sample satisfaction study: data, codebook with its model, truth, client.
+
+    Writes into ``folder`` (``data/sample`` for the bundled sample):
+    ``satisfaction.csv`` (``n`` respondents of :func:`make_pls_study` with rural
+    customers over-sampled, no weight column, -99 for about 0.4% of the answers),
+    ``satisfaction_codebook.yaml`` (its ``satisfaction_model`` declares the ECSI
+    model), ``satisfaction_truth.json``, ``clients/sample_satisfaction.yaml`` and
+    ``clients/targets/satisfaction_margins.yaml`` (the population region shares the
+    report rakes to).
+
+    Returns
+    -------
+    dict
+        Name -> path of every file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> paths = write_pls_study(tempfile.mkdtemp(), n=60)
+    >>> sorted(paths)
+    ['client', 'codebook', 'data', 'margins', 'truth']
+    """
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    folder = Path(folder)
+    (folder / "clients" / "targets").mkdir(parents=True, exist_ok=True)
+    frame, truth = make_pls_study(n=n, seed=seed, weights=True)
+    frame = frame.drop(columns=["weight"])
+    rng = np.random.default_rng([int(seed), 18])
+    items = [i for v in PLS_BLOCKS.values() for i in v]
+    for col in items:
+        frame.loc[rng.random(n) < 0.004, col] = -99
+    frame[items] = frame[items].astype(int)
+    data = folder / "satisfaction.csv"
+    frame.to_csv(data, index=False, lineterminator="\n")
+    model = {
+        "constructs": {
+            c: {"items": list(v), "mode": "A", "label": _LABELS[c]} for c, v in PLS_BLOCKS.items()
+        },
+        "paths": [list(p) for p in PLS_PATHS],
+        "target": "satisfaction",
+        "scheme": "path",
+    }
+    codebook = {
+        "name": "Customer satisfaction index survey (synthetic, ECSI style)",
+        "industry": "utilities",
+        "respondent_id": "resp_id",
+        "missing_codes": [-99],
+        "scales": {"ten": {"min": 1, "max": 10}},
+        "default_scale": "ten",
+        "demographics": {"region": {"column": "region"}},
+        "respondent_items": {
+            i: {"column": i, "type": "rating", "label": _QUESTIONS[i]} for i in items
+        },
+        "derived": {
+            "overall_satisfaction": {"mean": list(PLS_BLOCKS["satisfaction"]), "min_valid": 2},
+            **{
+                f"{c}_index": {"mean": list(PLS_BLOCKS[c]), "min_valid": len(PLS_BLOCKS[c]) - 1}
+                for c in ("image", "expectations", "quality", "value")
+            },
+        },
+        "drivers": {
+            "outcome": "overall_satisfaction",
+            "items": [f"{c}_index" for c in ("image", "expectations", "quality", "value")],
+        },
+        "satisfaction_model": model,
+    }
+    cb = folder / "satisfaction_codebook.yaml"
+    cb.write_text(
+        "# Codebook of the sample satisfaction study (python -m cxlab.synth.samples writes it).\n"
+        "# Its satisfaction_model declares the ECSI path model of the report's satisfaction\n"
+        "# index section (docs/codebook.md, 'Satisfaction model').\n"
+        + yaml.safe_dump(codebook, sort_keys=False, allow_unicode=True),
+        encoding="utf-8",
+    )
+    truth_path = folder / "satisfaction_truth.json"
+    truth_path.write_text(json.dumps({**truth, "n": n, "seed": seed}, indent=1), encoding="utf-8")
+    margins = folder / "clients" / "targets" / "satisfaction_margins.yaml"
+    margins.write_text(
+        "# Population region shares of the sample utility's customers (raking targets).\n"
+        + yaml.safe_dump(truth["margins"], sort_keys=False),
+        encoding="utf-8",
+    )
+    client = folder / "clients" / "sample_satisfaction.yaml"
+    client.write_text(
+        "# The sample satisfaction study as a client: a respondent-level ECSI-style survey\n"
+        "# (no events) whose codebook declares a PLS path model. Paths are relative to this\n"
+        "# file's folder. cxlab report data/sample/clients/sample_satisfaction.yaml\n"
+        "client: Sample Utility\n"
+        "data_path: ../satisfaction.csv\n"
+        "codebook: ../satisfaction_codebook.yaml\n"
+        "industry: utilities\n"
+        "min_base: 30\n"
+        "weighting_targets: targets/satisfaction_margins.yaml  # rural customers were over-sampled\n"
+        "seed: 0\n",
+        encoding="utf-8",
+    )
+    return {"data": data, "codebook": cb, "truth": truth_path, "margins": margins, "client": client}
