@@ -371,6 +371,8 @@ class PLSResult:
         How the model was fitted (``n_boot`` counts the resamples used).
     scale_source : str
         Where the items' scale ends for the 0-100 index came from.
+    reraked : bool
+        Whether every bootstrap resample was re-raked (``weights`` a rake result).
     draws : dict
         Bootstrap draws (arrays, resample first) of the estimates; empty without one.
     """
@@ -397,6 +399,7 @@ class PLSResult:
     scores_100: pd.DataFrame = field(repr=False)
     _est: dict = field(repr=False, default_factory=dict)
     draws: dict = field(repr=False, default_factory=dict)
+    reraked: bool = False
 
     @property
     def table(self) -> pd.DataFrame:
@@ -490,90 +493,104 @@ class PLSResult:
         out.attrs.update(target=target, target_performance=float(self._est["index"][t]))
         return out
 
-    def plot(self, ax=None, labels: Mapping[str, str] | None = None):
+    def plot(
+        self,
+        ax=None,
+        labels: Mapping[str, str] | None = None,
+        positions: Mapping[str, tuple[float, float]] | None = None,
+    ):
         """The path diagram: constructs in layers, paths labelled with their estimates.
 
         Exogenous constructs are on the left, each construct one layer right of its
-        furthest predecessor; an endogenous construct shows its R². Paths whose
-        bootstrap interval excludes 0 are drawn solid and bold (without a bootstrap,
-        all are solid); arrow width grows with the size of the coefficient.
+        furthest predecessor, staggered up and down so that no path crosses a
+        construct (paths bend around when they would); an endogenous construct shows
+        its R². With a bootstrap, paths whose interval excludes 0 are solid with bold
+        labels and the others dashed grey; line width grows with the coefficient.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        labels : mapping, optional
+            Construct -> name shown.
+        positions : mapping, optional
+            Construct -> (x, y) to place the constructs by hand.
 
         Returns
         -------
         matplotlib.axes.Axes
         """
+        import textwrap
+
         import matplotlib.pyplot as plt
         from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
         labels = dict(labels or {})
-        names = list(self.constructs)
-        layer = {}
-        for c in _order(names, list(self.edges)):
-            preds = [s for s, t in self.edges if t == c]
-            layer[c] = 1 + max((layer[p] for p in preds), default=-1)
-        n_layers = max(layer.values()) + 1
-        by_layer = {k: [c for c in names if layer[c] == k] for k in range(n_layers)}
-        height = max(len(v) for v in by_layer.values())
-        pos = {}
-        for k, cs in by_layer.items():
-            for i, c in enumerate(cs):
-                pos[c] = (
-                    k * 3.0,
-                    (height - 1) / 2 - i * 1.6 + (len(cs) - 1) * 0.8 - (height - 1) / 2,
-                )
+        pos = dict(positions) if positions else _layout(list(self.constructs), list(self.edges))
+        bends = _bends(pos, list(self.edges))
+        xs = [p[0] for p in pos.values()]
+        ys = [p[1] for p in pos.values()]
         if ax is None:
-            _, ax = plt.subplots(figsize=(2.6 * n_layers + 1.5, 1.5 * height + 1.8))
+            width = max(xs) - min(xs) + 2 * _BOX[0]
+            height = max(ys) - min(ys) + 2 * _BOX[1] + 0.8
+            _, ax = plt.subplots(figsize=(min(13.0, 0.62 * width + 0.5), 0.62 * height + 0.9))
         r2 = dict(zip(self.r2["construct"], self.r2["r2"], strict=True))
-        bw, bh = 1.9, 0.8
+        bw, bh = _BOX
+        boxes = {}
         for c, (x, y) in pos.items():
             box = FancyBboxPatch(
-                (x - bw / 2, y - bh / 2), bw, bh, boxstyle="round,pad=0.05,rounding_size=0.3",
+                (x - bw / 2, y - bh / 2), bw, bh, boxstyle="round,pad=0.02,rounding_size=0.25",
                 facecolor="#DCEAF7" if c in r2 else "#F2F2F2", edgecolor="#1F3B57", lw=1.2,
                 zorder=3,
             )  # fmt: skip
             ax.add_patch(box)
-            text = labels.get(c, c.replace("_", " "))
+            boxes[c] = box
+            text = "\n".join(textwrap.wrap(labels.get(c, c.replace("_", " ")), 14))
             if c in r2:
                 text += f"\nR\u00b2 = {r2[c]:.2f}"
-            ax.text(x, y, text, ha="center", va="center", fontsize=9, zorder=4)
+            ax.text(x, y, text, ha="center", va="center", fontsize=8.5, zorder=4)
         sig = {}
         if "ci_low" in self.paths.columns:
             for row in self.paths.itertuples():
                 sig[(row.source, row.target)] = not (row.ci_low <= 0 <= row.ci_high)
+        placed: list[tuple[float, float]] = []
         for row in self.paths.itertuples():
-            (x0, y0), (x1, y1) = pos[row.source], pos[row.target]
-            strong = sig.get((row.source, row.target), True)
-            rad = 0.25 if abs(x1 - x0) > 3.5 or x1 == x0 else 0.0
+            key = (row.source, row.target)
+            strong = sig.get(key, True)
+            rad = bends[key]
             arrow = FancyArrowPatch(
-                (x0 + bw / 2 * np.sign(x1 - x0 or 1), y0), (x1 - bw / 2 * np.sign(x1 - x0 or 1), y1),
-                arrowstyle="-|>", mutation_scale=12, connectionstyle=f"arc3,rad={rad}",
-                lw=0.8 + 3.0 * min(abs(row.estimate), 1.0), color="#1F3B57" if strong else "0.6",
-                linestyle="-" if strong else "--", zorder=2,
+                pos[row.source], pos[row.target], patchA=boxes[row.source],
+                patchB=boxes[row.target], arrowstyle="-|>", mutation_scale=11,
+                connectionstyle=f"arc3,rad={rad}", lw=0.6 + 2.6 * min(abs(row.estimate), 1.0),
+                color="#1F3B57" if strong else "0.6", linestyle="-" if strong else "--",
+                shrinkA=2, shrinkB=2, zorder=2,
             )  # fmt: skip
             ax.add_patch(arrow)
-            mx, my = (x0 + x1) / 2, (y0 + y1) / 2 + (0.35 * rad * (x1 - x0) / 3 if rad else 0)
+            mx, my = _label_spot(pos, row.source, row.target, rad, placed)
+            placed.append((mx, my))
             ax.text(
-                mx, my, f"{row.estimate:.2f}", ha="center", va="center", fontsize=8.5,
+                mx, my, f"{row.estimate:.2f}", ha="center", va="center", fontsize=8,
                 fontweight="bold" if strong and sig else "normal",
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
+                bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.9},
                 zorder=5,
             )  # fmt: skip
-        xs = [p[0] for p in pos.values()]
-        ys = [p[1] for p in pos.values()]
-        ax.set_xlim(min(xs) - 1.3, max(xs) + 1.3)
-        ax.set_ylim(min(ys) - 1.0, max(ys) + 1.0)
+            curve = _curve(pos[row.source], pos[row.target], rad, np.linspace(0, 1, 30))
+            xs.extend(curve[:, 0])
+            ys.extend(curve[:, 1])
+        ax.set_xlim(min(xs) - bw / 2 - 0.3, max(xs) + bw / 2 + 0.3)
+        ax.set_ylim(min(ys) - bh / 2 - 0.3, max(ys) + bh / 2 + 0.3)
         ax.set_aspect("equal")
         ax.axis("off")
         how = (
-            f"bold: {100 * self.level:.0f}% bootstrap interval excludes 0 ({self.n_boot} resamples)"
+            f"bold: {100 * self.level:.0f}% bootstrap interval excludes 0 ({self.n_boot:,} "
+            "resamples)"
             if sig
             else "no bootstrap"
         )
         ax.set_title(
-            f"PLS path model ({self.scheme} scheme, n = {self.n}"
+            f"PLS path model ({self.scheme} scheme, n = {self.n:,}"
             + (", weighted" if self.weighted else "")
-            + f"): standardised path coefficients; {how}",
-            fontsize=10,
+            + f"): standardised path coefficients\n{how}",
+            fontsize=9.5,
         )
         return ax
 
@@ -614,13 +631,26 @@ def plot_ipma(table: pd.DataFrame, ax=None, labels: Mapping[str, str] | None = N
                label="act first: important, under-performing")  # fmt: skip
     for xi, yi, c in zip(x, y, table["construct"], strict=True):
         ax.annotate(labels.get(c, str(c).replace("_", " ")), (xi, yi), xytext=(6, 5),
-                    textcoords="offset points", fontsize=9)  # fmt: skip
+                    textcoords="offset points", fontsize=9, zorder=4)  # fmt: skip
     ax.axvline(mx, color="0.5", ls="--", lw=0.8)
     ax.axhline(my, color="0.5", ls="--", lw=0.8)
-    pad_x = 0.15 * (x.max() - min(x.min(), 0)) + 1e-9
-    ax.set_xlim(min(x.min(), 0) - pad_x * 0.3, x.max() + pad_x)
-    ax.set_ylim(max(0, y.min() - 10), min(100, y.max() + 10))
+    x_lo = min(0.0, float(np.min(table.get("importance_ci_low", x))))
+    x_hi = float(np.max(table.get("importance_ci_high", x)))
+    y_lo = float(np.min(table.get("performance_ci_low", y)))
+    y_hi = float(np.max(table.get("performance_ci_high", y)))
+    span = x_hi - x_lo or 1.0
+    ax.set_xlim(x_lo - 0.03 * span, x_hi + 0.22 * span)
+    ax.set_ylim(max(0.0, y_lo - 6), min(100.0, y_hi + 6))
+    for qx, qy, ha, va, text in (
+        (0.99, 0.01, "right", "bottom", "act first"),
+        (0.99, 0.99, "right", "top", "keep up"),
+        (0.01, 0.99, "left", "top", "possible overkill"),
+        (0.01, 0.01, "left", "bottom", "lower priority"),
+    ):
+        ax.text(qx, qy, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8.5,
+                color="0.45", style="italic")  # fmt: skip
     target = table.attrs.get("target", "the target")
+    target = labels.get(target, str(target).replace("_", " "))
     ax.set_xlabel(f"Importance: points of {target} (0-100) per point of the driver (total effect)")
     ax.set_ylabel("Performance: mean score (0-100)")
     perf = table.attrs.get("target_performance")
@@ -629,9 +659,79 @@ def plot_ipma(table: pd.DataFrame, ax=None, labels: Mapping[str, str] | None = N
         + (f" (index {perf:.1f})" if perf is not None else "")
     )
     if act.any():
-        ax.legend(loc="lower left", fontsize="small", frameon=False)
+        ax.legend(loc="lower center", fontsize="small", frameon=False)
     ax.grid(alpha=0.3)
     return ax
+
+
+# ------------------------------------------------------------ diagram layout
+_BOX = (2.1, 1.0)  # construct box width, height (data units)
+_DX, _DY = 2.9, 1.45  # distance between layers, between rows
+
+
+def _curve(p0, p1, rad: float, t: np.ndarray) -> np.ndarray:
+    """Points of matplotlib's ``arc3`` connection (a quadratic Bezier) at ``t``."""
+    p0, p1 = np.asarray(p0, float), np.asarray(p1, float)
+    d = p1 - p0
+    c = (p0 + p1) / 2 + rad * np.array([d[1], -d[0]])
+    t = t[:, None]
+    return (1 - t) ** 2 * p0 + 2 * t * (1 - t) * c + t**2 * p1
+
+
+def _hits(pos, s, t, rad: float) -> int:
+    """How many other constructs' boxes the path s -> t runs through."""
+    pts = _curve(pos[s], pos[t], rad, np.linspace(0, 1, 60))
+    bw, bh = _BOX[0] / 2 + 0.12, _BOX[1] / 2 + 0.12
+    n = 0
+    for c, (x, y) in pos.items():
+        if c in (s, t):
+            continue
+        n += bool(((np.abs(pts[:, 0] - x) < bw) & (np.abs(pts[:, 1] - y) < bh)).any())
+    return n
+
+
+def _label_spot(pos, s, t, rad: float, placed) -> tuple[float, float]:
+    """Where on the path s -> t its label goes: near the middle, clear of other labels."""
+    bw, bh = _BOX[0] / 2 + 0.1, _BOX[1] / 2 + 0.1
+    spots = _curve(pos[s], pos[t], rad, np.array([0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75]))
+    for x, y in spots:
+        in_box = any(abs(x - bx) < bw and abs(y - by) < bh for bx, by in pos.values())
+        near = any(abs(x - px) < 1.1 and abs(y - py) < 0.45 for px, py in placed)
+        if not in_box and not near:
+            return float(x), float(y)
+    return float(spots[0][0]), float(spots[0][1])
+
+
+def _bends(pos, edges) -> dict:
+    """A curvature per path: straight unless it would cross a construct."""
+    out = {}
+    for s, t in edges:
+        options = [0.0, 0.2, -0.2, 0.35, -0.35, 0.5, -0.5]
+        out[(s, t)] = min(options, key=lambda r: (_hits(pos, s, t, r), abs(r)))
+    return out
+
+
+def _layout(names, edges) -> dict:
+    """Layered positions: x by longest path from an exogenous construct, y staggered."""
+    layer: dict[str, int] = {}
+    for c in _order(names, edges):
+        layer[c] = 1 + max((layer[s] for s, t in edges if t == c), default=-1)
+    layers = [[c for c in names if layer[c] == k] for k in range(max(layer.values()) + 1)]
+    patterns = [(0.0,), (0.5, -0.5), (0.0, 1.0, -1.0), (1.0, -1.0, 0.0), (0.0, -1.0, 1.0),
+                (-1.0, 1.0, 0.0), (1.0, 0.0, -1.0), (-1.0, 0.0, 1.0)]  # fmt: skip
+    best, best_score = None, None
+    for pattern in patterns:
+        pos = {}
+        for k, cs in enumerate(layers):
+            centre = pattern[k % len(pattern)] * _DY
+            for i, c in enumerate(cs):
+                pos[c] = (k * _DX, centre + (i - (len(cs) - 1) / 2) * _DY * 1.4)
+        bends = _bends(pos, edges)
+        crossings = sum(_hits(pos, s, t, bends[(s, t)]) for s, t in edges)
+        score = (crossings, sum(abs(r) for r in bends.values()))
+        if best_score is None or score < best_score:
+            best, best_score = pos, score
+    return best
 
 
 def _pct(draws: np.ndarray, level: float):
@@ -664,6 +764,7 @@ def fit(
     tol: float = 1e-7,
     max_iter: int = 300,
     progress: bool | None = None,
+    design_weights=None,
 ) -> PLSResult:
     """Fit a (weighted) PLS path model, optionally with a vectorised bootstrap.
 
@@ -706,6 +807,11 @@ def fit(
     progress : bool, optional
         Show a progress bar of the bootstrap (default: only on an interactive
         terminal, never in notebooks or tests).
+    design_weights : str or array-like, optional
+        With a rake result as ``weights``: the weights the raking started from
+        (a column or values aligned with ``data``), so each resample is re-raked from
+        them. Default: equal starting weights, as :func:`cxlab.weighting.rake` without
+        ``weights``.
 
     Returns
     -------
@@ -822,6 +928,23 @@ def fit(
             raise DataError(
                 "cluster ids are missing",
                 column=str(cluster) if isinstance(cluster, str) else "cluster",
+            )
+
+    start = None
+    if design_weights is not None:
+        if rake_result is None:
+            raise ParameterError(
+                "design_weights are only used to re-rake: give a rake result as weights",
+                location="design_weights",
+            )
+        start = (
+            pd.to_numeric(data[design_weights], errors="coerce").to_numpy(dtype=float)
+            if isinstance(design_weights, str)
+            else np.asarray(design_weights, dtype=float)
+        )
+        if start.shape != (len(data),) or not (np.isfinite(start) & (start > 0)).all():
+            raise DataError(
+                "design weights must be positive numbers, one per row", column="design_weights"
             )
 
     values = X.to_numpy(dtype=float)
@@ -948,6 +1071,7 @@ def fit(
         scores_100=scores_100,
         _est={k: v[0] for k, v in est.items()},
         draws=draws,
+        reraked=rake_result is not None and n_used > 0,
     )
     hm = result.htmt.to_numpy(copy=True)
     np.fill_diagonal(hm, np.nan)
@@ -985,7 +1109,7 @@ def _estimates(P, T, r2, W, L, mean100, sd100) -> dict:
     }
 
 
-def _boot_frequencies(frame, w, n_boot, seed, rake_result, cluster) -> np.ndarray:
+def _boot_frequencies(frame, w, n_boot, seed, rake_result, cluster, start=None) -> np.ndarray:
     """(n_boot, n) frequency weights: resample counts times (re-raked) weights."""
     rng = np.random.default_rng(seed)
     n = len(w)
@@ -997,10 +1121,10 @@ def _boot_frequencies(frame, w, n_boot, seed, rake_result, cluster) -> np.ndarra
         counts = rng.multinomial(g, np.full(g, 1.0 / g), size=n_boot).astype(float)[:, codes]
     if rake_result is None:
         return counts * w[None, :]
-    return _rerake(frame, counts, rake_result)
+    return _rerake(frame, counts, rake_result, start)
 
 
-def _rerake(frame, counts, rake_result) -> np.ndarray:
+def _rerake(frame, counts, rake_result, start=None) -> np.ndarray:
     """Re-rake each resample (rows repeated by their counts) to the same margins."""
     from cxlab.weighting import rake
 
@@ -1021,7 +1145,12 @@ def _rerake(frame, counts, rake_result) -> np.ndarray:
         for b in range(counts.shape[0]):
             idx = np.repeat(np.arange(len(sub)), counts[b].astype(int))
             try:
-                res = rake(sub.iloc[idx].reset_index(drop=True), margins, bounds=bounds)
+                res = rake(
+                    sub.iloc[idx].reset_index(drop=True),
+                    margins,
+                    weights=None if start is None else start[idx],
+                    bounds=bounds,
+                )
             except CxlabError:
                 failed += 1
                 out[b] = np.nan

@@ -261,7 +261,8 @@ def write_pls_study(folder, n: int = 250, seed: int = 0) -> dict:
         "default_scale": "ten",
         "demographics": {"region": {"column": "region"}},
         "respondent_items": {
-            i: {"column": i, "type": "rating", "label": _QUESTIONS[i]} for i in items
+            i: {"column": i, "type": "rating", "scale": "ten", "label": _QUESTIONS[i]}
+            for i in items
         },
         "derived": {
             "overall_satisfaction": {"mean": list(PLS_BLOCKS["satisfaction"]), "min_valid": 2},
@@ -274,6 +275,7 @@ def write_pls_study(folder, n: int = 250, seed: int = 0) -> dict:
             "outcome": "overall_satisfaction",
             "items": [f"{c}_index" for c in ("image", "expectations", "quality", "value")],
         },
+        "item_groups": {c: list(v) for c, v in PLS_BLOCKS.items() if len(v) >= 2},
         "satisfaction_model": model,
     }
     cb = folder / "satisfaction_codebook.yaml"
