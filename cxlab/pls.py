@@ -34,7 +34,8 @@ regression is weighted, with the frequency-weight convention (variances divide b
 repeated that many times. The bootstrap resamples respondents (or clusters, with
 ``cluster``) and keeps each respondent's weight; given the result of
 :func:`cxlab.weighting.rake` as ``weights`` it re-rakes every resample to the same
-margins (starting from equal weights, within the same bounds).
+margins (within the same bounds, starting from ``design_weights`` or from equal
+weights).
 
 **Index and IPMA (ACSI convention).** Each construct's score on 0-100 is
 ``100 * sum(u_i (x_i - min_i)) / sum(u_i (max_i - min_i))`` with the unstandardised
