@@ -1163,6 +1163,8 @@ def _rerake(frame, counts, rake_result, start=None) -> np.ndarray:
 def _bootstrap(Xc, F, spec, tol, max_iter, lo, hi, progress) -> dict:
     ok = np.isfinite(F).all(axis=1)
     F = F[ok]
+    if F.shape[0] == 0:
+        raise ModelError("no bootstrap resample could be re-raked to the weighting margins")
     if progress is None:
         progress = (
             bool(getattr(sys.stderr, "isatty", lambda: False)()) and "ipykernel" not in sys.modules
