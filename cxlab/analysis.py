@@ -34,6 +34,11 @@ Rules the plan applies (each is stated in the report):
 * **Reliability**: the tactile and emotive composites of the events (at least two
   items each), and respondent-level scales: the codebook's ``item_groups``, else (a
   survey without events) the key-driver items as one scale.
+* **Satisfaction index**: only when the codebook declares a ``satisfaction_model``
+  (constructs, items, paths, target): a weighted PLS path model
+  (:func:`cxlab.pls.fit`, with the report's weights; a raked report re-rakes every
+  bootstrap resample), the 0-100 index of each construct and the
+  importance-performance map of the target.
 * **Segments**: the codebook's ``segments``, else its categorical demographics (and
   ``age_band``); net advocacy by segment, or the mean of the key-driver outcome when
   there is no recommend item.
@@ -96,6 +101,7 @@ SECTIONS: dict[str, str] = {
     "advocacy_drivers": "Events that drive advocacy",
     "economics": "Economics of advocacy",
     "key_drivers": "Key drivers",
+    "satisfaction_index": "Satisfaction index (PLS path model)",
     "segments": "Segment comparisons",
     "value_case": "Value case",
     "cfe": "Customer focused enterprise (CFE) assessment",
@@ -535,6 +541,25 @@ def plan_sections(inputs, params) -> SectionPlan:
             + ("exact Shapley (LMG) importance" if method == "shapley" else "Johnson's weights"),
         )
 
+    # ---- satisfaction index (PLS path model)
+    model = getattr(cb, "satisfaction_model", None) or {}
+    if not model:
+        sections["satisfaction_index"] = _section(
+            "satisfaction_index",
+            False,
+            "the codebook declares no satisfaction model (satisfaction_model), so no PLS "
+            "path model or satisfaction index is estimated",
+        )
+    else:
+        n_items = sum(len(v) for v in model["blocks"].values())
+        sections["satisfaction_index"] = _section(
+            "satisfaction_index",
+            True,
+            basis=f"PLS path model of {len(model['blocks'])} constructs ({n_items} items) and "
+            f"{len(model['paths'])} paths ({model.get('scheme') or 'path'} scheme); index of "
+            f"{model['target']} on 0-100",
+        )
+
     # ---- segments
     segment_vars, segment_rule = _segment_choice(survey)
     if sections["advocacy"].included:
@@ -672,6 +697,7 @@ class ReportResults:
     advocacy_drivers: Any = None
     economics: pd.DataFrame | None = None
     key_drivers: pd.DataFrame | None = None
+    satisfaction: Any = None
     segments: dict = field(default_factory=dict)
     segments_table: pd.DataFrame | None = None
     value: Any = None
@@ -840,6 +866,20 @@ def analyse(inputs, params, *, n_boot: int = 200) -> ReportResults:
             lambda: _key_drivers(resp, plan, min_base, n_boot, seed),
         )
 
+    if plan.included("satisfaction_index"):
+        out["satisfaction"] = _attempt(
+            skipped,
+            "satisfaction_index",
+            lambda: _satisfaction_index(
+                weighted,
+                weighting,
+                survey.respondents["weight"].to_numpy(),
+                min_base,
+                n_boot,
+                seed,
+            ),
+        )
+
     if plan.included("segments"):
         seg = _attempt(skipped, "segments", lambda: _segments(resp, plan, agitator, min_base))
         if seg is not None:
@@ -935,6 +975,47 @@ def _key_drivers(resp: pd.DataFrame, plan: SectionPlan, min_base: int, n_boot: i
     table.insert(1, "label", [labels.get(d, d) for d in table["driver"]])
     table.attrs["rule"] = plan.key_driver_rule
     return table
+
+
+def _satisfaction_index(
+    weighted, weighting, original_weights, min_base: int, n_boot: int, seed: int
+):
+    """The codebook's PLS path model, weighted as the report is (re-raked when raked)."""
+    from cxlab.pls import fit
+
+    model = weighted.codebook.satisfaction_model
+    items = [i for v in model["blocks"].values() for i in v]
+    resp = weighted.respondents
+    complete = int(resp[items].notna().all(axis=1).sum())
+    if complete < min_base:
+        raise ModelError(
+            f"{complete} respondents answered every item of the satisfaction model, fewer "
+            f"than the minimum base {min_base}",
+            column=items,
+        )
+    design = None
+    if weighting is not None:
+        weights = weighting
+        if weighted.codebook.weight:  # the raking started from the design weights
+            design = original_weights
+    elif weighted.codebook.weight:
+        weights = "weight"
+    else:
+        weights = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        return fit(
+            weighted,
+            model["blocks"],
+            model["paths"],
+            modes=model["modes"],
+            scheme=model.get("scheme") or "path",
+            weights=weights,
+            n_boot=n_boot,
+            seed=seed,
+            progress=False,
+            design_weights=design,
+        )
 
 
 def _labels(resp: pd.DataFrame, items) -> dict:
@@ -1049,6 +1130,10 @@ def _key_figures(r: ReportResults) -> dict:
             ]
     if r.priorities is not None:
         out["moments_of_truth"] = int(r.priorities["moment_of_truth"].sum())
+    if r.satisfaction is not None:
+        target = r.survey.codebook.satisfaction_model["target"]
+        index = r.satisfaction.index().set_index("construct")["index"]
+        out["satisfaction_index"] = round(float(index[target]), 1)
     top = top_event(r.value)
     if top is not None:
         out["top_action"] = str(top["action"])

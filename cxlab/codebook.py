@@ -115,6 +115,7 @@ _TOP_KEYS = {
     "derived",
     "drivers",
     "item_groups",
+    "satisfaction_model",
 }
 _ITEM_KEYS = {
     "column",
@@ -135,6 +136,8 @@ _EVENT_KEYS = {"id", "name", "stage", "channel", "lenses", "items"}
 _LENS_KEYS = {"driver", "capability", "initiative"}
 _DERIVED_KEYS = {"mean", "sum", "top_box", "min_valid", "label"}
 _DERIVED_OPS = ("mean", "sum", "top_box")
+_MODEL_KEYS = {"constructs", "paths", "target", "scheme"}
+_CONSTRUCT_KEYS = {"items", "mode", "label"}
 #: every key a codebook may use, by where it goes (documented in docs/codebook.md)
 KEYS = {
     "codebook": frozenset(_TOP_KEYS),
@@ -142,6 +145,8 @@ KEYS = {
     "event": frozenset(_EVENT_KEYS),
     "lenses": frozenset(_LENS_KEYS),
     "derived": frozenset(_DERIVED_KEYS),
+    "satisfaction_model": frozenset(_MODEL_KEYS),
+    "construct": frozenset(_CONSTRUCT_KEYS),
 }
 
 
@@ -216,7 +221,11 @@ class Codebook:
     then numbered by data row, 1..n); ``events`` is empty for a survey without
     customer events. ``respondent_items`` holds the derived items too (after the
     items read from the file); ``drivers`` is ``{"outcome": name, "items": [...]}``
-    or empty; ``item_groups`` maps a group name to a tuple of respondent item names.
+    or empty; ``item_groups`` maps a group name to a tuple of respondent item names;
+    ``satisfaction_model`` is empty or ``{"blocks": {construct: [items]}, "modes":
+    {construct: "A"|"B"}, "paths": [(source, target)], "target": construct,
+    "labels": {construct: label}, "scheme": None or a scheme}`` (a PLS path model for
+    :func:`cxlab.pls.fit`).
     """
 
     respondent_id: str | None = None
@@ -238,6 +247,7 @@ class Codebook:
     raw: dict = field(default_factory=dict, repr=False, compare=False)
     drivers: dict = field(default_factory=dict)
     item_groups: dict = field(default_factory=dict)
+    satisfaction_model: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -799,6 +809,9 @@ class _Parser:
         )
         drivers = self.drivers(data.get("drivers"), respondent_items)
         item_groups = self.item_groups(data.get("item_groups"), respondent_items)
+        satisfaction_model = self.satisfaction_model(
+            data.get("satisfaction_model"), respondent_items
+        )
 
         # a column may feed several items, but personal data never feeds an item
         columns: dict[str, str] = {}
@@ -838,6 +851,7 @@ class _Parser:
             raw=data,
             drivers=drivers,
             item_groups=item_groups,
+            satisfaction_model=satisfaction_model,
         )
 
     def attributes(self, spec):
@@ -981,6 +995,80 @@ class _Parser:
             except _Skip:
                 pass
         return out
+
+    def satisfaction_model(self, spec, known):
+        """The PLS path model: constructs (items, mode, label), paths and target."""
+        from cxlab.pls import SCHEMES, model_problems
+
+        if spec is None or spec == {}:
+            return {}
+        loc = "satisfaction_model"
+        try:
+            self.check_keys(spec, _MODEL_KEYS, loc)
+            constructs = spec.get("constructs")
+            if not isinstance(constructs, dict) or not constructs:
+                self.fail(
+                    "needs 'constructs': a mapping construct -> {items: [...], mode: A or B}",
+                    f"{loc}.constructs",
+                )
+        except _Skip:
+            return {}
+        blocks, modes, labels, ok = {}, {}, {}, True
+        for name, c in constructs.items():
+            name, where = str(name), f"{loc}.constructs.{name}"
+            if isinstance(c, list):
+                c = {"items": c}
+            try:
+                self.check_keys(c, _CONSTRUCT_KEYS, where)
+                mode = c.get("mode", "A")
+                if mode not in ("A", "B"):
+                    self.problem(
+                        f"mode must be A (reflective) or B (formative), got {mode!r}",
+                        f"{where}.mode",
+                    )
+                    ok = False
+                modes[name] = mode
+                if c.get("label") is not None:
+                    labels[name] = str(c["label"])
+                blocks[name] = list(
+                    self.names(c.get("items"), known, f"{where}.items", what="construct items")
+                )
+            except _Skip:
+                blocks[name] = [f"?{name}"]  # reported; keeps paths checkable
+                ok = False
+        paths = spec.get("paths")
+        if isinstance(paths, list):
+            paths = [tuple(p) if isinstance(p, list) else p for p in paths]
+        before = len(self.problems)
+        for rule, where in model_problems(
+            blocks, paths, None, location=f"{loc}.", blocks_key="constructs"
+        ):
+            self.problem(rule, where)
+        target = spec.get("target")
+        if target is None:
+            self.problem("needs 'target': the construct whose index is reported", f"{loc}.target")
+        elif target not in blocks:
+            self.problem(
+                f"target {target!r} is not a declared construct; declared: {sorted(blocks)}",
+                f"{loc}.target",
+            )
+        elif isinstance(paths, list) and not any(
+            isinstance(p, tuple) and len(p) == 2 and p[1] == target for p in paths
+        ):
+            self.problem(f"target {target!r} has no path into it", f"{loc}.target")
+        scheme = spec.get("scheme")
+        if scheme is not None and scheme not in SCHEMES:
+            self.problem(f"scheme must be one of {list(SCHEMES)}, got {scheme!r}", f"{loc}.scheme")
+        if not ok or len(self.problems) > before:
+            return {}
+        return {
+            "blocks": blocks,
+            "modes": modes,
+            "paths": [(str(s), str(t)) for s, t in paths],
+            "target": str(target),
+            "labels": labels,
+            "scheme": scheme,
+        }
 
 
 #: marks a scale whose definition is broken (its problem is already reported)

@@ -20,6 +20,8 @@ import math
 
 import pandas as pd
 
+from cxlab.errors import CxlabError
+
 __all__ = [
     "actions_finding",
     "advocacy_finding",
@@ -30,6 +32,7 @@ __all__ = [
     "executive_summary",
     "investment_finding",
     "sample_finding",
+    "satisfaction_index_finding",
     "segments_finding",
     "value_finding",
 ]
@@ -499,3 +502,106 @@ def coverage_finding(coverage: pd.DataFrame) -> str:
         for _, r in out.iterrows():
             lines.append(f"- **{r['section']}**: {r['reason']}.")
     return "\n".join(lines)
+
+
+def satisfaction_index_finding(result, target: str, labels: dict | None = None) -> str:
+    """The satisfaction index, its drivers, where to act and the model's quality.
+
+    ``result`` is a :class:`cxlab.pls.PLSResult`; ``labels`` names constructs.
+
+    Examples
+    --------
+    >>> from cxlab.pls import fit
+    >>> from cxlab.synth import make_pls_study
+    >>> frame, truth = make_pls_study(n=200, seed=0)
+    >>> res = fit(frame, truth["blocks"], truth["paths"], scales=truth["scales"])
+    >>> satisfaction_index_finding(res, "satisfaction").startswith("The satisfaction index is")
+    True
+    """
+    labels = dict(labels or {})
+
+    def name(c):
+        return labels.get(c, c.replace("_", " "))
+
+    index = result.index().set_index("construct")
+    row = index.loc[target]
+    ci = (
+        f" (95% interval {row['ci_low']:.1f} to {row['ci_high']:.1f})"
+        if "ci_low" in index.columns and result.level == 0.95
+        else (
+            f" ({100 * result.level:.0f}% interval {row['ci_low']:.1f} to {row['ci_high']:.1f})"
+            if "ci_low" in index.columns
+            else ""
+        )
+    )
+    weighted = ", weighted" if result.weighted else ""
+    text = [
+        f"The {name(target).lower()} index is **{row['index']:.1f}** on 0-100{ci}: a PLS path "
+        f"model of {len(result.constructs)} constructs fitted to {result.n:,} respondents"
+        f"{weighted} ({result.n_dropped:,} left out for a missing answer), scored from the "
+        f"items' scale ends with the model's weights (ACSI convention)."
+    ]
+    r2 = result.r2.set_index("construct")["r2"]
+    direct = result.paths[result.paths["target"] == target].copy()
+    direct = direct.reindex(direct["estimate"].abs().sort_values(ascending=False).index)
+    if len(direct):
+        parts = []
+        for d in direct.head(3).itertuples():
+            sig = ""
+            if "ci_low" in direct.columns:
+                sig = "" if d.ci_low > 0 or d.ci_high < 0 else ", not significant"
+            parts.append(f"{name(d.source)} ({d.estimate:.2f}{sig})")
+        text.append(
+            f"The model explains {100 * r2[target]:.0f}% of the variance of {name(target)} "
+            f"(R\u00b2 = {r2[target]:.2f}); its strongest direct drivers are "
+            + ", ".join(parts)
+            + " (standardised path coefficients)."
+        )
+    try:
+        ipma = result.ipma(target)
+    except CxlabError:
+        ipma = None
+    if ipma is not None and len(ipma):
+        mean_imp, mean_perf = ipma["importance"].mean(), ipma["performance"].mean()
+        act = ipma[(ipma["importance"] >= mean_imp) & (ipma["performance"] < mean_perf)]
+        top = ipma.iloc[0]
+        text.append(
+            f"The importance-performance map: {name(top['construct'])} matters most (one point "
+            f"more on it, on 0-100, adds {top['importance']:.2f} points to {name(target)}; it "
+            f"scores {top['performance']:.0f})."
+            + (
+                " Act first on "
+                + ", ".join(name(c) for c in act["construct"])
+                + ": above-average importance, below-average performance."
+                if len(act)
+                else " No driver combines above-average importance with below-average performance."
+            )
+        )
+    rel = result.reliability
+    reflective = rel[(rel["mode"] == "A") & (rel["n_items"] >= 2)]
+    weak = reflective[(reflective["rho_c"] < 0.7) | (reflective["ave"] < 0.5)]["construct"]
+    close = reflective[reflective["htmt_max"] >= 0.85]["construct"]
+    if len(weak) or len(close):
+        bits = []
+        if len(weak):
+            bits.append(
+                "below the usual reliability thresholds (composite reliability 0.7, AVE 0.5): "
+                + ", ".join(name(c) for c in weak)
+            )
+        if len(close):
+            bits.append(
+                "not clearly distinct from another construct (HTMT of 0.85 or more): "
+                + ", ".join(name(c) for c in close)
+            )
+        text.append("Read with care; " + "; ".join(bits) + ".")
+    else:
+        text.append(
+            "Every multi-item reflective construct is reliable (composite reliability at "
+            "least 0.7, AVE at least 0.5) and distinct from the others (HTMT below 0.85)."
+        )
+    if result.n_boot:
+        text.append(
+            f"Intervals are percentile intervals from {result.n_boot:,} bootstrap resamples of "
+            "respondents" + (", each re-raked to the weighting targets." if result.reraked else ".")
+        )
+    return " ".join(text)

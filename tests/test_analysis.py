@@ -100,8 +100,10 @@ def test_plan_of_the_sample_bank_includes_every_framework_section(sample_inputs)
     plan = analysis.plan_sections(inputs, params)
     assert list(plan.table["section"]) == list(analysis.SECTIONS)
     left_out = set(plan.table.loc[~plan.table["included"], "section"])
-    # the sample has one rated respondent item besides recommend: no respondent-level KDA
-    assert left_out == {"key_drivers"}
+    # the sample has one rated respondent item besides recommend: no respondent-level KDA;
+    # its codebook declares no satisfaction model (PLS)
+    assert left_out == {"key_drivers", "satisfaction_index"}
+    assert "satisfaction_model" in plan["satisfaction_index"].reason
     assert "fewer than two" in plan["key_drivers"].reason
     assert plan.cuts.cuts == (6.0, 8.0) and plan.cuts.source == "standard"
     assert plan.segment_vars == (
@@ -370,3 +372,68 @@ def test_the_rules_name_only_the_importance_components_the_survey_has(banking):
     text = cxlab.priorities.moments_of_truth(r.priorities, r.rules)
     assert "personal investment" not in text and "stated significance" in text
     assert r.investment is None and not r.included("investment")
+
+
+# ------------------------------------------------------ satisfaction index (PLS)
+@pytest.fixture(scope="module")
+def satisfaction_inputs(project_root):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        params = load_params(Path(project_root) / "data/sample/clients/sample_satisfaction.yaml")
+        return params, load_inputs(params)
+
+
+def test_the_satisfaction_sample_gets_a_raked_pls_section(satisfaction_inputs):
+    from cxlab.pls import fit
+
+    params, inputs = satisfaction_inputs
+    plan = analysis.plan_sections(inputs, params)
+    assert plan.included("satisfaction_index")
+    assert "7 constructs (24 items) and 12 paths" in plan["satisfaction_index"].basis
+    r = analysis.analyse(inputs, params, n_boot=30)
+    assert r.included("satisfaction_index") and r.satisfaction.reraked
+    assert r.satisfaction.n_boot == 30 and r.satisfaction.weighted
+    model = inputs.survey.codebook.satisfaction_model
+    # the same model fitted by hand on the raked weights
+    ref = fit(r.weighted, model["blocks"], model["paths"], weights=r.weighting.weights)
+    np.testing.assert_allclose(r.satisfaction.paths["estimate"], ref.paths["estimate"], atol=1e-12)
+    index = r.satisfaction.index().set_index("construct")["index"]
+    assert r.key_figures["satisfaction_index"] == round(float(index["satisfaction"]), 1)
+    assert r.satisfaction.scale_source == "the codebook's scales"
+
+
+def test_a_satisfaction_model_with_too_few_complete_answers_is_skipped(satisfaction_inputs):
+    params, inputs = satisfaction_inputs
+    high = dataclasses.replace(params, min_base=400)
+    r = analysis.analyse(dataclasses.replace(inputs, margins=None), high, n_boot=0)
+    assert not r.included("satisfaction_index") and r.satisfaction is None
+    assert "fewer than the minimum base 400" in r.reason("satisfaction_index")
+
+
+def test_every_notebook_cell_runs_on_the_satisfaction_sample(satisfaction_inputs, project_root):
+    import nbformat
+    from IPython.display import Markdown
+
+    params, inputs = satisfaction_inputs
+    nb = nbformat.read(Path(project_root) / "notebooks" / "client_report.ipynb", as_version=4)
+    namespace: dict = {}
+    shown = []
+
+    def display(*objects):
+        shown.extend(objects)
+
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        source = cell.source
+        if "load_inputs(P)" in source:
+            source = source.replace("validate(globals())", "_P")
+            namespace["_P"] = params
+            namespace["load_inputs"] = lambda p: inputs
+        source = source.replace("n_boot=200", "n_boot=20")
+        exec(compile(source, "<cell>", "exec"), namespace)  # noqa: S102
+        namespace["display"] = display
+    texts = "\n".join(m.data for m in shown if isinstance(m, Markdown))
+    assert "The customer satisfaction index is **" in texts
+    assert "importance-performance map" in texts
+    assert namespace["R"].satisfaction is not None

@@ -492,3 +492,111 @@ def test_a_codebook_path_that_is_a_folder_is_a_codebook_error(tmp_path):
 
     with pytest.raises(CodebookError, match="got a folder"):
         Codebook.load(tmp_path)
+
+
+# ------------------------------------------------------------ satisfaction_model
+def _model_codebook(model):
+    items = ["a1", "a2", "b1", "b2", "c1"]
+    return {
+        "respondent_items": {
+            **{i: {"column": i, "type": "rating"} for i in items},
+            "channel": {"column": "channel", "type": "category"},
+        },
+        "demographics": {"region": {"column": "region"}},
+        "satisfaction_model": model,
+    }
+
+
+def test_satisfaction_model_is_parsed():
+    cb = Codebook.from_dict(
+        _model_codebook(
+            {
+                "constructs": {
+                    "image": {"items": ["a1", "a2"], "label": "Image"},
+                    "value": {"items": ["b1", "b2"], "mode": "B"},
+                    "satisfaction": ["c1"],
+                },
+                "paths": [["image", "satisfaction"], ["value", "satisfaction"]],
+                "target": "satisfaction",
+            }
+        )
+    )
+    m = cb.satisfaction_model
+    assert m["blocks"] == {"image": ["a1", "a2"], "value": ["b1", "b2"], "satisfaction": ["c1"]}
+    assert m["modes"] == {"image": "A", "value": "B", "satisfaction": "A"}
+    assert m["paths"] == [("image", "satisfaction"), ("value", "satisfaction")]
+    assert m["target"] == "satisfaction" and m["labels"] == {"image": "Image"}
+    assert m["scheme"] is None
+    assert Codebook.from_dict(_model_codebook(None)).satisfaction_model == {}
+
+
+def test_satisfaction_model_problems_are_named_together():
+    with pytest.raises(CodebookError) as err:
+        Codebook.from_dict(
+            _model_codebook(
+                {
+                    "constructs": {
+                        "image": {"items": ["a1", "nope"]},
+                        "value": {"items": ["b1", "region"], "mode": "C"},
+                        "satisfaction": {"items": ["c1"], "colour": "red"},
+                    },
+                    "paths": [["image", "satisfaction"], ["trust", "satisfaction"]],
+                    "target": "loyalty",
+                    "scheme": "horst",
+                }
+            ),
+            source="cb.yaml",
+        )
+    text = str(err.value)
+    for expected in (
+        "satisfaction_model.constructs.image.items: 'nope' is not a respondent item",
+        "satisfaction_model.constructs.value.mode",
+        "satisfaction_model.constructs.satisfaction: unknown key(s) ['colour']",
+        "satisfaction_model.paths[1]",
+        "unknown construct 'trust'",
+        "satisfaction_model.target: target 'loyalty' is not a declared construct",
+        "satisfaction_model.scheme",
+    ):
+        assert expected in text, expected
+    assert text.startswith("cb.yaml: ")
+
+
+def test_satisfaction_model_items_must_be_numbers_and_the_model_well_formed():
+    with pytest.raises(CodebookError, match="category item"):
+        Codebook.from_dict(
+            _model_codebook(
+                {
+                    "constructs": {"image": ["a1", "channel"], "satisfaction": ["c1"]},
+                    "paths": [["image", "satisfaction"]],
+                    "target": "satisfaction",
+                }
+            )
+        )
+    with pytest.raises(CodebookError, match="cycle"):
+        Codebook.from_dict(
+            _model_codebook(
+                {
+                    "constructs": {"a": ["a1"], "b": ["b1"], "c": ["c1"]},
+                    "paths": [["a", "b"], ["b", "c"], ["c", "a"]],
+                    "target": "c",
+                }
+            )
+        )
+    with pytest.raises(CodebookError, match="has no path into it"):
+        Codebook.from_dict(
+            _model_codebook(
+                {
+                    "constructs": {"a": ["a1"], "b": ["b1"]},
+                    "paths": [["a", "b"]],
+                    "target": "a",
+                }
+            )
+        )
+
+
+def test_the_sample_satisfaction_codebook_declares_the_synth_model(project_root):
+    from cxlab.synth.pls import PLS_BLOCKS, PLS_PATHS
+
+    cb = Codebook.load(f"{project_root}/data/sample/satisfaction_codebook.yaml")
+    assert cb.satisfaction_model["blocks"] == PLS_BLOCKS
+    assert cb.satisfaction_model["paths"] == list(PLS_PATHS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -266,3 +268,36 @@ def test_opinion_shape_is_a_weighted_spss_file(shape_files):
     plain = weighted_mean(resp, "trust_gov", weight=None).iloc[0]
     assert abs(plain["estimate"] - shape.truth["unweighted_mean"]["trust_gov"]) < 4 * plain["se"]
     assert abs(est["estimate"] - plain["estimate"]) > 4 * est["se"]  # the weight matters
+
+
+# ------------------------------------------------------------------ PLS study
+def test_make_pls_study_is_seeded_and_weights_restore_the_population():
+    from cxlab.synth import make_pls_study
+
+    a, truth = make_pls_study(n=300, seed=4)
+    b, _ = make_pls_study(n=300, seed=4)
+    pd.testing.assert_frame_equal(a, b)
+    assert "weight" not in a.columns and a.shape == (300, 26)
+    items = [i for v in truth["blocks"].values() for i in v]
+    assert a[items].min().min() >= 1 and a[items].max().max() <= 10
+    w, wt = make_pls_study(n=4000, seed=5, weights=True)
+    rural = (w["region"] == "rural").to_numpy()
+    assert abs(rural.mean() - wt["sample_shares"]["region"]["rural"]) < 0.03
+    assert np.average(rural, weights=w["weight"]) == pytest.approx(0.4, abs=0.03)
+    # planted R² follows from the planted standardised paths
+    assert 0 < min(truth["r2"].values()) and max(truth["r2"].values()) < 1
+
+
+def test_the_sample_satisfaction_study_is_what_write_pls_study_writes(tmp_path, project_root):
+    from cxlab.synth.pls import write_pls_study
+
+    paths = write_pls_study(tmp_path)
+    sample = Path(project_root) / "data" / "sample"
+    for key, rel in (
+        ("data", "satisfaction.csv"),
+        ("codebook", "satisfaction_codebook.yaml"),
+        ("truth", "satisfaction_truth.json"),
+        ("client", "clients/sample_satisfaction.yaml"),
+        ("margins", "clients/targets/satisfaction_margins.yaml"),
+    ):
+        assert paths[key].read_bytes() == (sample / rel).read_bytes(), rel

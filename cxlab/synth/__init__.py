@@ -6,10 +6,13 @@
 * :func:`make_executive_study` - an executive CFE self-assessment survey;
 * :func:`write_shape` - three survey shapes as files with codebooks (an event-based
   CX survey, a respondent-level satisfaction survey without events or ids, a weighted
-  SPSS opinion survey), for end-to-end tests.
+  SPSS opinion survey), for end-to-end tests;
+* :func:`make_pls_study` - an ECSI-style satisfaction survey from a planted PLS path
+  model (optionally over-sampled with design weights).
 """
 
 from cxlab.synth.consumer import INDUSTRIES, make_frame, make_study, write_study
+from cxlab.synth.pls import make_pls_study
 from cxlab.synth.shapes import SHAPES, Shape, write_shape
 
 __all__ = [
@@ -17,6 +20,7 @@ __all__ = [
     "SHAPES",
     "Shape",
     "make_frame",
+    "make_pls_study",
     "make_study",
     "write_study",
     "write_shape",

@@ -5,6 +5,9 @@
 * ``banking.csv``, ``banking.sav`` and ``automotive.csv``, ``automotive.sav``: the two
   studies of the source research (631 respondents each, seed 0), with their
   codebooks, truth files and improvement-cost tables;
+* ``satisfaction.csv``: a respondent-level ECSI-style satisfaction survey whose
+  codebook declares a PLS path model, with its client parameter file and raking
+  targets (:func:`cxlab.synth.pls.write_pls_study`);
 * ``messy/qualtrics_export.csv``: a Qualtrics export (three header rows, UTF-8 with
   BOM, value labels as text, missing codes, a reverse-coded item) with its codebook,
   so a new user sees each input format.
@@ -110,6 +113,9 @@ def write_sample_data(folder: str | Path = "data/sample") -> dict[str, dict[str,
     # survey of the non-default-scale reference run
     shape = write_shape("satisfaction_no_events", folder / "shapes", seed=0)
     out["satisfaction"] = {"data": shape.data, "codebook": shape.codebook}
+    from cxlab.synth.pls import write_pls_study
+
+    out["satisfaction_pls"] = write_pls_study(folder)
     return out
 
 
