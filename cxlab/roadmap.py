@@ -254,6 +254,8 @@ def _event_values(value_case, customers, event_value):
     from cxlab.valuecase import ValueCase
 
     notes = []
+    if event_value not in ("auto", "npv", "benefit"):
+        raise ParameterError(f"event_value must be 'auto', 'npv' or 'benefit', got {event_value!r}")
     if isinstance(value_case, ValueCase):
         a = value_case.assumptions
         t = value_case.table.set_index("event_id")
@@ -332,6 +334,10 @@ def _event_values(value_case, customers, event_value):
             "value_case_discount_rate": rate_vc,
         }
     elif isinstance(value_case, Mapping | pd.Series):
+        if event_value != "auto":
+            raise ParameterError(
+                "event_value applies to a ValueCase; a mapping of values is used as given"
+            )
         point = pd.Series(dict(value_case), dtype=float)
         draws = None
         info = pd.DataFrame({"name": point.index, "action": None}, index=point.index)
@@ -351,6 +357,7 @@ def _event_values(value_case, customers, event_value):
             "no value for " + ", ".join(map(str, missing)) + " (no course of action or "
             "suppressed): counted as 0"
         )
+    value_source["event_value"] = event_value
     return point, draws, info, basis, customers_text, currency, value_source, notes
 
 
@@ -492,7 +499,7 @@ class Roadmap:
             rows.append(row)
         out = pd.DataFrame(rows)
         out["planned start"] = [
-            "not funded" if p is None else f"phase {int(p)}" for p in out["planned start"]
+            "not funded" if pd.isna(p) else f"phase {int(p)}" for p in out["planned start"]
         ]
         return out
 
@@ -975,6 +982,8 @@ def plan(
         "p_same_start",
     ]
     table = pd.DataFrame(rows, columns=cols)
+    for col in ("cost", "cost_pv", "value", "npv", "p_chosen", "p_same_start"):
+        table[col] = table[col].astype(float)
     order = {i: k for k, i in enumerate(inst.ids)}
     if len(table):
         table["_o"] = table["initiative"].map(order)
@@ -1011,7 +1020,19 @@ def plan(
                 "taken": bool(taken),
             }
         )
-    events = pd.DataFrame(ev_rows)
+    events = pd.DataFrame(
+        ev_rows,
+        columns=[
+            "event_id",
+            "name",
+            "action",
+            "value",
+            "enabled_by",
+            "phase_enabled",
+            "value_pv",
+            "taken",
+        ],
+    )
     events["phase_enabled"] = events["phase_enabled"].astype("Int64")
     not_taken = events[(events["phase_enabled"].notna()) & ~events["taken"]]
     if len(not_taken):
@@ -1024,7 +1045,8 @@ def plan(
     step = budget_step
     if budget is not None:
         if step is None:
-            step = 0.1 * max(budget)
+            spend = max(inst.cost[i] / inst.duration[i] for i in inst.ids)
+            step = 0.1 * max(budget) if max(budget) > 0 else (spend or 1.0)
         if isinstance(step, bool) or not np.isfinite(step) or step <= 0:
             raise ParameterError(f"budget_step must be a positive number, got {budget_step!r}")
     cons_rows = []
@@ -1115,7 +1137,7 @@ def plan(
         "discount_rate": float(discount_rate),
         "budget_step": step,
         "value_basis": basis,
-        "event_value": event_value,
+        "event_value": vsrc.pop("event_value"),
         "customers": customers_text,
         "currency": currency,
         "n_boot": nb,
