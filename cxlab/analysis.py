@@ -45,6 +45,9 @@ Rules the plan applies (each is stated in the report):
 * **Value case**: events with a course of action, advocacy and ``spend, service_cost,
   tenure``; cost-based (NPV, ROI) only with ``improvement_costs``, otherwise the
   benefit alone (see :mod:`cxlab.valuecase`).
+* **Roadmap**: only with ``initiatives`` and a value case; the value case must be for
+  the client's customer base (``customer_base``), since initiative costs are the
+  client's totals (see :mod:`cxlab.roadmap`).
 * **CFE**: only with ``executive_data``.
 
 Examples
@@ -104,6 +107,7 @@ SECTIONS: dict[str, str] = {
     "satisfaction_index": "Satisfaction index (PLS path model)",
     "segments": "Segment comparisons",
     "value_case": "Value case",
+    "roadmap": "Roadmap",
     "cfe": "Customer focused enterprise (CFE) assessment",
     "reliability": "Reliability and factor structure",
     "methods": "Methods appendix",
@@ -617,6 +621,43 @@ def plan_sections(inputs, params) -> SectionPlan:
         )
         sections["value_case"] = _section("value_case", True, basis=f"{base}; {costs}")
 
+    initiatives = getattr(inputs, "initiatives", None)
+    if initiatives is None:
+        sections["roadmap"] = _section(
+            "roadmap",
+            False,
+            "no initiatives given (initiatives), so the value case is not sequenced into a roadmap",
+        )
+    elif not sections["value_case"].included:
+        sections["roadmap"] = _section(
+            "roadmap",
+            False,
+            "there is no value case (see its section), so the initiatives cannot be valued "
+            "and sequenced",
+        )
+    elif not getattr(params, "customer_base", None):
+        sections["roadmap"] = _section(
+            "roadmap",
+            False,
+            "the value case is per 1,000 customers (no customer_base given) while initiative "
+            "costs are the client's totals, so netting them would compare unlike figures: "
+            "give customer_base",
+        )
+    else:
+        s = initiatives.settings
+        limits = []
+        if s.get("budget_per_phase") is not None:
+            limits.append("a budget per phase")
+        if s.get("max_parallel") is not None:
+            limits.append("a limit on initiatives at once")
+        sections["roadmap"] = _section(
+            "roadmap",
+            True,
+            basis=f"{len(initiatives.table)} initiatives over {s.get('phases', 4)} phases"
+            + (f" under {_words(limits)}" if limits else " with no budget or capacity limit")
+            + ("" if inputs.costs is not None else "; value case benefit-only"),
+        )
+
     if inputs.executive is None:
         sections["cfe"] = _section(
             "cfe",
@@ -701,6 +742,7 @@ class ReportResults:
     segments: dict = field(default_factory=dict)
     segments_table: pd.DataFrame | None = None
     value: Any = None
+    roadmap: Any = None
     cfe: Any = None
     reliability: pd.DataFrame | None = None
     structure: Any = None
@@ -743,7 +785,8 @@ def analyse(inputs, params, *, n_boot: int = 200) -> ReportResults:
         The validated parameters (``min_base``, ``seed``, ``industry``, value-case
         assumptions).
     n_boot : int
-        Bootstrap resamples of the value case and the key drivers (200).
+        Bootstrap resamples of the value case and the key drivers (200); the roadmap
+        is re-solved for each of the value case's draws.
 
     Returns
     -------
@@ -893,6 +936,15 @@ def analyse(inputs, params, *, n_boot: int = 200) -> ReportResults:
         )
     elif plan.included("value_case"):
         skipped["value_case"] = "no course of action per event, so no improvement is valued"
+
+    if plan.included("roadmap") and out.get("value") is not None:
+        out["roadmap"] = _attempt(
+            skipped,
+            "roadmap",
+            lambda: _roadmap(out["value"], inputs, params, n_boot, seed),
+        )
+    elif plan.included("roadmap"):
+        skipped["roadmap"] = "there is no value case, so the initiatives cannot be valued"
 
     if plan.included("cfe"):
         import cxlab.cfe
@@ -1092,6 +1144,28 @@ def _value_case(weighted, inputs, params, priorities, cuts, n_boot: int, seed: i
             cuts=cuts,
             sources=sources,
         )
+
+
+def _roadmap(value, inputs, params, n_boot: int, seed: int):
+    import cxlab.roadmap
+
+    settings = dict(inputs.initiatives.settings)
+    rate = float(getattr(params, "discount_rate", 0.08))
+    sources = {k: "initiatives file" for k in settings}
+    for key, default in (("phases", "cxlab default, 4"), ("phase_years", "cxlab default, 1")):
+        sources.setdefault(key, f"not in the initiatives file ({default})")
+    for key in ("budget_per_phase", "max_parallel"):
+        sources.setdefault(key, "not in the initiatives file: no limit")
+    sources["discount_rate"] = "parameter discount_rate (as the value case)"
+    return cxlab.roadmap.plan(
+        value,
+        inputs.initiatives,
+        discount_rate=rate,
+        seed=seed,
+        n_boot=n_boot,
+        sources=sources,
+        **settings,
+    )
 
 
 def _scale_reliability(resp: pd.DataFrame, scales: dict, min_base: int) -> pd.DataFrame:

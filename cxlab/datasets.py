@@ -3,7 +3,7 @@
 cxlab ships two synthetic customer surveys of 631 respondents each, with known
 (planted) truth: a bank (``"banking"``) and a car maker (``"automotive"``), each with
 its codebook, weighting targets and improvement costs, plus the banking client's
-executive self-assessment (the CFE section). They are read from the checkout's
+executive self-assessment (the CFE section) and initiatives (the roadmap). They are read from the checkout's
 ``data/sample/`` or, in an installed cxlab, from the copy the wheel carries: nothing
 is downloaded.
 
@@ -47,6 +47,7 @@ _SAMPLES: dict[str, dict[str, str]] = {
         "improvement_costs": "data/sample/banking_improvement_costs.csv",
         "truth": "data/sample/banking_truth.json",
         "executive_data": "data/sample/executive/sample_bank/executives.csv",
+        "initiatives": "data/sample/banking_initiatives.yaml",
         "params": "data/sample/clients/sample.yaml",
     },
 }
@@ -77,7 +78,8 @@ def sample_files(name: str) -> dict[str, Path]:
 
     Keys: ``data_path`` (the survey CSV), ``codebook``, ``weighting_targets`` (raking
     margins), ``improvement_costs``, ``truth`` (the planted parameters), ``params`` (the
-    sample client's parameter file) and, for ``"banking"``, ``executive_data``.
+    sample client's parameter file) and, for ``"banking"``, ``executive_data`` and
+    ``initiatives``.
 
     Examples
     --------

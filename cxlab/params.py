@@ -8,7 +8,8 @@ file before any kernel starts.
 
 Only ``client``, ``data_path`` and ``codebook`` are required (:data:`REQUIRED`;
 missing ones are one :class:`~cxlab.errors.ParameterError` listing them all). Every
-other parameter left out means "not given" (None) or takes a documented cxlab default
+other parameter left out means "not given" (None: no raking, no cost-based value case,
+no CFE section, no roadmap...) or takes a documented cxlab default
 (``min_base`` 30, ``horizon_years`` 3, ``discount_rate`` 0.08, ``seed`` 0); no
 default points at the sample data or stands in for a client's figure.
 
@@ -109,6 +110,12 @@ PARAMETERS: dict[str, tuple[tuple[type, ...], str, Any, str]] = {
         None,
         "executive self-assessment file; None: no CFE section",
     ),
+    "initiatives": (
+        (str, _NONE),
+        _PATH,
+        None,
+        "initiatives YAML or CSV (cost, phases, enabled events, dependencies); None: no roadmap",
+    ),
     "customer_base": (
         (int, float, _NONE),
         "positive_number",
@@ -163,6 +170,7 @@ class ReportParams:
     weighting_targets: Path | None
     improvement_costs: Path | None
     executive_data: Path | None
+    initiatives: Path | None
     customer_base: float | None
     currency: str | None
     horizon_years: int

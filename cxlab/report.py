@@ -125,6 +125,9 @@ class Inputs:
         The executive self-assessment from ``executive_data``.
     filter_text : str or None
         The segment filter in words (for the report).
+    initiatives : cxlab.initiatives.Initiatives or None
+        The client's initiatives from ``initiatives`` (checked against the survey's
+        events), for the roadmap.
     """
 
     survey: Any
@@ -132,10 +135,11 @@ class Inputs:
     costs: pd.DataFrame | None
     executive: pd.DataFrame | None
     filter_text: str | None
+    initiatives: Any = None
 
 
 def load_inputs(params: ReportParams) -> Inputs:
-    """Read the survey, margins, cost table and executive data named by ``params``.
+    """Read the survey, margins, cost table, executive data and initiatives named by ``params``.
 
     Raises
     ------
@@ -162,7 +166,12 @@ def load_inputs(params: ReportParams) -> Inputs:
         from cxlab.cfe import load_executive_survey
 
         executive = load_executive_survey(params.executive_data)
-    return Inputs(survey, margins, costs, executive, filter_text)
+    initiatives = None
+    if getattr(params, "initiatives", None) is not None:
+        from cxlab.initiatives import load_initiatives
+
+        initiatives = load_initiatives(params.initiatives, events=survey)
+    return Inputs(survey, margins, costs, executive, filter_text, initiatives)
 
 
 def analyse(inputs: Inputs, params: ReportParams, **kwargs):
@@ -909,6 +918,7 @@ def _manifest(
         "weighting_targets",
         "improvement_costs",
         "executive_data",
+        "initiatives",
     ):
         path = getattr(params, name)
         if path is not None and Path(path).is_file():

@@ -55,6 +55,7 @@ _DESTINATION = {
     "weighting_targets": "clients/targets",
     "improvement_costs": "clients/costs",
     "executive_data": "data",
+    "initiatives": "clients/initiatives",
 }
 
 # Example values of the template (relative to clients/); other parameters show their default.
@@ -66,11 +67,13 @@ _EXAMPLES: dict[str, Any] = {
     "weighting_targets": None,
     "improvement_costs": None,
     "executive_data": None,
+    "initiatives": None,
 }
 _HINTS: dict[str, str] = {
     "weighting_targets": "e.g. targets/margins.yaml: {variable: {category: share}}",
     "improvement_costs": "e.g. costs/costs.csv with columns event_id, cost",
     "executive_data": "e.g. ../data/executives.csv",
+    "initiatives": "e.g. initiatives/initiatives.yaml (see docs/roadmap.md)",
     "segment_filter": "e.g. {country: [UK, France]}",
     "reports_dir": "e.g. ../reports",
 }

@@ -122,7 +122,11 @@ class ValueCase:
         The central assumptions (customers, horizon, discount rate, lift, n_boot, seed)
         and ``n_boot_failed``, the bootstrap draws that could not be evaluated.
     draws : DataFrame
-        Bootstrap NPV draws (one column per event).
+        Bootstrap NPV draws (one row per resample, one column per event; without
+        improvement costs the cost is zero, so these are the benefit draws).
+    benefit_draws : DataFrame
+        Bootstrap draws of the benefit (same resamples, rows and columns as ``draws``),
+        before any improvement cost: what :func:`cxlab.roadmap.plan` re-solves over.
     """
 
     table: pd.DataFrame
@@ -130,6 +134,7 @@ class ValueCase:
     economics: pd.DataFrame
     assumptions: dict = field(default_factory=dict)
     draws: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    benefit_draws: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @property
     def cost_based(self) -> bool:
@@ -844,4 +849,5 @@ def value_case(
         economics=economics,
         assumptions=assumptions,
         draws=pd.DataFrame(draws, columns=events),
+        benefit_draws=pd.DataFrame(benefit_draws, columns=events),
     )

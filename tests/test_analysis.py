@@ -132,6 +132,37 @@ def test_plan_without_parameters_says_what_is_not_given(sample_inputs):
     assert (every.loc[every["included"], "reason"] == "").all()
 
 
+def test_the_roadmap_section_needs_initiatives_and_a_customer_base(sample_inputs):
+    params, inputs = sample_inputs
+    plan = analysis.plan_sections(inputs, params)
+    assert plan.included("roadmap") and "6 initiatives over 4 phases" in plan["roadmap"].basis
+    assert "a budget per phase and a limit on initiatives at once" in plan["roadmap"].basis
+    none = analysis.plan_sections(dataclasses.replace(inputs, initiatives=None), params)
+    assert not none.included("roadmap") and "(initiatives)" in none["roadmap"].reason
+    per_1000 = analysis.plan_sections(inputs, dataclasses.replace(params, customer_base=None))
+    assert not per_1000.included("roadmap")
+    assert "per 1,000 customers" in per_1000["roadmap"].reason
+    assert "customer_base" in per_1000["roadmap"].reason
+    bare = dataclasses.replace(inputs, costs=None)  # a benefit-only value case is sequenced
+    assert "benefit-only" in analysis.plan_sections(bare, params)["roadmap"].basis
+
+
+def test_analyse_sample_bank_sequences_its_initiatives(sample_inputs):
+    from cxlab.roadmap import plan as roadmap_plan
+
+    params, inputs = sample_inputs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = analysis.analyse(inputs, params, n_boot=20)
+    assert "roadmap" not in r.skipped and r.roadmap is not None
+    direct = roadmap_plan(r.value, inputs.initiatives, n_boot=20, **inputs.initiatives.settings)
+    assert r.roadmap.npv == pytest.approx(direct.npv)
+    pd.testing.assert_frame_equal(r.roadmap.table, direct.table)
+    assert r.roadmap.assumptions["sources"]["budget_per_phase"] == "initiatives file"
+    assert "parameter discount_rate" in r.roadmap.assumptions["sources"]["discount_rate"]
+    assert len(r.roadmap.boot) == 20
+
+
 def test_plan_with_a_design_weight_column_says_so(banking):
     survey, _ = banking
     cb = dataclasses.replace(survey.codebook, weight="w_design")

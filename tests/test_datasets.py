@@ -60,6 +60,8 @@ def test_sample_files_exist_and_match_the_sample_client(name):
         assert getattr(params, key) == files[key], key
     if "executive_data" in files:
         assert params.executive_data == files["executive_data"]
+    if "initiatives" in files:
+        assert params.initiatives == files["initiatives"]
 
 
 def test_truth_is_the_planted_study():

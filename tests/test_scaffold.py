@@ -56,6 +56,7 @@ def test_init_sample_copies_the_studies_with_paths_relative_to_clients(tmp_path)
                 assert getattr(p, key).is_relative_to(proj), key
     bank = load_params(proj / "clients" / "sample.yaml")
     assert bank.client == "Sample Bank" and bank.executive_data == proj / "data/executives.csv"
+    assert bank.initiatives == proj / "clients/initiatives/banking_initiatives.yaml"
 
 
 def test_init_refuses_a_non_empty_folder_and_touches_nothing(tmp_path, capsys):
