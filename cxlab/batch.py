@@ -7,7 +7,9 @@ others. The batch writes ``<reports-dir>/_batches/<batch-id>/``: ``summary.csv``
 and ``summary.json`` (one row per client: status, seconds, failing cell, error),
 ``key_figures.csv`` (net advocacy with its interval, moments of truth, top action,
 one row per parameter file, so two files naming the same client both appear; empty
-for a failed run, whose figures are partial) and ``key_figures.png``. The batch folder is
+for a failed run, whose figures are partial) and ``key_figures.png``. Each run writes
+the deliverables its ``formats`` ask for (``run_batch(..., formats="html,pptx,pdf")``
+or each file's ``formats`` parameter): a deck and a PDF per client. The batch folder is
 written as ``.tmp-*`` and renamed when complete. :func:`failed_in_last_batch`
 reads the last summary for ``cxlab batch --retry-failed``.
 
@@ -29,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from cxlab.errors import CxlabError, ParameterError, ReportError
-from cxlab.params import load_params, reports_root
+from cxlab.params import load_params, parse_formats, reports_root
 from cxlab.report import RunResult, new_run_id, run_report
 
 __all__ = [
@@ -76,12 +78,17 @@ def _run_one(job: tuple) -> dict:
     user set them: parallel workers with threaded BLAS each would oversubscribe the
     cores, and spin-waiting BLAS threads then slow every report down.
     """
-    params_file, reports_dir, kernel_name, start_timeout, threads = job
+    params_file, reports_dir, kernel_name, start_timeout, threads, formats, template = job
     if threads:
         for var in _THREAD_VARS:
             os.environ.setdefault(var, str(threads))
     result = run_report(
-        params_file, reports_dir=reports_dir, kernel_name=kernel_name, start_timeout=start_timeout
+        params_file,
+        reports_dir=reports_dir,
+        formats=formats,
+        template=template,
+        kernel_name=kernel_name,
+        start_timeout=start_timeout,
     )
     return {"row": result.as_row(), "key_figures": result.key_figures}
 
@@ -91,6 +98,8 @@ def run_batch(
     *,
     workers: int = 2,
     reports_dir: str | os.PathLike | None = None,
+    formats: str | list | tuple | None = None,
+    template: str | os.PathLike | None = None,
     scheduler: str | None = None,
     kernel_name: str | None = None,
     start_timeout: int = 300,
@@ -112,6 +121,11 @@ def run_batch(
         Where the batch folder and every run go. Default ``./reports`` of the working
         directory for the batch folder, and for each run its file's ``reports_dir``
         parameter (relative to the file) or the same ``./reports``.
+    formats : str or list, optional
+        Deliverables of every run, e.g. ``"html,pptx,pdf"``; default each file's
+        ``formats`` parameter, else html only (see :func:`cxlab.report.run_report`).
+    template : path, optional
+        PowerPoint template of every deck; default each file's ``template``.
     scheduler : str, optional
         Address of a running Dask distributed scheduler, e.g. ``tcp://10.0.0.5:8786``.
         Workers must see the parameter files and the reports folder at the same paths
@@ -127,9 +141,12 @@ def run_batch(
     reports = Path(reports_dir).resolve() if reports_dir else reports_root()
     files = [str(Path(f).resolve()) for f in params_files]
     threads = None if scheduler else max(1, (os.cpu_count() or 1) // max(1, workers))
+    if formats is not None:
+        parse_formats(formats, location="--formats")  # a typo stops the batch before any run
+    template = None if template is None else str(Path(template).resolve())
     jobs = [
         (f, str(_run_reports_dir(f, reports, reports_dir is not None)), kernel_name)
-        + (start_timeout, threads)
+        + (start_timeout, threads, formats, template)
         for f in files
     ]
     results: dict[str, dict] = {}

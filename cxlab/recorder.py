@@ -2,8 +2,8 @@
 HTML export.
 
 :class:`Recorder` writes what the report notebook shows into its run folder
-(``figures/*.png`` with alt text and a high-resolution copy in ``figures/hires/``
-for the slide deck, ``tables/*.csv``, ``key_figures.json``, and ``storyline.json``:
+(``figures/*.png`` with alt text and, when the run makes a slide deck, a 300 dpi
+copy in ``figures/hires/``, ``tables/*.csv``, ``key_figures.json``, and ``storyline.json``:
 each section's headline, note and evidence, see :mod:`cxlab.storyline`) and does
 nothing in a plain Jupyter session. :func:`export_html` turns an executed notebook
 into the client's HTML report: no code, no parameters, no CDN scripts, images inline
@@ -35,6 +35,9 @@ __all__ = ["Recorder", "export_html"]
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,60}$")
 #: Resolution of the copy of each figure the deck uses (``figures/hires/<name>.png``).
 HIRES_DPI = 300
+#: Set (to "1") by the runner when the run makes a deck: only then are the
+#: high-resolution copies written (they cost time).
+HIRES_ENV = "CXLAB_HIRES_FIGURES"
 
 
 class Recorder:
@@ -198,6 +201,8 @@ class Recorder:
 
 
 def _save_hires(fig, folder: Path, name: str) -> None:
+    if os.environ.get(HIRES_ENV) != "1":
+        return
     hires = folder / "hires"
     hires.mkdir(exist_ok=True)
     fig.savefig(hires / f"{name}.png", dpi=HIRES_DPI, bbox_inches="tight")
