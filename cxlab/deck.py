@@ -101,7 +101,10 @@ def build_deck(
             "rec.storyline(...) for a deck",
             file=str(folder),
         )
-    story = Storyline.from_dict(json.loads(story_path.read_text(encoding="utf-8")))
+    try:
+        story = Storyline.from_dict(json.loads(story_path.read_text(encoding="utf-8")))
+    except (KeyError, TypeError, ValueError) as err:
+        raise ReportError(f"not a storyline ({err!r})", file=str(story_path)) from err
     when = _as_datetime(run_date)
     if template is not None:
         try:

@@ -476,12 +476,11 @@ def _check(name, value, accepted, kind, file, base, check_files=False, reports=N
     if kind == "formats":
         return parse_formats(value, file=file, location=name)
     if kind == "template":
-        path = _check(name, value, (str,), _PATH, file, base, check_files)
-        if path.suffix.lower() != ".pptx":
+        if not value.lower().endswith(".pptx"):
             raise ParameterError(
                 "a deck template is a PowerPoint .pptx file", file=file, location=name
             )
-        return path
+        return _check(name, value, (str,), _PATH, file, base, check_files)
     return value
 
 

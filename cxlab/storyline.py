@@ -450,7 +450,7 @@ def build(results, params, *, filter_text: str | None = None) -> Storyline:
             numbers["top_value"] = amount
             money = f"{p.currency} {amount:,}" if p.currency else f"{amount:,} currency units"
             what = "NPV" if value.cost_based else "benefit before costs"
-            head = f"Highest return: {top['action']} {top['name']} ({what} {money})"
+            head = f"Highest return: {top['action']} “{top['name']}” ({what} {money})"
         else:
             head = "Too few respondents to value any event"
         a = value.assumptions
