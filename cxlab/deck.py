@@ -233,6 +233,17 @@ def _ideal_width(frame: pd.DataFrame, size_pt: float) -> float:
     return sum(_column_needs(heads, texts, char, 0.14)[1])
 
 
+def _fit_size(chars: int, width_in: float, height_in: float) -> int:
+    """The largest font size (20 pt down to 10) at which ``chars`` characters of
+    wrapped text fit a ``width_in`` x ``height_in`` box."""
+    for size in (20, 18, 16, 14, 12, 11, 10):
+        per_line = width_in * 72 / (size * _CHAR)
+        lines = height_in * 72 / (size * 1.2)
+        if chars <= per_line * lines:
+            return size
+    return 10
+
+
 def _font_size(frame: pd.DataFrame) -> int:
     n = len(frame.columns)
     return 14 if n <= 5 else 12 if n <= 9 else 11
@@ -415,6 +426,7 @@ class _Deck:
         self.write(box.text_frame, [text], Pt(11), _GREY)
 
     def title_slide(self) -> None:
+        from pptx.enum.text import MSO_AUTO_SIZE
         from pptx.util import Pt
 
         slide = self.prs.slides.add_slide(self.title_layout)
@@ -430,7 +442,8 @@ class _Deck:
             left, top, width, height = self.content_box(slide)
             subtitle = slide.shapes.add_textbox(left, top + height // 2, width, height // 2)
         subtitle.text_frame.text = ""
-        self.write(subtitle.text_frame, lines, Pt(18) if self.plain else None, _GREY)
+        subtitle.text_frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
+        self.write(subtitle.text_frame, lines, Pt(18), _GREY)
 
     def summary_slide(self) -> None:
         from pptx.dml.color import RGBColor
@@ -446,7 +459,7 @@ class _Deck:
         w = (width - gap * (cols - 1)) // cols
         h = (height - gap * (rows - 1)) // rows
         longest = max((len(t) for _, t in items), default=0)
-        size = Pt(20 if longest < 200 else 18 if longest < 300 else 16 if longest < 420 else 14)
+        size = Pt(_fit_size(longest, (w - Inches(0.4)) / _EMU, (h - Inches(0.7)) / _EMU))
         for i, (question, text) in enumerate(items):
             r, c = divmod(i, cols)
             box = slide.shapes.add_shape(

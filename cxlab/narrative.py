@@ -423,7 +423,7 @@ def executive_points(
     if assessed.empty:
         what = "too few respondents to find the moments of truth"
     else:
-        what = f"{len(mot)} moments of truth"
+        what = f"{len(mot)} moment{'' if len(mot) == 1 else 's'} of truth"
         what += f" ({', '.join(_names(mot))})" if len(mot) else ""
     if investment is not None:
         investment = investment.dropna(subset=["investment", "ratio"])

@@ -166,6 +166,7 @@ class Storyline:
     def to_dict(self) -> dict:
         """JSON-friendly form (what ``storyline.json`` holds)."""
         out = asdict(self)
+        out["summary"] = [[q, text] for q, text in self.summary.items()]  # keeps the order
         out["left_out"] = [list(x) for x in self.left_out]
         return out
 
@@ -180,13 +181,17 @@ class Storyline:
             client=data["client"],
             study=data["study"],
             base=data["base"],
-            summary=dict(data["summary"]),
+            summary={str(q): str(text) for q, text in _pairs(data["summary"])},
             sections=sections,
             methods=tuple(data["methods"]),
             left_out=tuple(tuple(x) for x in data["left_out"]),
             numbers=dict(data.get("numbers", {})),
             min_base=int(data.get("min_base", 30)),
         )
+
+
+def _pairs(value) -> list:
+    return list(value.items()) if isinstance(value, dict) else [tuple(x) for x in value]
 
 
 def plain(markdown: str) -> str:
