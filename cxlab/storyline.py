@@ -255,7 +255,9 @@ def build(results, params, *, filter_text: str | None = None) -> Storyline:
     def add(key: str, headline: str, note: str, text: str) -> None:
         figures, tables = SECTION_OUTPUTS.get(key, ((), ()))
         sections.append(
-            StorySection(key, _TITLES.get(key, key), headline, note, plain(text), figures, tables)
+            StorySection(
+                key, _TITLES.get(key, key), _capital(headline), note, plain(text), figures, tables
+            )
         )
 
     # ------------------------------------------------------------------ sample
@@ -387,7 +389,7 @@ def build(results, params, *, filter_text: str | None = None) -> Storyline:
     # ------------------------------------------------------------------ key drivers
     if r.included("key_drivers") and r.key_drivers is not None and len(r.key_drivers):
         kd = r.key_drivers.dropna(subset=["share"])
-        outcome = plan.key_driver_outcome
+        outcome = str(plan.key_driver_outcome).replace("_", " ")
         if len(kd):
             top = kd.iloc[0]
             share = round(100 * float(top["share"]))
@@ -404,7 +406,9 @@ def build(results, params, *, filter_text: str | None = None) -> Storyline:
             "key_drivers",
             head,
             note,
-            narrative.key_drivers_finding(r.key_drivers, outcome, plan.key_driver_rule),
+            narrative.key_drivers_finding(
+                r.key_drivers, plan.key_driver_outcome, plan.key_driver_rule
+            ),
         )
 
     # ------------------------------------------------------------------ segments
