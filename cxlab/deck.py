@@ -6,7 +6,8 @@ PowerPoint deck: a title slide (client, study, date, base), the executive summar
 (where we stand, what matters, how, when), one slide per section with its headline
 finding as the title, its chart (a picture with the figure's alt text) or a native
 table, and a note on the base and on suppression (the section's written finding is
-in the speaker notes), one slide per further chart, a methods slide, and an appendix
+in the speaker notes), one slide per further chart (and per recorded chart no
+section claims), a methods slide, and an appendix
 of every recorded table as native, editable PowerPoint tables. Nothing is taken
 from the HTML.
 
@@ -344,6 +345,7 @@ class _Deck:
         self.summary_slide()
         for section in self.story.sections:
             self.section_slides(section)
+        self.further_figures()
         self.methods_slide()
         self.appendix()
 
@@ -522,6 +524,19 @@ class _Deck:
             left, top, width, height = self.content_box(extra)
             self.picture(extra, name, left, top, width, height)
             self.note(extra, section.note)
+
+    def further_figures(self) -> None:
+        """Recorded figures no section claims (a section without a storyline entry):
+        one slide each, titled by the figure's caption, so no chart is lost."""
+        claimed = {f for s in self.story.sections for f in s.figures}
+        for name in sorted(set(self.figures) - claimed):
+            if not self.image(name):
+                continue
+            caption = FIGURE_CAPTIONS.get(name, name.replace("_", " "))
+            slide = self.new_slide(f"Further figure: {caption}")
+            left, top, width, height = self.content_box(slide)
+            self.picture(slide, name, left, top, width, height)
+            self.note(slide, self.figures[name].get("alt") or "")
 
     def notes(self, slide, section: StorySection) -> None:
         slide.notes_slide.notes_text_frame.text = f"{section.text}\n\n{section.note}"

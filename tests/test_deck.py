@@ -126,6 +126,15 @@ def test_rows_are_split_over_slides_and_stay_inside_the_slide(folder, tmp_path):
     assert rows == [f"event {i}" for i in range(30)]  # every row once, in order
 
 
+def test_a_figure_no_section_claims_still_gets_a_slide(folder, tmp_path):
+    meta = json.loads((folder / "figures" / "figures.json").read_text())
+    meta["pls_paths"] = {"file": "quad_map.png", "alt": "Path coefficients of the model"}
+    (folder / "figures" / "figures.json").write_text(json.dumps(meta))
+    prs = Presentation(str(build_deck(folder, tmp_path / "deck.pptx", run_date=WHEN)))
+    titles = _titles(prs)
+    assert titles.index("Further figure: pls paths") == titles.index("Methods") - 1
+
+
 def test_same_folder_and_date_give_the_same_bytes(folder, tmp_path):
     a = build_deck(folder, tmp_path / "a.pptx", run_date=WHEN)
     b = build_deck(folder, tmp_path / "b.pptx", run_date=WHEN)
