@@ -7,7 +7,9 @@ others. The batch writes ``<reports-dir>/_batches/<batch-id>/``: ``summary.csv``
 and ``summary.json`` (one row per client: status, seconds, failing cell, error),
 ``key_figures.csv`` (net advocacy with its interval, moments of truth, top action,
 one row per parameter file, so two files naming the same client both appear; empty
-for a failed run, whose figures are partial) and ``key_figures.png``. The batch folder is
+for a failed run, whose figures are partial) and ``key_figures.png``. Each run writes
+the deliverables its ``formats`` ask for (``run_batch(..., formats="html,pptx,pdf")``
+or each file's ``formats`` parameter): a deck and a PDF per client. The batch folder is
 written as ``.tmp-*`` and renamed when complete. :func:`failed_in_last_batch`
 reads the last summary for ``cxlab batch --retry-failed``.
 
@@ -32,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from cxlab.errors import CxlabError, CxlabWarning, ParameterError, ReportError
-from cxlab.params import OWNER_MARKER, load_params, reports_root
+from cxlab.params import OWNER_MARKER, load_params, parse_formats, reports_root
 from cxlab.report import (
     Interrupted,
     RunResult,
@@ -121,7 +123,7 @@ def _run_one(job: tuple) -> dict:
     cores, and spin-waiting BLAS threads then slow every report down.
     """
     global _STOPPING
-    params_file, reports_dir, kernel_name, start_timeout, threads, notebook = job
+    params_file, reports_dir, kernel_name, start_timeout, threads, notebook, formats, template = job
     if _STOPPING:  # this worker was interrupted: queued reports are not started
         return {"row": _interrupted_row(params_file, "the batch was stopped"), "key_figures": {}}
     if threads:
@@ -132,6 +134,8 @@ def _run_one(job: tuple) -> dict:
             result = run_report(
                 params_file,
                 reports_dir=reports_dir,
+                formats=formats,
+                template=template,
                 kernel_name=kernel_name,
                 start_timeout=start_timeout,
                 notebook=notebook,
@@ -154,6 +158,8 @@ def run_batch(
     *,
     workers: int = 2,
     reports_dir: str | os.PathLike | None = None,
+    formats: str | list | tuple | None = None,
+    template: str | os.PathLike | None = None,
     scheduler: str | None = None,
     kernel_name: str | None = None,
     start_timeout: int = 300,
@@ -176,6 +182,11 @@ def run_batch(
         Where the batch folder and every run go. Default ``./reports`` of the working
         directory for the batch folder, and for each run its file's ``reports_dir``
         parameter (relative to the file) or the same ``./reports``.
+    formats : str or list, optional
+        Deliverables of every run, e.g. ``"html,pptx,pdf"``; default each file's
+        ``formats`` parameter, else html only (see :func:`cxlab.report.run_report`).
+    template : path, optional
+        PowerPoint template of every deck; default each file's ``template``.
     scheduler : str, optional
         Address of a running Dask distributed scheduler, e.g. ``tcp://10.0.0.5:8786``.
         Workers must see the parameter files and the reports folder at the same paths
@@ -211,9 +222,12 @@ def run_batch(
         )
     threads = None if scheduler else max(1, (os.cpu_count() or 1) // max(1, workers))
     nb = None if notebook is None else str(Path(notebook).resolve())
+    if formats is not None:
+        parse_formats(formats, location="--formats")  # a typo stops the batch before any run
+    template = None if template is None else str(Path(template).resolve())
     jobs = [
         (f, str(_run_reports_dir(f, reports, reports_dir is not None)), kernel_name)
-        + (start_timeout, threads, nb)
+        + (start_timeout, threads, nb, formats, template)
         for f in files
     ]
     results: dict[str, dict] = {}

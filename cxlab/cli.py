@@ -11,6 +11,7 @@ Examples
     $ cxlab init --sample proj && cd proj && cxlab report clients/sample.yaml
     $ cxlab --version
     $ cxlab report data/sample/clients/sample.yaml
+    $ cxlab report data/sample/clients/sample.yaml --formats html,pptx,pdf
     $ cxlab batch data/sample/clients/*.yaml --workers 2
     $ cxlab batch --retry-failed --workers 2
     $ cxlab batch clients/*.yaml --scheduler tcp://10.0.0.5:8786
@@ -114,6 +115,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _common(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
+        "--formats",
+        default=None,
+        help="deliverables, e.g. html,pptx,pdf (html is always written; default: the "
+        "parameter file's formats, else html)",
+    )
+    sub.add_argument(
+        "--template",
+        default=None,
+        help="PowerPoint template (.pptx) for the deck (default: the parameter file's "
+        "template, else the built-in design)",
+    )
+    sub.add_argument(
         "--reports-dir",
         default=None,
         help="where run folders go (default: the parameter file's reports_dir, "
@@ -185,6 +198,8 @@ def _report(args) -> int:
             result = run_report(
                 args.params,
                 reports_dir=args.reports_dir,
+                formats=args.formats,
+                template=args.template,
                 kernel_name=args.kernel,
                 start_timeout=args.start_timeout,
                 notebook=args.notebook,
@@ -199,10 +214,16 @@ def _report(args) -> int:
         return 130
     if result.status == "ok":
         print(f"{result.client}: report written to {result.folder}")
-        print(f"  HTML: {result.folder / 'report.html'}")
+        for fmt, label in (("html", "HTML"), ("pptx", "Deck"), ("pdf", "PDF")):
+            if (result.folder / f"report.{fmt}").is_file():
+                print(f"  {label}: {result.folder / f'report.{fmt}'}")
         return 0
     err = result.error or {}
-    where = f"cell {err.get('cell_index')}" if err.get("cell_index") is not None else "set-up"
+    where = (
+        f"cell {err.get('cell_index')}"
+        if err.get("cell_index") is not None
+        else err.get("stage") or "set-up"
+    )
     print(
         f"{result.client or args.params}: FAILED at {where}: {err.get('ename')}: "
         f"{err.get('evalue')}",
@@ -235,6 +256,8 @@ def _batch(args) -> int:
                 files,
                 workers=args.workers,
                 reports_dir=args.reports_dir,
+                formats=args.formats,
+                template=args.template,
                 scheduler=args.scheduler,
                 kernel_name=args.kernel,
                 start_timeout=args.start_timeout,

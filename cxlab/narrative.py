@@ -29,6 +29,7 @@ __all__ = [
     "key_drivers_finding",
     "scales_finding",
     "eventmap_finding",
+    "executive_points",
     "executive_summary",
     "investment_finding",
     "sample_finding",
@@ -337,8 +338,54 @@ def executive_summary(
     Built from the same tables the sections show; each bullet quotes its numbers.
     ``net`` is None without a recommend item, ``priorities`` None for a survey
     without events (then the key drivers of ``outcome`` answer "what matters").
+    The bullets are :func:`executive_points` (which the slide deck uses).
     """
+    points = executive_points(
+        net,
+        priorities,
+        investment,
+        ranking,
+        key_drivers=key_drivers,
+        outcome=outcome,
+        currency=currency,
+        cost_based=cost_based,
+    )
     lines = [f"**{client}**", ""]
+    lines += [f"- **{EXECUTIVE_QUESTIONS[key]}:** {text}" for key, text in points.items()]
+    return "\n".join(lines)
+
+
+#: The executive summary's questions, in order (keys of :func:`executive_points`).
+EXECUTIVE_QUESTIONS = {
+    "where": "Where we stand",
+    "what": "What matters",
+    "how": "How",
+    "when": "When",
+}
+
+
+def executive_points(
+    net: pd.DataFrame | None,
+    priorities: pd.DataFrame | None,
+    investment: pd.DataFrame | None = None,
+    ranking: pd.DataFrame | None = None,
+    *,
+    key_drivers: pd.DataFrame | None = None,
+    outcome: str | None = None,
+    currency: str | None = None,
+    cost_based: bool = True,
+) -> dict[str, str]:
+    """The executive summary's answers as ``{"where", "what", "how", "when": text}``
+    (Markdown, each a sentence ending with a full stop; a survey without events has
+    no "when"). Arguments as :func:`executive_summary`.
+
+    Examples
+    --------
+    >>> net = pd.DataFrame({"value": [14.9], "ci_low": [8.0], "ci_high": [21.7]})
+    >>> executive_points(net, None)["where"]
+    'net advocacy +14.9 (95% interval +8.0 to +21.7).'
+    """
+    out: dict[str, str] = {}
     if net is None:
         stand = "no likelihood-to-recommend item, so net advocacy is not measured"
     elif _suppressed(net.iloc[0]):
@@ -350,20 +397,20 @@ def executive_summary(
             f"(95% interval {_signed(row['ci_low'])} to {_signed(row['ci_high'])})"
         )
     if priorities is None:
-        lines.append("- **Where we stand:** " + stand + ".")
+        out["where"] = stand + "."
         kd = _top_drivers(key_drivers)
         if kd:
-            lines.append(f"- **What matters:** the strongest drivers of {outcome} are {kd}.")
-            lines.append(
-                "- **How:** improve the strongest drivers first; the survey has no customer "
+            out["what"] = f"the strongest drivers of {outcome} are {kd}."
+            out["how"] = (
+                "improve the strongest drivers first; the survey has no customer "
                 "events, so no course of action per event is set."
             )
         else:
-            lines.append(
-                "- **What matters:** the survey has no customer events and no key-driver "
+            out["what"] = (
+                "the survey has no customer events and no key-driver "
                 "analysis, so no priorities are set."
             )
-        return "\n".join(lines)
+        return out
     assessed = priorities.loc[priorities["action"].notna()]
     actions = assessed["action"].astype(str)
     broken = assessed.loc[actions.isin(["basics", "fix"])]
@@ -375,11 +422,11 @@ def executive_summary(
             f"; {len(broken)} of {len(assessed)} events break a brand promise or a baseline "
             "expectation" + (f" ({', '.join(_names(broken))})." if len(broken) else ".")
         )
-    lines.append("- **Where we stand:** " + stand)
+    out["where"] = stand
     if assessed.empty:
-        what = "- **What matters:** too few respondents to find the moments of truth"
+        what = "too few respondents to find the moments of truth"
     else:
-        what = f"- **What matters:** {len(mot)} moments of truth"
+        what = f"{len(mot)} moment{'' if len(mot) == 1 else 's'} of truth"
         what += f" ({', '.join(_names(mot))})" if len(mot) else ""
     if investment is not None:
         investment = investment.dropna(subset=["investment", "ratio"])
@@ -389,18 +436,18 @@ def executive_summary(
             f"; where personal investment is highest, emotive treatment weighs "
             f"{hi['ratio']:.2f} times tactile performance"
         )
-    lines.append(what + ".")
+    out["what"] = what + "."
     how = []
     for action in ("basics", "fix", "delight", "right-size"):
         part = assessed.loc[actions == action]
         if len(part):
             how.append(f"{action} {', '.join(_names(part))}")
     if assessed.empty:
-        lines.append("- **How:** too few respondents to set a course of action for any event.")
-        lines.append("- **When:** too few respondents to set an order of action.")
-        return "\n".join(lines)
-    lines.append("- **How:** " + ("; ".join(how) if how else "maintain every event") + ".")
-    when = "- **When:** restore the basics first"
+        out["how"] = "too few respondents to set a course of action for any event."
+        out["when"] = "too few respondents to set an order of action."
+        return out
+    out["how"] = ("; ".join(how) if how else "maintain every event") + "."
+    when = "restore the basics first"
     if ranking is not None and len(ranking):
         col = "npv" if cost_based else "benefit"
         ranking = _valued(ranking.assign(npv=ranking[col]))
@@ -414,8 +461,8 @@ def executive_summary(
             else f"largest benefit before costs: {_money(top['npv'], currency)}"
         )
         when += f", then {top.get('action')} {top.get('name', top.get('event_id'))} ({what_value})"
-    lines.append(when + ".")
-    return "\n".join(lines)
+    out["when"] = when + "."
+    return out
 
 
 def _top_drivers(table: pd.DataFrame | None, k: int = 3) -> str:

@@ -52,6 +52,7 @@ from cxlab.errors import CxlabError, ParameterError
 from cxlab.resources import is_cxlab_checkout, resource_root
 
 __all__ = [
+    "FORMATS",
     "PARAMETERS",
     "REQUIRED",
     "RUN_PARAMETERS",
@@ -59,6 +60,7 @@ __all__ = [
     "client_slug",
     "load_params",
     "notebook_values",
+    "parse_formats",
     "project_root",
     "reports_root",
     "resolve_path",
@@ -147,7 +149,24 @@ RUN_PARAMETERS: dict[str, tuple[tuple[type, ...], str, Any, str]] = {
         None,
         "reports folder (relative to this file); None: ./reports of the working folder",
     ),
+    "formats": (
+        (str, list, _NONE),
+        "formats",
+        None,
+        "deliverables besides report.html: 'pptx', 'pdf' or both ('html,pptx,pdf' or a "
+        "list); None: html only",
+    ),
+    "template": (
+        (str, _NONE),
+        "template",
+        None,
+        "PowerPoint template (.pptx, relative to this file) whose masters the deck uses; "
+        "None: the built-in design",
+    ),
 }
+
+#: The deliverables a run can write (``report.<format>``); html is always written.
+FORMATS: tuple[str, ...] = ("html", "pptx", "pdf")
 
 _CLIENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 &'()._-]{0,79}$")
 _IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
@@ -179,6 +198,8 @@ class ReportParams:
     seed: int
     root: Path
     reports_dir: Path | None = None  # reports_dir, else $CXLAB_REPORTS_DIR, else ./reports
+    formats: tuple[str, ...] = ("html",)  # deliverables (run parameter); html always
+    template: Path | None = None  # the deck's PowerPoint template (run parameter)
     base: Path | None = None  # the folder the given relative paths resolved from
     raw: dict = field(default_factory=dict, compare=False)
 
@@ -351,6 +372,11 @@ def validate(
     accepted, kind, default, _doc = RUN_PARAMETERS["reports_dir"]
     folder = _check("reports_dir", given.get("reports_dir", default), accepted, kind, file, base)
     reports = folder if folder is not None else reports_root()
+    run = {}
+    for name in ("formats", "template"):
+        accepted, kind, default, _doc = RUN_PARAMETERS[name]
+        run[name] = _check(name, given.get(name, default), accepted, kind, file, base, check_files)
+    run["formats"] = run["formats"] or ("html",)
     values: dict[str, Any] = {}
     missing = []
     for name, (accepted, kind, default, _doc) in PARAMETERS.items():
@@ -369,7 +395,7 @@ def validate(
     if values["output_dir"] is None and os.environ.get(OUTPUT_ENV):
         values["output_dir"] = _check_output(os.environ[OUTPUT_ENV], file, base, reports)
     raw = {name: given.get(name, spec[2]) for name, spec in table.items()}
-    return ReportParams(**values, root=root, reports_dir=reports, base=base, raw=raw)
+    return ReportParams(**values, root=root, reports_dir=reports, base=base, raw=raw, **run)
 
 
 def _looks_like_parameter(name: str, value: Any) -> bool:
@@ -455,7 +481,50 @@ def _check(name, value, accepted, kind, file, base, check_files=False, reports=N
         return path
     if kind == "output":
         return _check_output(value, file, base, reports)
+    if kind == "formats":
+        return parse_formats(value, file=file, location=name)
+    if kind == "template":
+        if not value.lower().endswith(".pptx"):
+            raise ParameterError(
+                "a deck template is a PowerPoint .pptx file", file=file, location=name
+            )
+        return _check(name, value, (str,), _PATH, file, base, check_files)
     return value
+
+
+def parse_formats(
+    value: str | list | tuple | None, *, file: str | None = None, location: str = "formats"
+) -> tuple[str, ...]:
+    """Deliverables from ``"html,pptx,pdf"`` or a list: known names, in :data:`FORMATS`
+    order, html always included.
+
+    Examples
+    --------
+    >>> parse_formats("pdf, PPTX")
+    ('html', 'pptx', 'pdf')
+    >>> parse_formats(None)
+    ('html',)
+    """
+    if value is None:
+        return ("html",)
+    items = value.split(",") if isinstance(value, str) else list(value)
+    names = set()
+    for item in items:
+        if not isinstance(item, str) or not item.strip():
+            raise ParameterError(
+                f"formats are names out of {', '.join(FORMATS)}, got {item!r}",
+                file=file,
+                location=location,
+            )
+        names.add(item.strip().lower().lstrip("."))
+    unknown = sorted(names - set(FORMATS))
+    if unknown:
+        raise ParameterError(
+            f"unknown format(s) {', '.join(unknown)}: choose from {', '.join(FORMATS)}",
+            file=file,
+            location=location,
+        )
+    return tuple(f for f in FORMATS if f in names or f == "html")
 
 
 def _check_filter(value: dict, file, name) -> dict:

@@ -2,7 +2,9 @@
 HTML export.
 
 :class:`Recorder` writes what the report notebook shows into its run folder
-(``figures/*.png`` with alt text, ``tables/*.csv``, ``key_figures.json``) and does
+(``figures/*.png`` with alt text and, when the run makes a slide deck, a 300 dpi
+copy in ``figures/hires/``, ``tables/*.csv``, ``key_figures.json``, and ``storyline.json``:
+each section's headline, note and evidence, see :mod:`cxlab.storyline`) and does
 nothing in a plain Jupyter session. :func:`export_html` turns an executed notebook
 into the client's HTML report: no code, no parameters, no CDN scripts, images inline
 with alt text.
@@ -31,6 +33,11 @@ from cxlab.errors import ParameterError, ReportError
 __all__ = ["Recorder", "export_html"]
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,60}$")
+#: Resolution of the copy of each figure the deck uses (``figures/hires/<name>.png``).
+HIRES_DPI = 300
+#: Set (to "1") by the runner when the run makes a deck: only then are the
+#: high-resolution copies written (they cost time).
+HIRES_ENV = "CXLAB_HIRES_FIGURES"
 
 
 class Recorder:
@@ -91,6 +98,7 @@ class Recorder:
             folder = self.output_dir / "figures"
             folder.mkdir(parents=True, exist_ok=True)
             value.savefig(folder / f"{name}.png", dpi=150, bbox_inches="tight")
+            _save_hires(value, folder, name)
             _merge_json(folder / "figures.json", {name: {"file": f"{name}.png", "alt": alt}})
         elif isinstance(value, pd.DataFrame):
             folder = self.output_dir / "tables"
@@ -120,11 +128,41 @@ class Recorder:
             folder = self.output_dir / "figures"
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"{name}.png").write_bytes(png)
+            _save_hires(fig, folder, name)
             _merge_json(folder / "figures.json", {name: {"file": f"{name}.png", "alt": alt}})
         width = int.from_bytes(png[16:20], "big")  # PNG IHDR: shown at 100 dpi
         return _alt_image_class()(
             data=png, format="png", width=round(width * 100 / 150), metadata={"alt": alt}
         )
+
+    def storyline(self, story) -> None:
+        """Record the report's storyline (:func:`cxlab.storyline.build`) for the deck.
+
+        Writes ``storyline.json`` and adds the numbers its headlines quote to
+        ``key_figures.json``. Returns None (nothing to show in the notebook).
+
+        Raises
+        ------
+        ReportError
+            The storyline quotes a value of the survey's personal data.
+        """
+        data = story.to_dict() if hasattr(story, "to_dict") else dict(story)
+        text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
+        leaked = sorted(  # values of 8+ characters: short answers ("ok") occur by chance
+            c
+            for c, values in self._personal_values.items()
+            if any(len(v) >= 8 and v in text for v in values)
+        )
+        if leaked:
+            raise ReportError(
+                "the storyline must not quote personal data", location="storyline", column=leaked
+            )
+        if self.output_dir is None:
+            return None
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        (self.output_dir / "storyline.json").write_text(text, encoding="utf-8")
+        _merge_json(self.output_dir / "key_figures.json", _jsonable(data.get("numbers", {})))
+        return None
 
     def table(
         self, name: str, frame: pd.DataFrame, *, decimals: int = 2, index: str | None = None
@@ -160,6 +198,14 @@ class Recorder:
         for col in [c for c in shown.columns if pd.api.types.is_object_dtype(shown[c])]:
             shown[col] = shown[col].map(lambda v: round(v, decimals) if isinstance(v, float) else v)
         return shown.set_index(index or shown.columns[0])
+
+
+def _save_hires(fig, folder: Path, name: str) -> None:
+    if os.environ.get(HIRES_ENV) != "1":
+        return
+    hires = folder / "hires"
+    hires.mkdir(exist_ok=True)
+    fig.savefig(hires / f"{name}.png", dpi=HIRES_DPI, bbox_inches="tight")
 
 
 def _alt_image_class():

@@ -5,10 +5,20 @@ One run of ``notebooks/client_report.ipynb`` for one client's parameter file wri
 
     client_report.ipynb   the executed notebook
     report.html           the report without code (no CDN links, images inline, alt text)
-    figures/*.png         every figure the notebook recorded (alt text in figures.json)
+    report.pptx           with --formats pptx: the slide deck (cxlab.deck)
+    report.pdf            with --formats pdf: printed from report.html (cxlab.pdf)
+    storyline.json        each section's headline, note and evidence (for the deck)
+    figures/*.png         every figure the notebook recorded (alt text in figures.json;
+                          300 dpi copies in figures/hires/)
     tables/*.csv          every table it recorded, and tables.xlsx with one sheet each
     key_figures.json      headline numbers (net advocacy, moments of truth, top action...)
-    manifest.json         status, timings, parameters, input sha256, versions, error
+    manifest.json         status, timings, parameters, input sha256, versions, error,
+                          and every deliverable (report.html/.pptx/.pdf) with its sha256
+
+Deliverables besides ``report.html`` are asked for with ``formats`` (``cxlab report
+--formats html,pptx,pdf`` or the ``formats`` parameter): they are built from what the
+notebook recorded, after it ran and inside the temporary folder, so a deliverable
+that fails fails the run like any other error (``-failed``, no report files).
 
 The folder is written as ``.tmp-*`` and renamed when complete; a run never
 overwrites an earlier one. A failed run is published as ``<run-id>-failed/`` with
@@ -60,6 +70,7 @@ import pandas as pd
 
 from cxlab.errors import CxlabError, ModelError, ParameterError, ReportError
 from cxlab.params import (
+    FORMATS,
     OUTPUT_ENV,
     OWNER_MARKER,
     REPORTS_ENV,
@@ -67,10 +78,11 @@ from cxlab.params import (
     ReportParams,
     load_params,
     notebook_values,
+    parse_formats,
     project_root,
     reports_root,
 )
-from cxlab.recorder import export_html
+from cxlab.recorder import HIRES_ENV, export_html
 from cxlab.resources import checkout_root, resource
 
 __all__ = [
@@ -372,12 +384,14 @@ def _kernel(requested: str | None, env: dict[str, str]) -> tuple[str, type, list
     return name, RunKernelManager, list(spec.argv)
 
 
-def _kernel_env(root: Path, reports_dir: Path) -> dict[str, str]:
+def _kernel_env(root: Path, reports_dir: Path, hires: bool = False) -> dict[str, str]:
     """What the report kernel adds to its environment: ``$CXLAB_ROOT`` (the notebook's
     default paths resolve from it), ``$CXLAB_REPORTS_DIR`` (an ``output_dir`` must lie
-    inside it), no inherited ``$CXLAB_OUTPUT_DIR``, and, from a checkout, the checkout
-    first on ``$PYTHONPATH`` so the kernel imports this very cxlab."""
+    inside it), no inherited ``$CXLAB_OUTPUT_DIR``, ``$CXLAB_HIRES_FIGURES`` ("1" when
+    the run makes a deck: the recorder then also saves 300 dpi figures), and, from a
+    checkout, the checkout first on ``$PYTHONPATH`` so the kernel imports this very cxlab."""
     env = {ROOT_ENV: str(root), REPORTS_ENV: str(reports_dir), OUTPUT_ENV: ""}
+    env[HIRES_ENV] = "1" if hires else ""
     checkout = checkout_root()
     if checkout is not None:
         path = os.environ.get("PYTHONPATH", "")
@@ -390,6 +404,8 @@ def run_report(
     params_file: str | os.PathLike,
     *,
     reports_dir: str | os.PathLike | None = None,
+    formats: str | list | tuple | None = None,
+    template: str | os.PathLike | None = None,
     notebook: str | os.PathLike | None = None,
     kernel_name: str | None = None,
     start_timeout: int = 180,
@@ -404,6 +420,12 @@ def run_report(
     reports_dir : path, optional
         Where the run folder goes; default the file's ``reports_dir`` parameter
         (relative to the file), else ``./reports`` of the working directory.
+    formats : str or list, optional
+        Deliverables, e.g. ``"html,pptx,pdf"`` (html is always written); default the
+        file's ``formats`` parameter, else html only.
+    template : path, optional
+        PowerPoint template of the deck; default the file's ``template`` parameter
+        (relative to the file), else the built-in design.
     notebook : path, optional
         Default ``notebooks/client_report.ipynb`` of the checkout, or the copy an
         installed cxlab ships (:func:`cxlab.resources.resource`).
@@ -427,6 +449,8 @@ def run_report(
     try:
         params = load_params(params_file)
         nb_path = Path(notebook) if notebook else resource(NOTEBOOK)
+        wanted = params.formats if formats is None else parse_formats(formats, location="--formats")
+        deck_template = params.template if template is None else _template_path(template)
     except CxlabError as err:
         return RunResult(
             str(params_file),
@@ -465,6 +489,8 @@ def run_report(
             execution_timeout,
             started,
             started_at,
+            wanted,
+            deck_template,
         )
     except BaseException as err:  # interrupted (SIGINT, SIGTERM): end the kernel, keep a record
         if isinstance(err, Exception):
@@ -566,6 +592,8 @@ def _execute_and_publish(
     execution_timeout,
     started,
     started_at,
+    wanted,
+    deck_template,
 ):
     from papermill.exceptions import PapermillExecutionError
 
@@ -578,7 +606,7 @@ def _execute_and_publish(
     t0 = time.perf_counter()
     kernel = {"name": kernel_name, "argv0": None}
     try:
-        name, manager, argv = _kernel(kernel_name, _kernel_env(root, reports))
+        name, manager, argv = _kernel(kernel_name, _kernel_env(root, reports, "pptx" in wanted))
         kernel = {"name": name, "argv0": argv[0] if argv else None}
         _execute(
             nb_path,
@@ -620,6 +648,8 @@ def _execute_and_publish(
             error = _error(err)
             (tmp / "report.html").unlink(missing_ok=True)
     timings["nbconvert"] = time.perf_counter() - t1
+    if status == "ok" and len(wanted) > 1:
+        status, error = _deliverables(tmp, params, wanted, deck_template, started_at, timings)
     key_figures = {}
     if status == "ok":
         try:
@@ -632,6 +662,13 @@ def _execute_and_publish(
         manifest = _manifest(params, params_file, status, error, timings, started_at, nb_path, tmp)
         manifest["reports_dir"] = str(reports)
         manifest["kernel"] = kernel
+        manifest["formats"] = list(wanted)
+        manifest["template"] = None if deck_template is None else str(deck_template)
+        manifest["deliverables"] = {
+            name: {"sha256": file_sha256(tmp / name), "bytes": (tmp / name).stat().st_size}
+            for name in (f"report.{fmt}" for fmt in wanted)
+            if (tmp / name).is_file()
+        }
     except Exception as err:  # e.g. an input file vanished: keep the essentials
         status, error = "failed", error or _error(err)
         manifest = {"status": status, "client": params.client, "run_id": None, "error": error}
@@ -652,6 +689,48 @@ def _execute_and_publish(
         error=error,
         key_figures=key_figures if status == "ok" else {},
     )
+
+
+def _template_path(value: str | os.PathLike) -> Path:
+    path = Path(value).expanduser().resolve()
+    if not path.is_file() or path.suffix.lower() != ".pptx":
+        raise ParameterError(
+            f"the deck template must be an existing .pptx file: {path}", location="--template"
+        )
+    return path
+
+
+def _deliverables(
+    folder: Path,
+    params: ReportParams,
+    formats: tuple[str, ...],
+    template: Path | None,
+    started_at: _dt.datetime,
+    timings: dict,
+) -> tuple[str, dict | None]:
+    """Build the deck and the PDF in the (temporary) run folder. A failure fails the
+    run: every ``report.*`` is removed, so the ``-failed`` folder cannot pass for a
+    finished report."""
+    from cxlab.deck import build_deck
+    from cxlab.pdf import print_pdf
+
+    title = f"{params.client}: customer experience report"
+    stage = None
+    try:
+        if "pptx" in formats:
+            stage, t = "report.pptx", time.perf_counter()
+            build_deck(folder, folder / "report.pptx", template=template, run_date=started_at)
+            timings["pptx"] = time.perf_counter() - t
+        if "pdf" in formats:
+            stage, t = "report.pdf", time.perf_counter()
+            print_pdf(folder / "report.html", folder / "report.pdf", title=title,
+                      run_date=started_at.date())  # fmt: skip
+            timings["pdf"] = time.perf_counter() - t
+    except Exception as err:
+        for fmt in FORMATS:
+            (folder / f"report.{fmt}").unlink(missing_ok=True)
+        return "failed", {**_error(err), "stage": stage}
+    return "ok", None
 
 
 def _error(err: BaseException) -> dict:

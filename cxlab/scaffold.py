@@ -76,6 +76,8 @@ _HINTS: dict[str, str] = {
     "initiatives": "e.g. initiatives/initiatives.yaml (see docs/roadmap.md)",
     "segment_filter": "e.g. {country: [UK, France]}",
     "reports_dir": "e.g. ../reports",
+    "formats": "e.g. html,pptx,pdf (also `cxlab report --formats`)",
+    "template": "e.g. ../templates/firm.pptx",
 }
 _RUNNER_SET = {"output_dir"}  # set by `cxlab report`, never by hand
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from cxlab.cli import build_parser, main
+from cxlab.errors import ParameterError
 
 
 def client_file(folder: Path, root: Path, name: str, extra: str = "") -> Path:
@@ -669,3 +670,35 @@ def test_a_phone_numeric_swap_never_leaks_phone_numbers(tmp_path, project_root):
     for name, text in texts.items():
         assert not any(p in text for p in phones), name
         assert not any(d in text for d in digits if len(d) >= 7), name
+
+
+def test_formats_and_template_options_reach_every_run(monkeypatch, tmp_path):
+    import cxlab.batch as cxbatch
+
+    args = build_parser().parse_args(
+        ["report", "a.yaml", "--formats", "html,pptx,pdf", "--template", "firm.pptx"]
+    )
+    assert args.formats == "html,pptx,pdf" and args.template == "firm.pptx"
+    args = build_parser().parse_args(["batch", "a.yaml", "--formats", "pdf"])
+    assert args.formats == "pdf" and args.template is None
+    seen = {}
+
+    def fake_run(params_file, **kwargs):
+        seen.update(kwargs, params_file=params_file)
+        from cxlab.report import RunResult
+
+        return RunResult(params_file, "Acme", "ok", tmp_path, 0.1)
+
+    monkeypatch.setattr(cxbatch, "run_report", fake_run)
+    cxbatch._run_one(("a.yaml", str(tmp_path), None, 30, None, None, "pptx", "/t/firm.pptx"))
+    assert seen["formats"] == "pptx" and seen["template"] == "/t/firm.pptx"
+    with pytest.raises(ParameterError, match="unknown format"):
+        cxbatch.run_batch(["a.yaml"], formats="html,docx", progress=False)
+
+
+def test_report_with_an_unknown_format_fails_before_a_kernel(tmp_path, project_root, capsys):
+    sample = Path(project_root) / "data" / "sample" / "clients" / "sample.yaml"
+    code = main(["report", str(sample), "--reports-dir", str(tmp_path), "--formats", "docx"])
+    assert code == 1
+    assert "--formats: unknown format(s) docx" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())  # no run folder

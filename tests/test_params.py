@@ -408,3 +408,42 @@ def test_output_dir_of_an_existing_run_is_refused(tmp_path, monkeypatch, clean_e
             check_files=False,
             root=tmp_path,
         )
+
+
+def test_formats_and_template_are_run_parameters(tmp_path, clean_env):
+    assert {"formats", "template"} <= set(RUN_PARAMETERS)
+    assert not {"formats", "template"} & set(PARAMETERS)
+    (tmp_path / "firm.pptx").write_bytes(b"PK")
+    f = write(tmp_path, HEAD + "formats: pdf,pptx\ntemplate: firm.pptx\n")
+    p = load_params(f, check_files=False)
+    assert p.formats == ("html", "pptx", "pdf")  # html always, in a fixed order
+    assert p.template == tmp_path / "firm.pptx"  # relative to the parameter file
+    assert "formats" not in notebook_values(p) and "template" not in notebook_values(p)
+    assert load_params(write(tmp_path, HEAD + "formats: [pptx]\n"), check_files=False).formats == (
+        "html",
+        "pptx",
+    )
+    assert load_params(write(tmp_path, HEAD), check_files=False).formats == ("html",)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("formats: docx\n", "unknown format"),
+        ("formats: [pptx, 3]\n", "formats are names"),
+        ("formats: 5\n", "expected str or list"),
+        ("template: firm.potx\n", "PowerPoint .pptx"),
+        ("template: missing.pptx\n", "file not found"),
+    ],
+)
+def test_bad_formats_and_templates_name_the_parameter(tmp_path, clean_env, text, rule):
+    with pytest.raises(ParameterError, match=rule) as err:
+        load_params(write(tmp_path, HEAD + text))
+    assert err.value.location in ("formats", "template")
+
+
+def test_parse_formats():
+    assert cxparams.parse_formats(" PDF ,html") == ("html", "pdf")
+    assert cxparams.parse_formats(None) == ("html",)
+    with pytest.raises(ParameterError, match="--formats"):
+        cxparams.parse_formats("pptx,odp", location="--formats")

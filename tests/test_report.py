@@ -486,10 +486,20 @@ def test_a_client_too_small_for_every_figure_still_gets_a_report(tmp_path, proje
         "min_base: 700\n",
         encoding="utf-8",
     )
-    result = cxreport.run_report(params, reports_dir=tmp_path / "reports")
+    result = cxreport.run_report(params, reports_dir=tmp_path / "reports", formats="html,pptx")
     assert result.status == "ok", result.error
     html = (result.folder / "report.html").read_text()
     assert "importance-performance map is not shown" in html
+    from pptx import Presentation
+
+    titles = [
+        s.shapes.title.text_frame.text
+        for s in Presentation(str(result.folder / "report.pptx")).slides
+        if s.shapes.title
+    ]
+    assert "Too few respondents to assess net advocacy" in titles  # no suppressed number
+    for title in titles:
+        assert "nan" not in title.lower(), title
     assert "Too few respondents to assess net advocacy" in html
     assert not (result.folder / "figures" / "quad_map.png").exists()
     for wrong in ("nan%", "then nan", "maintain every event", "Of 0 assessed"):
@@ -643,9 +653,9 @@ def test_a_minimal_parameter_file_gets_a_report_that_states_what_it_leaves_out(
         assert not (folder / "figures" / name).exists(), name
     value = pd.read_csv(folder / "tables" / "value_case.csv")
     assert "npv" not in value.columns and "benefit" in value.columns
-    assert set(result.key_figures) == {
-        "net_advocacy", "net_advocacy_ci", "moments_of_truth", "top_action", "top_event"
-    }  # fmt: skip
+    standard = {"net_advocacy", "net_advocacy_ci", "moments_of_truth", "top_action", "top_event"}
+    quoted = set(json.loads((folder / "storyline.json").read_text())["numbers"])
+    assert set(result.key_figures) == standard | quoted  # plus what the deck's headlines quote
     assert "nan" not in text.lower().replace("financ", "").replace("nance", "")
 
 

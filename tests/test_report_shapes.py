@@ -30,13 +30,13 @@ NO_EVENTS = {
 NOT_GIVEN = {"Weighting to population margins", "Customer focused enterprise (CFE) assessment"}
 
 
-def _report(shape, tmp_path, client):
+def _report(shape, tmp_path, client, formats=None):
     params = tmp_path / f"{client.lower().replace(' ', '-')}.yaml"
     params.write_text(
         f"client: {client}\ndata_path: {shape.data}\ncodebook: {shape.codebook}\n",
         encoding="utf-8",
     )
-    result = cxreport.run_report(params, reports_dir=tmp_path / "reports")
+    result = cxreport.run_report(params, reports_dir=tmp_path / "reports", formats=formats)
     assert result.status == "ok", result.error
     folder = result.folder
     sections = pd.read_csv(folder / "tables" / "report_sections.csv")
@@ -54,7 +54,7 @@ def _report(shape, tmp_path, client):
 
 def test_a_satisfaction_survey_without_events_or_ids_on_1_to_7(shape_files, tmp_path):
     shape = shape_files("satisfaction_no_events")
-    result, included, left_out, text = _report(shape, tmp_path, "Satisfaction Co")
+    result, included, left_out, text = _report(shape, tmp_path, "Satisfaction Co", "pptx")
     assert NO_EVENTS | NOT_GIVEN <= set(left_out.index)
     assert {"Sample and data quality", "Advocates and antagonists (net advocacy)",
             "Key drivers", "Segment comparisons", "Reliability and factor structure"} <= included  # fmt: skip
@@ -70,6 +70,16 @@ def test_a_satisfaction_survey_without_events_or_ids_on_1_to_7(shape_files, tmp_
     drivers = pd.read_csv(result.folder / "tables" / "key_drivers.csv")
     order = drivers.sort_values("rank")["label"].str.replace(" index", "").tolist()
     assert order[:2] == shape.truth["driver_order"][:2]
+    # the deck of a survey without events: its sections, the top driver as a headline
+    from pptx import Presentation
+
+    deck = Presentation(str(result.folder / "report.pptx"))
+    titles = [s.shapes.title.text_frame.text for s in deck.slides if s.shapes.title]
+    top = drivers.sort_values("rank").iloc[0]
+    share = round(100 * top["share"])
+    label = top["label"][:1].upper() + top["label"][1:]  # a headline starts with a capital
+    assert any(t.startswith(f"{label} drives") and f"{share}%" in t for t in titles), titles
+    assert not any("events" in t.lower() for t in titles[2:])
 
 
 def test_a_weighted_spss_opinion_survey_without_events_or_recommend(shape_files, tmp_path):
