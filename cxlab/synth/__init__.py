@@ -6,11 +6,14 @@
 * :func:`make_executive_study` - an executive CFE self-assessment survey;
 * :func:`write_shape` - three survey shapes as files with codebooks (an event-based
   CX survey, a respondent-level satisfaction survey without events or ids, a weighted
-  SPSS opinion survey), for end-to-end tests.
+  SPSS opinion survey), for end-to-end tests;
+* :func:`make_waves` - a tracking study: several waves with planted changes in event
+  satisfaction and in the customer mix; :func:`write_waves` writes it to files.
 """
 
 from cxlab.synth.consumer import INDUSTRIES, make_frame, make_study, write_study
 from cxlab.synth.shapes import SHAPES, Shape, write_shape
+from cxlab.synth.waves import make_wave_frame, make_waves, write_waves
 
 __all__ = [
     "INDUSTRIES",
@@ -21,6 +24,9 @@ __all__ = [
     "write_study",
     "write_shape",
     "make_executive_study",
+    "make_waves",
+    "make_wave_frame",
+    "write_waves",
 ]
 
 
