@@ -11,6 +11,7 @@ Examples
     $ cxlab init --sample proj && cd proj && cxlab report clients/sample.yaml
     $ cxlab --version
     $ cxlab report data/sample/clients/sample.yaml
+    $ cxlab report --kind tracking data/sample/clients/sample_tracking.yaml
     $ cxlab batch data/sample/clients/*.yaml --workers 2
     $ cxlab batch --retry-failed --workers 2
     $ cxlab batch clients/*.yaml --scheduler tcp://10.0.0.5:8786
@@ -54,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="run the report notebook for one client")
     rep.add_argument("params", help="the client's parameter YAML file")
+    rep.add_argument(
+        "--kind",
+        choices=("client", "tracking"),
+        default=None,
+        help="the report: client (one survey) or tracking (waves over time); default the "
+        "file's kind: parameter, else client",
+    )
     _common(rep)
 
     bat = sub.add_parser("batch", help="run the reports of many clients in parallel")
@@ -179,6 +187,7 @@ def _report(args) -> int:
         reports_dir=args.reports_dir,
         kernel_name=args.kernel,
         start_timeout=args.start_timeout,
+        kind=args.kind,
     )
     if result.status == "ok":
         print(f"{result.client}: report written to {result.folder}")

@@ -57,6 +57,7 @@ import pandas as pd
 
 from cxlab.errors import CxlabError, ParameterError, ReportError
 from cxlab.params import (
+    KINDS,
     OUTPUT_ENV,
     REPORTS_ENV,
     ROOT_ENV,
@@ -73,7 +74,9 @@ __all__ = [
     "Inputs",
     "RunResult",
     "analyse",
+    "apply_segment_filter",
     "load_inputs",
+    "restrict_margins",
     "file_sha256",
     "new_run_id",
     "refresh_notebook",
@@ -82,6 +85,7 @@ __all__ = [
 ]
 
 NOTEBOOK = "notebooks/client_report.ipynb"  # relative to cxlab's shipped files
+TITLES = {"client": "customer experience report", "tracking": "customer experience tracking report"}
 PACKAGES = (
     "cxlab",
     "numpy",
@@ -139,7 +143,7 @@ def load_inputs(params: ReportParams) -> Inputs:
     survey = load_survey(params.data_path, params.codebook)
     filter_text = None
     if params.segment_filter:
-        survey, filter_text = _apply_filter(survey, params.segment_filter)
+        survey, filter_text = apply_segment_filter(survey, params.segment_filter)
     margins = None
     if params.weighting_targets is not None:
         margins = yaml.safe_load(params.weighting_targets.read_text(encoding="utf-8"))
@@ -149,7 +153,7 @@ def load_inputs(params: ReportParams) -> Inputs:
                 file=str(params.weighting_targets),
             )
         if params.segment_filter:
-            margins = _restrict_margins(margins, params.segment_filter)
+            margins = restrict_margins(margins, params.segment_filter)
     costs = None
     if params.improvement_costs is not None:
         costs, _ = read_table(params.improvement_costs)
@@ -171,7 +175,7 @@ def analyse(inputs: Inputs, params: ReportParams, **kwargs):
     return _analyse(inputs, params, **kwargs)
 
 
-def _restrict_margins(margins: dict, segment_filter: dict) -> dict | None:
+def restrict_margins(margins: dict, segment_filter: dict) -> dict | None:
     """Margins for the filtered respondents: a filtered variable keeps only the kept
     categories, renormalised (dropped when one is left, as it is then met trivially)."""
     out = {}
@@ -187,7 +191,14 @@ def _restrict_margins(margins: dict, segment_filter: dict) -> dict | None:
     return out or None
 
 
-def _apply_filter(survey, segment_filter: dict):
+def apply_segment_filter(survey, segment_filter: dict):
+    """``(survey restricted to the respondents the filter keeps, the filter in words)``.
+
+    Raises
+    ------
+    ParameterError
+        A filter column that does not exist, or a filter that keeps nobody.
+    """
     resp = survey.respondents
     mask = pd.Series(True, index=resp.index)
     words = []
@@ -314,6 +325,7 @@ def run_report(
     kernel_name: str | None = None,
     start_timeout: int = 180,
     execution_timeout: int | None = 1800,
+    kind: str | None = None,
 ) -> RunResult:
     """Run the report notebook for one client and write its run folder.
 
@@ -331,6 +343,10 @@ def run_report(
         A registered Jupyter kernel; default the Python running cxlab.
     start_timeout, execution_timeout : int
         Seconds allowed for the kernel to start and for one cell.
+    kind : {"client", "tracking"}, optional
+        The report (``cxlab report --kind``); default the file's ``kind:`` parameter,
+        else the client report. The tracking report runs
+        ``notebooks/tracking_report.ipynb`` (:mod:`cxlab.trackingreport`).
 
     Returns
     -------
@@ -348,8 +364,8 @@ def run_report(
     started = time.perf_counter()
     started_at = _dt.datetime.now(_dt.UTC)
     try:
-        params = load_params(params_file)
-        nb_path = Path(notebook) if notebook else resource(NOTEBOOK)
+        params = load_params(params_file, kind=kind)
+        nb_path = Path(notebook) if notebook else resource(KINDS[params.kind])
     except CxlabError as err:
         return RunResult(
             str(params_file),
@@ -369,7 +385,7 @@ def run_report(
     timings: dict[str, float] = {}
     error = None
     status = "ok"
-    executed = tmp / "client_report.ipynb"
+    executed = tmp / Path(KINDS[params.kind]).name
     t0 = time.perf_counter()
     kernel = {"name": kernel_name, "argv0": None}
     try:
@@ -414,7 +430,7 @@ def run_report(
     t1 = time.perf_counter()
     if status == "ok":  # a failed run gets no report.html: it must not look finished
         try:
-            html = export_html(executed, title=f"{params.client}: customer experience report")
+            html = export_html(executed, title=f"{params.client}: {TITLES[params.kind]}")
             (tmp / "report.html").write_text(html, encoding="utf-8")
         except Exception as err:
             status = "failed"
@@ -578,9 +594,12 @@ def _manifest(
         "improvement_costs",
         "executive_data",
     ):
-        path = getattr(params, name)
+        path = getattr(params, name, None)
         if path is not None and Path(path).is_file():
             inputs[name] = {"path": str(path), "sha256": file_sha256(path)}
+    for i, path in enumerate(getattr(params, "wave_files", None) or []):
+        if Path(path).is_file():
+            inputs[f"wave_files[{i}]"] = {"path": str(path), "sha256": file_sha256(path)}
     inputs["notebook"] = {"path": str(nb_path), "sha256": file_sha256(nb_path)}
     outputs = sorted(
         str(p.relative_to(folder))
@@ -591,6 +610,7 @@ def _manifest(
     return {
         "status": status,
         "client": params.client,
+        "kind": params.kind,
         "run_id": None,
         "started_utc": started_at.isoformat(timespec="seconds"),
         "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),

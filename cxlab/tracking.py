@@ -546,8 +546,9 @@ class ShiftShare:
             ax.annotate(f"{v:+.2f}", (v, yi), xytext=(4 if v >= 0 else -4, 0),
                         textcoords="offset points", va="center",
                         ha="left" if v >= 0 else "right", fontsize=8)  # fmt: skip
-        ax.set_xlabel(f"Change in {self.metric}, {self.start} to {self.end}")
-        ax.set_title(f"Why {self.metric} moved: within {self.segment} segments vs their mix")
+        metric, segment = self.metric.replace("_", " "), self.segment.replace("_", " ")
+        ax.set_xlabel(f"Change in {metric}, {self.start} to {self.end}")
+        ax.set_title(f"Why {metric} moved: change within {segment} groups vs change in their mix")
         lo, hi = min(vals.min(), 0), max(vals.max(), 0)
         pad = 0.15 * (hi - lo or 1)
         ax.set_xlim(lo - pad, hi + pad)
@@ -703,8 +704,9 @@ class ActionFollowUp:
     events' ratings), ``n_acted_events, n_other_events, n`` (respondents).
     ``table`` has one row per acted-on event: ``event_id, name, action, intended,
     estimate_start, estimate_end, change, change_ci_low, change_ci_high,
-    change_p_value, did, se, df, ci_low, ci_high, p_value, p_adjusted`` (Holm over
-    the acted-on events), ``verdict`` and ``evidence`` (the numbers in words).
+    change_p_value, change_p_adjusted, did, se, df, ci_low, ci_high, p_value,
+    p_adjusted`` (both Holm over the acted-on events), ``verdict`` and ``evidence``
+    (the numbers in words).
     """
 
     effect: pd.DataFrame
@@ -737,7 +739,7 @@ class ActionFollowUp:
 
         t = self.table.dropna(subset=["did"])
         if ax is None:
-            _, ax = plt.subplots(figsize=(8, 1.4 + 0.5 * max(len(t), 1)))
+            _, ax = plt.subplots(figsize=(10, 1.8 + 0.55 * max(len(t), 1)))
         colors = {"moved as intended": "#009E73", "not yet": "#999999", "worse": "#D55E00"}
         y = np.arange(len(t))[::-1]
         for yi, r in zip(y, t.itertuples(), strict=True):
@@ -749,12 +751,14 @@ class ActionFollowUp:
         ax.axvline(0, color="#555555", linewidth=0.8)
         e = self.effect.iloc[0]
         ax.set_xlabel(
-            f"Change in {self.metric} {self.start} to {self.end}, relative to the events not "
-            f"acted on ({self.level:.0%} interval)"
+            f"Change in {self.metric.replace('_', ' ')}, {self.start} to {self.end}, minus the "
+            f"change at the events not acted on ({self.level:.0%} interval)"
         )
         ax.set_title(
-            f"Did the actions work? Acted-on events moved {e['estimate']:+.2f} points more "
-            "than the others"
+            f"Did the actions of {self.start} work? The acted-on events moved "
+            f"{e['estimate']:+.2f} points more than the others\n(each event: its own change "
+            "minus the others'; verdict from its own change, see the table)",
+            fontsize=10,
         )
         ax.figure.tight_layout()
         return ax
@@ -858,11 +862,13 @@ def action_followup(
         to the events not acted on (its difference-in-differences, Holm-adjusted over
         the acted-on events) and a verdict:
 
-        * ``moved as intended`` - it rose significantly relative to the others (fix,
-          basics, delight), or did not fall significantly (right-size: spending less
-          while holding satisfaction);
-        * ``worse`` - it fell significantly relative to the others;
-        * ``not yet`` - no significant movement in the intended direction;
+        * ``moved as intended`` - its own change is a significant rise (Holm over the
+          acted-on events) and it rose more than the events not acted on (fix, basics,
+          delight); or it did not fall significantly (right-size: spending less while
+          holding satisfaction);
+        * ``worse`` - its own change is a significant fall;
+        * ``not yet`` - neither (no significant rise yet, or a rise no larger than the
+          other events');
         * ``not assessed`` - a base under ``min_base`` in either wave, or no events
           left that were not acted on.
 
@@ -970,13 +976,14 @@ def action_followup(
         "change_ci_low", "change_ci_high", "change_p_value", "n_start", "n_end", "did", "se",
         "df", "ci_low", "ci_high", "p_value",
     ])  # fmt: skip
-    p = table["p_value"].to_numpy(dtype=float)
-    ok = np.isfinite(p)
-    table["p_adjusted"] = np.nan
-    if ok.any():
-        from statsmodels.stats.multitest import multipletests
+    from statsmodels.stats.multitest import multipletests
 
-        table.loc[ok, "p_adjusted"] = multipletests(p[ok], method="holm")[1]
+    for src, dst in (("p_value", "p_adjusted"), ("change_p_value", "change_p_adjusted")):
+        p = table[src].to_numpy(dtype=float)
+        ok = np.isfinite(p)
+        table[dst] = np.nan
+        if ok.any():
+            table.loc[ok, dst] = multipletests(p[ok], method="holm")[1]
     alpha = 1 - level
     verdicts, evidence = [], []
     for r in table.itertuples():
@@ -989,17 +996,19 @@ def action_followup(
             verdicts.append("not assessed")
             evidence.append(f"Not assessed: {why}.")
             continue
-        sig = r.p_adjusted < alpha
-        up, down = sig and r.did > 0, sig and r.did < 0
+        own = r.change_p_adjusted < alpha
+        up, down = own and r.change > 0, own and r.change < 0
         if r.intended == "hold":
             verdict = "worse" if down else "moved as intended"
         else:
-            verdict = "moved as intended" if up else ("worse" if down else "not yet")
+            verdict = "moved as intended" if up and r.did > 0 else ("worse" if down else "not yet")
         verdicts.append(verdict)
         evidence.append(
             f"{metric.replace('_', ' ')} {_fmt(r.estimate_start)} in {start}, "
-            f"{_fmt(r.estimate_end)} in {end} ({_fmt(r.change, True)}); relative to the events "
-            f"not acted on {_fmt(r.did, True)} ({level:.0%} CI {_fmt(r.ci_low, True)} to "
+            f"{_fmt(r.estimate_end)} in {end} ({_fmt(r.change, True)}, {level:.0%} CI "
+            f"{_fmt(r.change_ci_low, True)} to {_fmt(r.change_ci_high, True)}, Holm-adjusted "
+            f"p = {r.change_p_adjusted:.3f}); relative to the events not acted on "
+            f"{_fmt(r.did, True)} ({level:.0%} CI {_fmt(r.ci_low, True)} to "
             f"{_fmt(r.ci_high, True)}, Holm-adjusted p = {r.p_adjusted:.3f})"
         )
     table["verdict"] = verdicts
