@@ -493,26 +493,33 @@ def read_waves(raw: pd.Series, codebook: Codebook, *, file=None, row_offset: int
     from cxlab.codebook import wave_label
 
     column = codebook.wave or raw.name
+    problems = []
     missing = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
     if missing.any():
-        raise DataError(
-            "the wave is missing", file=file, column=column, rows=_rows(missing, row_offset)
+        problems.append(
+            DataError(
+                "the wave is missing", file=file, column=column, rows=_rows(missing, row_offset)
+            )
         )
     labels = pd.Series([wave_label(v) for v in raw.tolist()], index=raw.index)
     listed = codebook.wave_labels
     if listed:
-        unknown = ~labels.isin(listed).to_numpy()
+        unknown = ~labels.isin(listed).to_numpy() & ~missing
         if unknown.any():
             shown = ", ".join(sorted(set(labels[unknown]))[:5])
-            raise DataError(
-                f"wave(s) {shown} are not among the codebook's waves ({', '.join(listed)})",
-                file=file,
-                column=column,
-                rows=_rows(unknown, row_offset),
+            problems.append(
+                DataError(
+                    f"wave(s) {shown} are not among the codebook's waves ({', '.join(listed)})",
+                    file=file,
+                    column=column,
+                    rows=_rows(unknown, row_offset),
+                )
             )
         order = listed
     else:
-        order = wave_order(labels)
+        order = wave_order(labels[~missing])
+    if problems:
+        raise combine_errors(problems)
     return pd.Series(
         pd.Categorical(labels.to_numpy(), categories=order, ordered=True), name="wave"
     ).reset_index(drop=True)
@@ -606,8 +613,9 @@ def survey_from_frame(
             return None
 
     source = dict(source or {"path": file})
-    waves = None
+    waves = wave_keys = None
     if cb.wave and cb.wave not in absent:
+        wave_keys = frame[cb.wave].astype(str).to_numpy()  # for the id check, even if unreadable
         try:
             waves = read_waves(frame[cb.wave], cb, file=file, row_offset=row_offset)
         except DataError as err:
@@ -625,11 +633,11 @@ def survey_from_frame(
                 )
             )
         # with a wave column an id need only be unique within its wave
-        keyed = ids if waves is None else ids.astype(str) + "\x1f" + waves.astype(str).to_numpy()
+        keyed = ids if wave_keys is None else ids.astype(str) + "\x1f" + wave_keys
         dup = keyed.duplicated(keep=False).to_numpy() & ~no_id
         if dup.any():
             examples = ", ".join(ids[dup].drop_duplicates().head(3))
-            within = "" if waves is None else " within a wave"
+            within = "" if wave_keys is None else " within a wave"
             problems.append(
                 DataError(
                     f"duplicate respondent ids{within} (e.g. {examples}); each respondent "
