@@ -255,3 +255,19 @@ def test_every_estimate_accepts_by_wave():
     m = weighted_mean(et, "satisfaction", by="wave").set_index("wave")["estimate"]
     for w in waves:
         assert m[w] == pytest.approx(et.loc[et["wave"] == w, "satisfaction"].mean())
+
+
+def test_courses_of_action_by_wave():
+    from cxlab.priorities import prioritize
+
+    s, _ = make_waves("banking", n_waves=2, n_respondents=300, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = prioritize(s, by="wave")
+        alone = prioritize(s.subset((s.respondents["wave"] == "W1").to_numpy()))
+    assert len(p) == 2 * len(s.events) and set(p["wave"].astype(str)) == {"W1", "W2"}
+    w1 = p[p["wave"].astype(str) == "W1"].set_index("event_id")
+    # the wave's own point estimates, whichever way they are computed
+    np.testing.assert_allclose(
+        w1["brand_gap"], alone.set_index("event_id").loc[w1.index, "brand_gap"], rtol=1e-10
+    )
