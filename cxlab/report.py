@@ -219,6 +219,11 @@ def apply_segment_filter(survey, segment_filter: dict):
     return survey.subset(mask.to_numpy()), "respondents with " + "; ".join(words)
 
 
+# the earlier private names, for code written against them
+_apply_filter = apply_segment_filter
+_restrict_margins = restrict_margins
+
+
 # --------------------------------------------------------------------- runs
 @dataclass(frozen=True)
 class RunResult:
