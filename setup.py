@@ -36,6 +36,7 @@ BUNDLED = (
 REQUIRED = (
     "notebooks/client_report.ipynb",
     "notebooks/explore.ipynb",
+    "notebooks/tracking_report.ipynb",
     "data/sample/banking.csv",
     "data/sample/banking_codebook.yaml",
     "data/sample/banking_improvement_costs.csv",
@@ -44,7 +45,11 @@ REQUIRED = (
     "data/sample/automotive_codebook.yaml",
     "data/sample/automotive_improvement_costs.csv",
     "data/sample/clients/sample.yaml",
+    "data/sample/clients/sample_tracking.yaml",
     "data/sample/clients/targets/banking_margins.yaml",
+    "data/sample/clients/targets/banking_tracking_margins.yaml",
+    "data/sample/banking_tracking.csv",
+    "data/sample/banking_tracking_codebook.yaml",
     "data/sample/executive/sample_bank/executives.csv",
 )
 

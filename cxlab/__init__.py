@@ -19,6 +19,7 @@ from cxlab import errors
 from cxlab.codebook import Codebook
 from cxlab.io import load_survey, read_table
 from cxlab.survey import Survey
+from cxlab.waves import load_waves
 
 __version__ = "0.1.0"
 
@@ -53,9 +54,21 @@ _SUBMODULES = (
     "datasets",
     "resources",
     "scaffold",
+    "waves",
+    "tracking",
+    "trackingreport",
 )
 
-__all__ = ["Codebook", "Survey", "errors", "load_survey", "read_table", "__version__", *_SUBMODULES]
+__all__ = [
+    "Codebook",
+    "Survey",
+    "errors",
+    "load_survey",
+    "load_waves",
+    "read_table",
+    "__version__",
+    *_SUBMODULES,
+]
 
 
 def __getattr__(name):

@@ -12,6 +12,7 @@ Examples
     $ cxlab --version
     $ cxlab report data/sample/clients/sample.yaml
     $ cxlab report data/sample/clients/sample.yaml --formats html,pptx,pdf
+    $ cxlab report --kind tracking data/sample/clients/sample_tracking.yaml
     $ cxlab batch data/sample/clients/*.yaml --workers 2
     $ cxlab batch --retry-failed --workers 2
     $ cxlab batch clients/*.yaml --scheduler tcp://10.0.0.5:8786
@@ -55,6 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="run the report notebook for one client")
     rep.add_argument("params", help="the client's parameter YAML file")
+    rep.add_argument(
+        "--kind",
+        choices=("client", "tracking"),
+        default=None,
+        help="the report: client (one survey) or tracking (waves over time); default the "
+        "file's kind: parameter, else client",
+    )
     _common(rep)
 
     bat = sub.add_parser("batch", help="run the reports of many clients in parallel")
@@ -203,6 +211,7 @@ def _report(args) -> int:
                 kernel_name=args.kernel,
                 start_timeout=args.start_timeout,
                 notebook=args.notebook,
+                kind=args.kind,
             )
     except Interrupted as err:
         folder = getattr(err, "folder", None)

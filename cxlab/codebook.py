@@ -46,6 +46,7 @@ __all__ = [
     "ITEM_TYPES",
     "RESERVED_NAMES",
     "KEYS",
+    "wave_label",
 ]
 
 DEFAULT_STAGES = (
@@ -91,7 +92,7 @@ LENS_DRIVERS = ("loyalty", "retention", "pain")
 ITEM_TYPES = ("rating", "numeric", "binary", "category")
 
 #: respondent-level names the data model uses itself (never a codebook item name)
-RESERVED_NAMES = ("respondent_id", "weight", "duration", "age_band")
+RESERVED_NAMES = ("respondent_id", "weight", "duration", "age_band", "wave")
 _FORMATS = ("csv", "qualtrics", "xlsx", "sav")
 
 _TOP_KEYS = {
@@ -116,6 +117,8 @@ _TOP_KEYS = {
     "drivers",
     "item_groups",
     "satisfaction_model",
+    "wave",
+    "waves",
 }
 _ITEM_KEYS = {
     "column",
@@ -138,6 +141,7 @@ _DERIVED_KEYS = {"mean", "sum", "top_box", "min_valid", "label"}
 _DERIVED_OPS = ("mean", "sum", "top_box")
 _MODEL_KEYS = {"constructs", "paths", "target", "scheme"}
 _CONSTRUCT_KEYS = {"items", "mode", "label"}
+_WAVE_KEYS = {"rename", "not_asked"}
 #: every key a codebook may use, by where it goes (documented in docs/codebook.md)
 KEYS = {
     "codebook": frozenset(_TOP_KEYS),
@@ -147,6 +151,7 @@ KEYS = {
     "derived": frozenset(_DERIVED_KEYS),
     "satisfaction_model": frozenset(_MODEL_KEYS),
     "construct": frozenset(_CONSTRUCT_KEYS),
+    "waves": frozenset(_WAVE_KEYS),
 }
 
 
@@ -226,6 +231,11 @@ class Codebook:
     {construct: "A"|"B"}, "paths": [(source, target)], "target": construct,
     "labels": {construct: label}, "scheme": None or a scheme}`` (a PLS path model for
     :func:`cxlab.pls.fit`).
+    ``wave`` is the column naming each respondent's survey wave (None: one wave, or
+    several files loaded with :func:`cxlab.load_waves`); ``waves`` lists the waves in
+    order (labels as text), each with what changed in its file: ``{label: {"rename":
+    {codebook column: column in that wave's file}, "not_asked": (codebook columns
+    the wave did not ask,)}}`` (see ``docs/codebook.md``, "Waves").
     """
 
     respondent_id: str | None = None
@@ -248,6 +258,13 @@ class Codebook:
     drivers: dict = field(default_factory=dict)
     item_groups: dict = field(default_factory=dict)
     satisfaction_model: dict = field(default_factory=dict)
+    wave: str | None = None
+    waves: dict = field(default_factory=dict)
+
+    @property
+    def wave_labels(self) -> list[str]:
+        """The waves the codebook lists, in order (empty when it lists none)."""
+        return list(self.waves)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -325,6 +342,8 @@ class Codebook:
             cols.append(self.weight)
         if self.duration:
             cols.append(self.duration)
+        if self.wave:
+            cols.append(self.wave)
         cols.extend(item.column for _, item in self.all_items() if item.column is not None)
         cols.extend(self.personal_data)
         return cols
@@ -690,6 +709,7 @@ class _Parser:
         )
         weight = column_name("weight", "")
         duration = column_name("duration", "")
+        wave = column_name("wave", " (the column naming each respondent's survey wave)")
         fmt = data.get("format")
         if fmt is not None and fmt not in _FORMATS:
             self.problem(f"unknown format {fmt!r}; known formats: {list(_FORMATS)}", "format")
@@ -829,6 +849,7 @@ class _Parser:
                     f"personal-data column {col!r} is also mapped as an item at {columns[col]}",
                     "personal_data",
                 )
+        waves = self.waves(data.get("waves"), columns, personal, rid, weight, duration, wave)
         if self.problems:
             raise combine_errors(self.problems)
         return Codebook(
@@ -852,7 +873,77 @@ class _Parser:
             drivers=drivers,
             item_groups=item_groups,
             satisfaction_model=satisfaction_model,
+            wave=wave,
+            waves=waves,
         )
+
+    def waves(self, spec, columns, personal, rid, weight, duration, wave_column):
+        """``waves:`` - the waves in order, and what each wave's file does differently."""
+        if spec is None or spec == {} or spec == []:
+            return {}
+        known = set(columns) | set(personal) | {c for c in (rid, weight, duration) if c}
+        out: dict[str, dict] = {}
+        if isinstance(spec, list):  # just the order: [2024, 2025, 2026]
+            entries = [(v, None) for v in spec]
+        elif isinstance(spec, dict):
+            entries = list(spec.items())
+        else:
+            self.problem(
+                "'waves' lists the waves in order, as a list of labels or a mapping "
+                "label -> {rename: {codebook column: file column}, not_asked: [columns]}",
+                "waves",
+            )
+            return {}
+        for label, entry in entries:
+            loc = f"waves.{label}"
+            if isinstance(label, bool) or not isinstance(label, str | int | float):
+                self.problem("a wave label is text or a number", loc)
+                continue
+            key = wave_label(label)
+            if key in out:
+                self.problem(f"wave {key!r} is listed twice", loc)
+                continue
+            change = {"rename": {}, "not_asked": ()}
+            if entry is not None:
+                try:
+                    self.check_keys(entry, _WAVE_KEYS, loc)
+                except _Skip:
+                    continue
+                rename = entry.get("rename") or {}
+                if not isinstance(rename, dict) or not all(
+                    isinstance(k, str) and isinstance(v, str) and v for k, v in rename.items()
+                ):
+                    self.problem(
+                        "'rename' maps a column named in this codebook to its name in this "
+                        "wave's file, e.g. {q5_sat: q5_satisfaction}",
+                        f"{loc}.rename",
+                    )
+                    rename = {}
+                not_asked = entry.get("not_asked") or []
+                if not isinstance(not_asked, list) or not all(
+                    isinstance(c, str) for c in not_asked
+                ):
+                    self.problem(
+                        "'not_asked' lists the codebook's columns this wave did not ask",
+                        f"{loc}.not_asked",
+                    )
+                    not_asked = []
+                for col in [*rename, *not_asked]:
+                    if col not in known:
+                        self.problem(
+                            f"column {col!r} is not named elsewhere in the codebook (rename "
+                            "and not_asked refer to the codebook's column names)",
+                            loc,
+                        )
+                for col in (rid, wave_column):
+                    if col and (col in rename or col in not_asked):
+                        self.problem(f"the {col!r} column cannot be renamed or left out", loc)
+                both = sorted(set(rename) & set(not_asked))
+                if both:
+                    self.problem(f"column(s) {both} are both renamed and not asked", loc)
+                change = {"rename": dict(rename), "not_asked": tuple(not_asked)}
+            out[key] = change
+        return out
 
     def attributes(self, spec):
         tactile, emotive = TACTILE_ATTRIBUTES, EMOTIVE_ATTRIBUTES
@@ -1073,6 +1164,13 @@ class _Parser:
 
 #: marks a scale whose definition is broken (its problem is already reported)
 _BROKEN = Scale(float("nan"), float("nan"))
+
+
+def wave_label(value) -> str:
+    """A wave label as text: 2025, 2025.0 and "2025" are the same wave."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
 
 
 def _code(key):

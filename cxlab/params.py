@@ -53,8 +53,13 @@ from cxlab.resources import is_cxlab_checkout, resource_root
 
 __all__ = [
     "FORMATS",
+    "KINDS",
     "PARAMETERS",
     "REQUIRED",
+    "TRACKING_PARAMETERS",
+    "TRACKING_REQUIRED",
+    "TrackingParams",
+    "parameter_table",
     "RUN_PARAMETERS",
     "ReportParams",
     "client_slug",
@@ -141,6 +146,74 @@ PARAMETERS: dict[str, tuple[tuple[type, ...], str, Any, str]] = {
     "seed": ((int,), "int", 0, "random seed for bootstraps and clustering"),
 }
 
+#: Parameters of the tracking report (``kind: tracking``; notebooks/tracking_report.ipynb).
+#: ``client`` and ``codebook`` are required, and exactly one of ``data_path`` (one file
+#: with the codebook's wave column) and ``wave_files`` (one file per wave).
+TRACKING_REQUIRED: tuple[str, ...] = ("client", "codebook")
+TRACKING_PARAMETERS: dict[str, tuple[tuple[type, ...], str, Any, str]] = {
+    "client": ((str,), "name", None, "client name, also its reports folder (required)"),
+    "data_path": (
+        (str, _NONE),
+        _PATH,
+        None,
+        "one survey file holding every wave (the codebook names its wave column); or None",
+    ),
+    "wave_files": (
+        (list, _NONE),
+        "paths",
+        None,
+        "one survey file per wave, in wave order (instead of data_path); or None",
+    ),
+    "codebook": ((str,), _PATH, None, "codebook YAML shared by every wave (required)"),
+    "waves": (
+        (list, _NONE),
+        "labels",
+        None,
+        "wave labels in order (one per wave file); None: the codebook's or the data's",
+    ),
+    "base_wave": (
+        (str, _NONE),
+        "text",
+        None,
+        "compare every wave with this one; None: each wave with the one before it",
+    ),
+    "action_wave": (
+        (str, _NONE),
+        "text",
+        None,
+        "wave whose actions are followed up in the next wave; None: the one before the last",
+    ),
+    "shift_share_segment": (
+        (str, _NONE),
+        "text",
+        None,
+        "respondent column splitting the net-advocacy change into within vs mix; None: none",
+    ),
+    "industry": ((str, _NONE), "text", None, "industry label used in the text, or None"),
+    "segment_filter": (
+        (dict, _NONE),
+        "filter",
+        None,
+        "respondent filter {column: value or [values]}, or None",
+    ),
+    "min_base": ((int,), "positive", 30, "minimum unweighted base for a reported figure"),
+    "level": ((float,), "level", 0.95, "confidence level of intervals and tests (0.95)"),
+    "weighting_targets": (
+        (str, _NONE),
+        _PATH,
+        None,
+        "margins YAML; each wave is raked to it separately; None: no raking",
+    ),
+    "output_dir": ((str, _NONE), "output", None, "set by the runner; None in a plain run"),
+    "seed": ((int,), "int", 0, "random seed"),
+}
+
+#: The kinds of report and their notebooks (relative to cxlab's shipped files).
+KINDS: dict[str, str] = {
+    "client": "notebooks/client_report.ipynb",
+    "tracking": "notebooks/tracking_report.ipynb",
+}
+
 # Read by the runner (cxlab report / batch), not by the notebook: never injected into it.
 RUN_PARAMETERS: dict[str, tuple[tuple[type, ...], str, Any, str]] = {
     "reports_dir": (
@@ -163,10 +236,26 @@ RUN_PARAMETERS: dict[str, tuple[tuple[type, ...], str, Any, str]] = {
         "PowerPoint template (.pptx, relative to this file) whose masters the deck uses; "
         "None: the built-in design",
     ),
+    "kind": (
+        (str, _NONE),
+        "kind",
+        None,
+        "report kind: client (the default) or tracking (waves over time)",
+    ),
 }
 
 #: The deliverables a run can write (``report.<format>``); html is always written.
 FORMATS: tuple[str, ...] = ("html", "pptx", "pdf")
+
+
+def parameter_table(kind: str = "client") -> dict[str, tuple[tuple[type, ...], str, Any, str]]:
+    """The notebook parameters of a report kind (``"client"`` or ``"tracking"``)."""
+    if kind not in KINDS:
+        raise ParameterError(
+            f"unknown report kind {kind!r}; kinds: {', '.join(KINDS)}", location="kind"
+        )
+    return PARAMETERS if kind == "client" else TRACKING_PARAMETERS
+
 
 _CLIENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 &'()._-]{0,79}$")
 _IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
@@ -208,11 +297,56 @@ class ReportParams:
         """The client's folder name under the reports folder."""
         return client_slug(self.client)
 
+    kind = "client"
+
     def as_dict(self) -> dict:
         """Plain, JSON-friendly dict (paths as strings)."""
         out = asdict(self)
         out.pop("raw")
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class TrackingParams:
+    """Validated tracking-report parameters (``kind: tracking``); input paths are
+    absolute; ``wave_files`` a list of them. ``raw`` keeps the values as written."""
+
+    client: str
+    data_path: Path | None
+    wave_files: list | None
+    codebook: Path | None
+    waves: list | None
+    base_wave: str | None
+    action_wave: str | None
+    shift_share_segment: str | None
+    industry: str | None
+    segment_filter: dict | None
+    min_base: int
+    level: float
+    weighting_targets: Path | None
+    output_dir: Path | None
+    seed: int
+    root: Path
+    reports_dir: Path | None = None
+    base: Path | None = None
+    raw: dict = field(default_factory=dict, compare=False)
+
+    kind = "tracking"
+
+    @property
+    def slug(self) -> str:
+        """The client's folder name under the reports folder."""
+        return client_slug(self.client)
+
+    def as_dict(self) -> dict:
+        """Plain, JSON-friendly dict (paths as strings)."""
+        out = asdict(self)
+        out.pop("raw")
+        return {
+            k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if k == "wave_files"
+                and v else v)
+            for k, v in out.items()
+        }  # fmt: skip
 
 
 def project_root(start: str | os.PathLike | None = None) -> Path:
@@ -266,9 +400,15 @@ def client_slug(client: str) -> str:
     return slug or "client"
 
 
-def load_params(path: str | os.PathLike, *, check_files: bool = True) -> ReportParams:
+def load_params(
+    path: str | os.PathLike, *, check_files: bool = True, kind: str | None = None
+) -> ReportParams | TrackingParams:
     """Read and validate a client's parameter YAML file; its relative paths resolve
     from the file's folder.
+
+    The report kind is ``kind`` when given (``cxlab report --kind``), else the file's
+    ``kind:`` parameter, else ``"client"``; a file whose ``kind:`` differs from the
+    ``kind`` asked for is an error. A tracking file gives :class:`TrackingParams`.
 
     Raises
     ------
@@ -291,21 +431,33 @@ def load_params(path: str | os.PathLike, *, check_files: bool = True) -> ReportP
     if not isinstance(data, dict):
         raise ParameterError("a parameter file must be a mapping of name: value", file=str(path))
     base = path.resolve().parent
-    return validate(data, file=str(path), strict=True, check_files=check_files, base=base)
+    written = data.get("kind")
+    if kind is not None and written is not None and written != kind:
+        raise ParameterError(
+            f"the file is a {written!r} report but a {kind!r} report was asked for",
+            file=str(path),
+            location="kind",
+        )
+    kind = kind or (written if isinstance(written, str) else None) or "client"
+    return validate(
+        data, file=str(path), strict=True, check_files=check_files, base=base, kind=kind
+    )
 
 
-def notebook_values(params: ReportParams) -> dict[str, Any]:
+def notebook_values(params: ReportParams | TrackingParams) -> dict[str, Any]:
     """The values the runner injects into the report notebook: every notebook
     parameter as written, except input paths, which are absolute (so the kernel
     resolves nothing, whatever its working directory). Run parameters
     (:data:`RUN_PARAMETERS`) are not passed.
     """
     out = {}
-    for name, (_types, kind, _default, _doc) in PARAMETERS.items():
+    for name, (_types, kind, _default, _doc) in parameter_table(params.kind).items():
         value = params.raw.get(name)
         resolved = getattr(params, name, None)
         if kind == _PATH and isinstance(resolved, Path):
             value = str(resolved)
+        if kind == "paths" and isinstance(resolved, list):
+            value = [str(p) for p in resolved]
         out[name] = value
     return out
 
@@ -318,8 +470,10 @@ def validate(
     check_files: bool = True,
     root: Path | None = None,
     base: Path | None = None,
-) -> ReportParams:
-    """Check parameter names, types and paths; return a :class:`ReportParams`.
+    kind: str = "client",
+) -> ReportParams | TrackingParams:
+    """Check parameter names, types and paths; return a :class:`ReportParams`
+    (``kind="client"``) or a :class:`TrackingParams` (``kind="tracking"``).
 
     Parameters
     ----------
@@ -341,6 +495,8 @@ def validate(
         The folder the given relative paths resolve from (default ``root``);
         :func:`load_params` passes the parameter file's folder. Defaults of names
         not given are the notebook's and resolve from ``root``.
+    kind : {"client", "tracking"}
+        Which report's parameters (:func:`parameter_table`).
 
     Raises
     ------
@@ -360,18 +516,29 @@ def validate(
     ...
     cxlab.errors.ParameterError: missing required parameter(s): client, data_path, codebook (every report names its client, survey file and codebook; nothing falls back to the sample data)
     """
+    report_kind = kind
     root = (root or project_root()).resolve()
     base = Path(base).resolve() if base is not None else root
     given = {k: v for k, v in namespace.items() if strict or _looks_like_parameter(k, v)}
-    table = {**PARAMETERS, **RUN_PARAMETERS}
+    params_table = parameter_table(kind)
+    required = REQUIRED if kind == "client" else TRACKING_REQUIRED
+    table = {**params_table, **RUN_PARAMETERS}
     for name in given:
         if name not in table:
-            hint = _closest(name)
+            hint = _closest(name, table)
             rule = "unknown parameter" + (f" (did you mean {hint!r}?)" if hint else "")
             raise ParameterError(rule, file=file, location=name)
     accepted, kind, default, _doc = RUN_PARAMETERS["reports_dir"]
     folder = _check("reports_dir", given.get("reports_dir", default), accepted, kind, file, base)
     reports = folder if folder is not None else reports_root()
+    written = given.get("kind")
+    _check("kind", written, *RUN_PARAMETERS["kind"][:2], file, base)
+    if written is not None and written != report_kind:
+        raise ParameterError(
+            f"the parameters are for a {written!r} report, not a {report_kind!r} report",
+            file=file,
+            location="kind",
+        )
     run = {}
     for name in ("formats", "template"):
         accepted, kind, default, _doc = RUN_PARAMETERS[name]
@@ -379,23 +546,49 @@ def validate(
     run["formats"] = run["formats"] or ("html",)
     values: dict[str, Any] = {}
     missing = []
-    for name, (accepted, kind, default, _doc) in PARAMETERS.items():
+    for name, (accepted, kind, default, _doc) in params_table.items():
         value = given.get(name, default)
-        if name in REQUIRED and value is None:
+        if name in required and value is None:
             missing.append(name)
             continue
         where = base if name in given else root  # defaults are the notebook's, root-relative
         values[name] = _check(name, value, accepted, kind, file, where, check_files, reports)
     if missing:
+        what = "survey file" if report_kind == "client" else "survey files"
         raise ParameterError(
             f"missing required parameter(s): {', '.join(missing)} (every report names "
-            "its client, survey file and codebook; nothing falls back to the sample data)",
+            f"its client, {what} and codebook; nothing falls back to the sample data)",
             file=file,
         )
+    if report_kind == "tracking":
+        if (values["data_path"] is None) == (values["wave_files"] is None):
+            raise ParameterError(
+                "give exactly one of data_path (one file holding every wave) and wave_files "
+                "(one file per wave)",
+                file=file,
+                location="wave_files" if values["wave_files"] is not None else "data_path",
+            )
+        if values["wave_files"] is not None and values["waves"] is not None:
+            if len(values["waves"]) != len(values["wave_files"]):
+                raise ParameterError(
+                    f"{len(values['wave_files'])} wave files but {len(values['waves'])} wave "
+                    "labels",
+                    file=file,
+                    location="waves",
+                )
     if values["output_dir"] is None and os.environ.get(OUTPUT_ENV):
         values["output_dir"] = _check_output(os.environ[OUTPUT_ENV], file, base, reports)
     raw = {name: given.get(name, spec[2]) for name, spec in table.items()}
-    return ReportParams(**values, root=root, reports_dir=reports, base=base, raw=raw, **run)
+    if report_kind == "client":
+        return ReportParams(**values, root=root, reports_dir=reports, base=base, raw=raw, **run)
+    if run["formats"] != ("html",) or run["template"] is not None:
+        raise ParameterError(
+            "a tracking report is written as report.html only (formats and template are "
+            "for client reports)",
+            file=file,
+            location="formats",
+        )
+    return TrackingParams(**values, root=root, reports_dir=reports, base=base, raw=raw)
 
 
 def _looks_like_parameter(name: str, value: Any) -> bool:
@@ -406,10 +599,11 @@ def _looks_like_parameter(name: str, value: Any) -> bool:
     return isinstance(value, _LITERAL_TYPES)
 
 
-def _closest(name: str) -> str | None:
+def _closest(name: str, table=None) -> str | None:
     import difflib
 
-    match = difflib.get_close_matches(name, [*PARAMETERS, *RUN_PARAMETERS], n=1, cutoff=0.6)
+    names = list(table) if table is not None else [*PARAMETERS, *RUN_PARAMETERS]
+    match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     return match[0] if match else None
 
 
@@ -465,6 +659,36 @@ def _check(name, value, accepted, kind, file, base, check_files=False, reports=N
         raise ParameterError("must not be empty", file=file, location=name)
     if kind == "filter":
         return _check_filter(value, file, name)
+    if kind == "kind":
+        if value not in KINDS:
+            raise ParameterError(
+                f"unknown report kind {value!r}; kinds: {', '.join(KINDS)}",
+                file=file,
+                location=name,
+            )
+        return value
+    if kind == "level":
+        if not math.isfinite(value) or not 0.5 <= value < 1:
+            raise ParameterError(
+                "a confidence level is from 0.5 to below 1 (e.g. 0.95)", file=file, location=name
+            )
+        return float(value)
+    if kind == "labels":
+        if not value or not all(isinstance(v, str | int) and not isinstance(v, bool)
+                                for v in value):  # fmt: skip
+            raise ParameterError("a list of wave labels (text or numbers)", file=file,
+                                 location=name)  # fmt: skip
+        labels = [str(v) for v in value]
+        if len(set(labels)) != len(labels):
+            raise ParameterError("a wave label is listed twice", file=file, location=name)
+        return labels
+    if kind == "paths":
+        if not value or not all(isinstance(v, str) for v in value):
+            raise ParameterError("a list of file paths, one per wave", file=file, location=name)
+        return [
+            _check(f"{name}[{i}]", v, (str,), _PATH, file, base, check_files, reports)
+            for i, v in enumerate(value)
+        ]
     if kind == _PATH:
         if "\x00" in value or not value.strip():
             raise ParameterError("not a usable path", file=file, location=name)

@@ -71,6 +71,7 @@ import pandas as pd
 from cxlab.errors import CxlabError, ModelError, ParameterError, ReportError
 from cxlab.params import (
     FORMATS,
+    KINDS,
     OUTPUT_ENV,
     OWNER_MARKER,
     REPORTS_ENV,
@@ -93,8 +94,10 @@ __all__ = [
     "Inputs",
     "RunResult",
     "analyse",
+    "apply_segment_filter",
     "load_inputs",
     "read_margins",
+    "restrict_margins",
     "file_sha256",
     "new_run_id",
     "refresh_notebook",
@@ -104,6 +107,7 @@ __all__ = [
 ]
 
 NOTEBOOK = "notebooks/client_report.ipynb"  # relative to cxlab's shipped files
+TITLES = {"client": "customer experience report", "tracking": "customer experience tracking report"}
 PACKAGES = (
     "cxlab",
     "numpy",
@@ -164,12 +168,12 @@ def load_inputs(params: ReportParams) -> Inputs:
     survey = load_survey(params.data_path, params.codebook)
     filter_text = None
     if params.segment_filter:
-        survey, filter_text = _apply_filter(survey, params.segment_filter)
+        survey, filter_text = apply_segment_filter(survey, params.segment_filter)
     margins = None
     if params.weighting_targets is not None:
         margins = read_margins(params.weighting_targets)
         if params.segment_filter:
-            margins = _restrict_margins(margins, params.segment_filter)
+            margins = restrict_margins(margins, params.segment_filter)
     costs = None
     if params.improvement_costs is not None:
         costs, _ = read_table(params.improvement_costs)
@@ -258,7 +262,7 @@ def read_margins(path: str | os.PathLike) -> dict:
     return out
 
 
-def _restrict_margins(margins: dict, segment_filter: dict) -> dict | None:
+def restrict_margins(margins: dict, segment_filter: dict) -> dict | None:
     """Margins for the filtered respondents: a filtered variable keeps only the kept
     categories, renormalised (dropped when one is left, as it is then met trivially)."""
     out = {}
@@ -279,7 +283,14 @@ def _restrict_margins(margins: dict, segment_filter: dict) -> dict | None:
     return out or None
 
 
-def _apply_filter(survey, segment_filter: dict):
+def apply_segment_filter(survey, segment_filter: dict):
+    """``(survey restricted to the respondents the filter keeps, the filter in words)``.
+
+    Raises
+    ------
+    ParameterError
+        A filter column that does not exist, or a filter that keeps nobody.
+    """
     resp = survey.respondents
     mask = pd.Series(True, index=resp.index)
     words = []
@@ -298,6 +309,11 @@ def _apply_filter(survey, segment_filter: dict):
     if not mask.any():
         raise ParameterError("the segment filter keeps no respondent", location="segment_filter")
     return survey.subset(mask.to_numpy()), "respondents with " + "; ".join(words)
+
+
+# the earlier private names, for code written against them
+_apply_filter = apply_segment_filter
+_restrict_margins = restrict_margins
 
 
 # --------------------------------------------------------------------- runs
@@ -410,6 +426,7 @@ def run_report(
     kernel_name: str | None = None,
     start_timeout: int = 180,
     execution_timeout: int | None = 1800,
+    kind: str | None = None,
 ) -> RunResult:
     """Run the report notebook for one client and write its run folder.
 
@@ -433,6 +450,10 @@ def run_report(
         A registered Jupyter kernel; default the Python running cxlab.
     start_timeout, execution_timeout : int
         Seconds allowed for the kernel to start and for one cell.
+    kind : {"client", "tracking"}, optional
+        The report (``cxlab report --kind``); default the file's ``kind:`` parameter,
+        else the client report. The tracking report runs
+        ``notebooks/tracking_report.ipynb`` (:mod:`cxlab.trackingreport`).
 
     Returns
     -------
@@ -447,10 +468,22 @@ def run_report(
     started = time.perf_counter()
     started_at = _dt.datetime.now(_dt.UTC)
     try:
-        params = load_params(params_file)
-        nb_path = Path(notebook) if notebook else resource(NOTEBOOK)
-        wanted = params.formats if formats is None else parse_formats(formats, location="--formats")
-        deck_template = params.template if template is None else _template_path(template)
+        params = load_params(params_file, kind=kind)
+        nb_path = Path(notebook) if notebook else resource(KINDS[params.kind])
+        wanted = (
+            getattr(params, "formats", ("html",))
+            if formats is None
+            else parse_formats(formats, location="--formats")
+        )
+        deck_template = (
+            getattr(params, "template", None) if template is None else _template_path(template)
+        )
+        if params.kind != "client" and (set(wanted) != {"html"} or deck_template is not None):
+            raise ParameterError(
+                f"a {params.kind} report is written as report.html only (--formats and "
+                "--template are for client reports)",
+                location="--formats",
+            )
     except CxlabError as err:
         return RunResult(
             str(params_file),
@@ -602,7 +635,7 @@ def _execute_and_publish(
     timings: dict[str, float] = {}
     error = None
     status = "ok"
-    executed = tmp / "client_report.ipynb"
+    executed = tmp / Path(KINDS[params.kind]).name
     t0 = time.perf_counter()
     kernel = {"name": kernel_name, "argv0": None}
     try:
@@ -641,7 +674,7 @@ def _execute_and_publish(
     t1 = time.perf_counter()
     if status == "ok":  # a failed run gets no report.html: it must not look finished
         try:
-            html = export_html(executed, title=f"{params.client}: customer experience report")
+            html = export_html(executed, title=f"{params.client}: {TITLES[params.kind]}")
             (tmp / "report.html").write_text(html, encoding="utf-8")
         except Exception as err:
             status = "failed"
@@ -999,9 +1032,12 @@ def _manifest(
         "executive_data",
         "initiatives",
     ):
-        path = getattr(params, name)
+        path = getattr(params, name, None)
         if path is not None and Path(path).is_file():
             inputs[name] = {"path": str(path), "sha256": file_sha256(path)}
+    for i, path in enumerate(getattr(params, "wave_files", None) or []):
+        if Path(path).is_file():
+            inputs[f"wave_files[{i}]"] = {"path": str(path), "sha256": file_sha256(path)}
     inputs["notebook"] = {"path": str(nb_path), "sha256": file_sha256(nb_path)}
     outputs = sorted(
         str(p.relative_to(folder))
@@ -1012,6 +1048,7 @@ def _manifest(
     return {
         "status": status,
         "client": params.client,
+        "kind": params.kind,
         "run_id": None,
         "started_utc": started_at.isoformat(timespec="seconds"),
         "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),

@@ -35,6 +35,8 @@ __all__ = [
     "suspicious_constants",
     "ITEM_ORDER",
     "CORE_EVENT_COLUMNS",
+    "read_waves",
+    "wave_order",
 ]
 
 #: canonical order of event-level columns in :meth:`Survey.event_table`
@@ -486,6 +488,62 @@ def _norm_code(key):
         return str(key)
 
 
+def wave_order(labels) -> list[str]:
+    """Waves in their natural order: numerically when every label is a number
+    (``"2"`` before ``"10"``), else as text."""
+    labels = list(dict.fromkeys(labels))
+    try:
+        return sorted(labels, key=float)
+    except (TypeError, ValueError):
+        return sorted(labels)
+
+
+def read_waves(raw: pd.Series, codebook: Codebook, *, file=None, row_offset: int = 2):
+    """The wave of each row as an ordered categorical of text labels.
+
+    The order is the codebook's ``waves:`` list when it gives one (a label it does not
+    list is an error), else :func:`wave_order`. A missing wave is an error.
+
+    Raises
+    ------
+    DataError
+        Missing waves or waves the codebook does not list (rows named).
+    """
+    from cxlab.codebook import wave_label
+
+    column = codebook.wave or raw.name
+    problems = []
+    missing = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
+    if missing.any():
+        problems.append(
+            DataError(
+                "the wave is missing", file=file, column=column, rows=_rows(missing, row_offset)
+            )
+        )
+    labels = pd.Series([wave_label(v) for v in raw.tolist()], index=raw.index)
+    listed = codebook.wave_labels
+    if listed:
+        unknown = ~labels.isin(listed).to_numpy() & ~missing
+        if unknown.any():
+            shown = ", ".join(sorted(set(labels[unknown]))[:5])
+            problems.append(
+                DataError(
+                    f"wave(s) {shown} are not among the codebook's waves ({', '.join(listed)})",
+                    file=file,
+                    column=column,
+                    rows=_rows(unknown, row_offset),
+                )
+            )
+        order = listed
+    else:
+        order = wave_order(labels[~missing])
+    if problems:
+        raise combine_errors(problems)
+    return pd.Series(
+        pd.Categorical(labels.to_numpy(), categories=order, ordered=True), name="wave"
+    ).reset_index(drop=True)
+
+
 def _normalise_ids(raw: pd.Series) -> pd.Series:
     """Respondent ids as text, never lossy: text exactly as written (stripped);
     numbers as integers when every id is one, else as written by ``repr``."""
@@ -584,6 +642,13 @@ def survey_from_frame(
             return None
 
     source = dict(source or {"path": file})
+    waves = wave_keys = None
+    if cb.wave and cb.wave not in absent:
+        wave_keys = frame[cb.wave].astype(str).to_numpy()  # for the id check, even if unreadable
+        try:
+            waves = read_waves(frame[cb.wave], cb, file=file, row_offset=row_offset)
+        except DataError as err:
+            problems.append(err)
     if cb.respondent_id and cb.respondent_id not in absent:
         ids = _normalise_ids(frame[cb.respondent_id])
         no_id = ids.isna().to_numpy()
@@ -596,14 +661,18 @@ def survey_from_frame(
                     rows=_rows(no_id, row_offset),
                 )
             )
-        dup = ids.duplicated(keep=False).to_numpy() & ~no_id
+        # with a wave column an id need only be unique within its wave
+        keyed = ids if wave_keys is None else ids.astype(str) + "\x1f" + wave_keys
+        dup = keyed.duplicated(keep=False).to_numpy() & ~no_id
         if dup.any():
             examples = quote_values(
                 ids[dup].drop_duplicates().head(3), personal=cb.respondent_id in cb.personal_data
             )
+            within = "" if wave_keys is None else " within a wave"
             problems.append(
                 DataError(
-                    f"duplicate respondent ids (e.g. {examples}); each respondent must appear once",
+                    f"duplicate respondent ids{within} (e.g. {examples}); each respondent "
+                    f"must appear once{within}",
                     file=file,
                     column=cb.respondent_id,
                     rows=_rows(dup, row_offset),
@@ -611,6 +680,12 @@ def survey_from_frame(
             )
         id_values = ids.astype(str).to_numpy()
         source["respondent_id"] = f"column {cb.respondent_id}"
+        if waves is not None and ids.duplicated().any() and not dup.any():
+            # the same id in two waves: two samples, so two respondents (wave-qualified)
+            id_values = np.asarray(waves.astype(str), dtype=object) + ":" + id_values
+            source["respondent_id"] = (
+                f"column {cb.respondent_id}, prefixed with the wave (ids repeat across waves)"
+            )
     else:
         id_values = np.arange(1, n + 1)
         source["respondent_id"] = "row number"
@@ -652,6 +727,8 @@ def survey_from_frame(
                 for value, count in suspicious_constants(values.to_numpy(dtype=float)):
                     suspicious.append((name, item.column, value, count, int(values.notna().sum())))
     respondents = pd.DataFrame(resp)
+    if waves is not None:
+        respondents.insert(1, "wave", waves)
     for name, item in cb.demographics.items():
         if item.type != "numeric" or name in unreadable:
             continue
@@ -829,6 +906,8 @@ def _build_event_data(frame, cb: Codebook, read, respondents) -> pd.DataFrame:
         "channel": pd.Categorical.from_codes(channel_of[codes], categories=channels),
         "weight": respondents["weight"].to_numpy()[rows],
     }
+    if "wave" in respondents.columns:
+        out["wave"] = respondents["wave"].take(rows).reset_index(drop=True)
     out.update({name: col[name] for name in columns if name != "satisfaction"})
     out["tactile"] = tactile
     out["emotive"] = emotive

@@ -29,8 +29,12 @@ pytestmark = pytest.mark.install
 NEEDED = (
     "notebooks/client_report.ipynb",
     "notebooks/explore.ipynb",
+    "notebooks/tracking_report.ipynb",
     "data/sample/clients/sample.yaml",
     "data/sample/clients/sample_automotive.yaml",
+    "data/sample/clients/sample_tracking.yaml",
+    "data/sample/banking_tracking.csv",
+    "data/sample/banking_tracking_codebook.yaml",
 )
 
 

@@ -301,3 +301,63 @@ def test_the_sample_satisfaction_study_is_what_write_pls_study_writes(tmp_path, 
         ("margins", "clients/targets/satisfaction_margins.yaml"),
     ):
         assert paths[key].read_bytes() == (sample / rel).read_bytes(), rel
+
+
+def test_make_waves_plants_exact_changes_in_mean_satisfaction():
+    from cxlab.synth import make_wave_frame
+
+    base, cb, _ = make_wave_frame("banking", 3, 400, seed=7, changes={})
+    moved, _, truth = make_wave_frame(
+        "banking", 3, 400, seed=7, changes={"resolve_issue": {"W2": 0.5, "W3": -0.3}}
+    )
+    col = next(e["items"]["satisfaction"] for e in cb["events"] if e["id"] == "resolve_issue")
+    assert truth["cumulative_changes"]["resolve_issue"] == {"W1": 0.0, "W2": 0.5, "W3": 0.2}
+    for wave, cumulative in (("W1", 0.0), ("W2", 0.5), ("W3", 0.2)):
+        a = base.loc[base["wave"] == wave, col].to_numpy(dtype=float)
+        b = moved.loc[moved["wave"] == wave, col].to_numpy(dtype=float)
+        valid = np.isfinite(a) & (a >= 1) & (a <= 10)
+        assert ((b[valid] >= 1) & (b[valid] <= 10)).all()  # still on the scale
+        np.testing.assert_array_equal(a[~valid], b[~valid])  # codes and blanks untouched
+        diff = b[valid].mean() - a[valid].mean()
+        assert diff == pytest.approx(round(cumulative * valid.sum()) / valid.sum(), abs=1e-12)
+    others = [c for c in base.columns if c != col]
+    pd.testing.assert_frame_equal(base[others], moved[others])
+
+
+def test_make_waves_defaults_no_changes_and_mix():
+    from cxlab.synth import make_waves
+    from cxlab.synth.waves import default_changes
+
+    s, truth = make_waves("banking", n_waves=4, n_respondents=100, seed=0)
+    assert truth["planted_changes"] == default_changes("banking", 4)
+    assert truth["planted_changes"]["resolve_issue"] == {"W2": 0.5, "W4": 0.4}
+    assert default_changes("automotive", 2) == {"arrange_finance": {"W2": 0.5}}
+    assert make_waves("banking", 2, 50, changes={})[1]["planted_changes"] == {}
+    shares = {"18-29": 0.2, "30-44": 0.3, "45-65": 0.5}
+    s, truth = make_waves("banking", 2, 200, seed=1, changes={}, mix={"W2": {"age_band": shares}})
+    got = s.respondents[s.respondents["wave"] == "W2"]["age_band"].value_counts(normalize=True)
+    for cat, share in shares.items():
+        assert got[cat] == pytest.approx(share, abs=1e-12)
+    assert truth["planted_mix"] == {"W2": {"age_band": shares}}
+    again, _ = make_waves("banking", 2, 200, seed=1, changes={}, mix={"W2": {"age_band": shares}})
+    pd.testing.assert_frame_equal(s.respondents, again.respondents)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n_waves": 1}, "n_waves"),
+        ({"changes": {"nope": {"W2": 0.5}}}, "unknown event"),
+        ({"changes": {"resolve_issue": {"W1": 0.5}}}, "relative to the"),
+        ({"changes": {"resolve_issue": {"W2": 9}}}, "at most 3"),
+        ({"mix": {"W2": {"income": {"a": 1.0}}}}, "mix shift is planted on one of"),
+        ({"mix": {"W2": {"age_band": {"18-29": 0.5}}}}, "sum to 1"),
+        ({"mix": {"W2": {"country": {"Germany": 1.0}}}}, "more than the simulation can draw"),
+    ],
+)
+def test_make_waves_rejects_bad_plans(kwargs, match):
+    from cxlab.synth import make_waves
+
+    args = {"industry": "banking", "n_waves": 2, "n_respondents": 50, **kwargs}
+    with pytest.raises(ParameterError, match=match):
+        make_waves(**args)

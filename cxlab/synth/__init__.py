@@ -9,11 +9,14 @@
   SPSS opinion survey), for end-to-end tests;
 * :func:`make_pls_study` - an ECSI-style satisfaction survey from a planted PLS path
   model (optionally over-sampled with design weights).
+* :func:`make_waves` - a tracking study: several waves with planted changes in event
+  satisfaction and in the customer mix; :func:`write_waves` writes it to files.
 """
 
 from cxlab.synth.consumer import INDUSTRIES, make_frame, make_study, write_study
 from cxlab.synth.pls import make_pls_study
 from cxlab.synth.shapes import SHAPES, Shape, write_shape
+from cxlab.synth.waves import make_wave_frame, make_waves, write_waves
 
 __all__ = [
     "INDUSTRIES",
@@ -25,6 +28,9 @@ __all__ = [
     "write_study",
     "write_shape",
     "make_executive_study",
+    "make_waves",
+    "make_wave_frame",
+    "write_waves",
 ]
 
 

@@ -116,7 +116,27 @@ def write_sample_data(folder: str | Path = "data/sample") -> dict[str, dict[str,
     from cxlab.synth.pls import write_pls_study
 
     out["satisfaction_pls"] = write_pls_study(folder)
+    out["tracking"] = write_sample_tracking(folder)
     return out
+
+
+#: the sample tracking study: four waves of the banking survey; the default planted
+#: changes (:func:`cxlab.synth.waves.default_changes`) and an older customer mix in W4
+SAMPLE_TRACKING_MIX = {"W4": {"age_band": {"18-29": 0.2, "30-44": 0.3, "45-65": 0.5}}}
+
+
+def write_sample_tracking(folder: str | Path = "data/sample") -> dict[str, Path]:
+    """Regenerate the sample tracking study (``banking_tracking.csv``, its codebook and
+    truth) under ``folder``, replacing the earlier copies."""
+    from cxlab.synth.waves import write_waves
+
+    folder = Path(folder)
+    for suffix in (".csv", "_codebook.yaml", "_truth.json"):
+        (folder / f"banking_tracking{suffix}").unlink(missing_ok=True)
+    return write_waves(
+        folder, "banking", n_waves=4, n_respondents=631, seed=0, mix=SAMPLE_TRACKING_MIX,
+        stem="banking_tracking",
+    )  # fmt: skip
 
 
 if __name__ == "__main__":  # pragma: no cover
