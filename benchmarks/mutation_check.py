@@ -202,6 +202,7 @@ MUTATIONS: list[Mutation] = [
         "(base.isna() | (base < min_base))",
         "(base.isna() | (base <= min_base))",
         (_SUP,),
+        nth=0,  # suppress_small_cells (the second is suppress_complementary's)
     ),
     Mutation(
         "CFE minimum base: < changed to <=",
