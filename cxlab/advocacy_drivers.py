@@ -28,8 +28,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._advocacy import advocacy_groups
+from cxlab._checks import frames
+from cxlab._stats import critical
+from cxlab._style import ADVOCACY_COLORS
 from cxlab.errors import DataError, ModelError, ParameterError, SuppressionWarning
-from cxlab.segments import _PALETTE, _frames, _respondent_groups
 
 __all__ = ["advocacy_drivers", "AdvocacyDrivers", "defector_promoter"]
 
@@ -152,8 +155,8 @@ class AdvocacyDrivers:
         ]
         y = np.arange(len(t))
         for off, key, colour, name in (
-            (0.15, "advocate", _PALETTE["advocate"], "Advocate"),
-            (-0.15, "antagonist", _PALETTE["agitator"], "Antagonist"),
+            (0.15, "advocate", ADVOCACY_COLORS["advocate"], "Advocate"),
+            (-0.15, "antagonist", ADVOCACY_COLORS["agitator"], "Antagonist"),
         ):
             err = np.vstack(
                 [t[f"{key}_pp"] - t[f"{key}_ci_low"], t[f"{key}_ci_high"] - t[f"{key}_pp"]]
@@ -216,10 +219,10 @@ def advocacy_drivers(
     >>> res.table.loc[res.table["rank"] == 1, "event_id"].item() in truth["advocacy_impact"]
     True
     """
-    respondents, event_table = _frames(survey_or_frames)
+    respondents, event_table = frames(survey_or_frames)
     measures = [measure] if isinstance(measure, str) else list(measure)
     X, rated, cols = _wide(respondents, event_table, measures, min_raters)
-    g = _respondent_groups(respondents, group, three=True)
+    g = advocacy_groups(respondents, group, three=True)
     if weights is not None and weights in respondents.columns:
         w = respondents[weights].to_numpy(float)
     else:
@@ -245,7 +248,7 @@ def advocacy_drivers(
 
         warnings.warn("ordinal advocacy model did not converge", ConvergenceWarning, stacklevel=2)
     exog = Xk.to_numpy()
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = critical(level)
     rows = []
     for j, (m, e) in enumerate(cols):
         r = rk[:, j]
@@ -345,10 +348,10 @@ def defector_promoter(
     >>> defector_promoter(survey)[["kind", "item"]].iloc[0].tolist()[0] in ("event", "attribute")
     True
     """
-    respondents, event_table = _frames(survey_or_frames)
+    respondents, event_table = frames(survey_or_frames)
     if event_table is None:
         raise ParameterError("defector/promoter analysis needs the event table (pass a Survey)")
-    g = _respondent_groups(respondents, group, three=True)
+    g = advocacy_groups(respondents, group, three=True)
     ids = respondents["respondent_id"]
     if weights is not None and weights in respondents.columns:
         w = respondents[weights].to_numpy(float)
@@ -384,7 +387,7 @@ def defector_promoter(
         for c in attr_cols:
             items[("attribute", c)] = means[c].reindex(ids).to_numpy(float)
     codes = g.cat.codes.to_numpy()
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = critical(level)
     rows = []
     for (kind, item), x in items.items():
         stats_ = []

@@ -33,8 +33,11 @@ from scipy.special import logsumexp
 from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
+from cxlab._advocacy import advocacy_groups
+from cxlab._checks import frames
+from cxlab._style import ADVOCACY_COLORS
 from cxlab.errors import ConvergenceWarning, DataError, ParameterError
-from cxlab.segments import _PALETTE, _frames, _respondent_groups, net_advocacy
+from cxlab.segments import net_advocacy
 
 __all__ = ["segment_customers", "Segmentation"]
 
@@ -207,7 +210,7 @@ class Segmentation:
                 labels,
                 p[key],
                 left=left,
-                color=_PALETTE[name],
+                color=ADVOCACY_COLORS[name],
                 label=name.capitalize(),
                 edgecolor="white",
             )
@@ -262,7 +265,7 @@ def segment_customers(
     -------
     Segmentation
     """
-    respondents, event_table = _frames(survey_or_frames)
+    respondents, event_table = frames(survey_or_frames)
     ks = sorted({int(k) for k in k_range})
     if not ks or ks[0] < 1 or len(respondents) < 10 * ks[-1]:
         raise ParameterError(f"k_range {ks} needs k >= 1 and at least 10 respondents per segment")
@@ -326,7 +329,7 @@ def _profiles(respondents, event_table, segment, k, categorical, weights, top):
         rows.append(row)
     profiles = pd.DataFrame(rows)
     if "recommend" in respondents:
-        g = _respondent_groups(respondents, three=True)
+        g = advocacy_groups(respondents, three=True)
         frame = pd.DataFrame({"g": g.astype(object), "seg": segment, "w": w})[g.notna().to_numpy()]
         mix = frame.pivot_table(index="seg", columns="g", values="w", aggfunc="sum", fill_value=0)
         mix = 100 * mix.div(mix.sum(axis=1), axis=0)

@@ -27,17 +27,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._checks import Design, check_common, indicator, numeric_column
+from cxlab._stats import critical, holm, linearise
 from cxlab.errors import DataError, ParameterError, SuppressionWarning
-from cxlab.estimates import (
-    _check_common,
-    _column,
-    _Design,
-    _holm,
-    _indicator,
-    _linearise,
-    _t_quantile,
-    top_box,
-)
+from cxlab.estimates import top_box
 
 __all__ = ["compare"]
 
@@ -135,22 +128,22 @@ def compare(
     """
     from statsmodels.stats.multitest import multipletests
 
-    _check_common(min_base, level)
+    check_common(min_base, level)
     if isinstance(data, Mapping):
         data, cluster = _stack_waves(data, by, cluster)
     within_cols = [] if within is None else ([within] if isinstance(within, str) else list(within))
-    design = _Design(data, weight, within_cols + [by], cluster)
+    design = Design(data, weight, within_cols + [by], cluster)
     if stat == "mean":
-        y = _column(data, column)
+        y = numeric_column(data, column)
     elif stat == "proportion":
-        y = _indicator(data, column, value)
+        y = indicator(data, column, value)
     elif stat == "top_box":
         if scale_max is None:
             raise ParameterError("stat='top_box' needs scale_max")
-        y = top_box(_column(data, column), scale_max, k)
+        y = top_box(numeric_column(data, column), scale_max, k)
     else:
         raise ParameterError(f"stat must be 'mean', 'proportion' or 'top_box', got {stat!r}")
-    res = _linearise(design, y, want_cov=True)
+    res = linearise(y, design.w, design.g, design.G, design.cl, want_cov=True)
     keys = design.keys
     rows = []
     cells = keys.groupby(within_cols, sort=False, observed=True) if within_cols else [((), keys)]
@@ -204,7 +197,7 @@ def compare(
     out = pd.DataFrame(rows)
     if out.empty:
         return pd.DataFrame(columns=cols)
-    q = _t_quantile(level, out["df"].to_numpy())
+    q = critical(level, out["df"].to_numpy())
     with np.errstate(invalid="ignore", divide="ignore"):
         out["statistic"] = out["difference"] / out["se"]
         out["p_value"] = 2 * stats.t.sf(np.abs(out["statistic"]), np.maximum(out["df"], 1))
@@ -229,7 +222,7 @@ def compare(
     if method is not None and testable.sum() > 1:
         p = out.loc[testable, "p_value"].to_numpy()
         out.loc[testable, "p_adjusted"] = (
-            _holm(p) if method == "holm" else multipletests(p, method=method)[1]
+            holm(p) if method == "holm" else multipletests(p, method=method)[1]
         )
     if small.any():
         warnings.warn(

@@ -42,10 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cxlab._regression import Crossover, ModerationTest, _estimate, _weights_at
-from cxlab._regression import _cluster_wls as _cluster_wls  # used by cxlab.importance
-from cxlab._regression import _design as _design  # used by benchmarks/bench_drivers.py
-from cxlab._regression import _fieller as _fieller
+from cxlab._regression import Crossover, ModerationTest, estimate, weights_at
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError, SuppressionWarning
 from cxlab.importance import MAX_EXACT, penalty_reward, relative_importance
 
@@ -106,7 +103,7 @@ class InvestmentWeighting:
 
     def at(self, investment: float | Sequence[float]) -> pd.DataFrame:
         """Weights, difference and ratio (with CIs) at given personal-investment levels."""
-        return _weights_at(self._beta, self._cov, self._crit, np.atleast_1d(investment))
+        return weights_at(self._beta, self._cov, self._crit, np.atleast_1d(investment))
 
     def summary(self) -> str:
         """A short plain-text account of the model (returned, not printed)."""
@@ -310,9 +307,9 @@ def _fit_one(
     scale: str,
     n_dropped: int,
 ) -> InvestmentWeighting:
-    """One model: the fit of :func:`cxlab._regression._estimate` as a result object."""
+    """One model: the fit of :func:`cxlab._regression.estimate` as a result object."""
     return InvestmentWeighting(
-        **_estimate(frame, v, controls, method, weighted, event, grid, level, scale, n_dropped)
+        **estimate(frame, v, controls, method, weighted, event, grid, level, scale, n_dropped)
     )
 
 

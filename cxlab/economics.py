@@ -28,10 +28,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from cxlab._advocacy import ADVOCACY_LEVELS, advocacy_groups
+from cxlab._checks import resolve_weights
+from cxlab._stats import intervals, linearise
+from cxlab._style import ADVOCACY_COLORS
 from cxlab.errors import DataError, ModelError, ParameterError, SuppressionWarning
-from cxlab.segments import _PALETTE, ADVOCACY_LEVELS, _resolve, _respondent_groups, _weights
 
 __all__ = ["advocacy_economics", "customer_value", "CustomerValue"]
 
@@ -61,8 +63,10 @@ def advocacy_economics(
 ) -> pd.DataFrame:
     """Weighted means of behaviour by advocacy group, with CIs.
 
-    Standard errors are linearisation (ratio-mean) SEs, ``sqrt(n/(n-1) * sum w_i**2
-    (x_i - m)**2) / sum w_i``; CIs use the t distribution on ``n - 1`` df.
+    Standard errors are the linearised ratio-mean SEs of :func:`cxlab.estimates.weighted_mean`
+    (domain estimation over all respondents, ``sqrt(m/(m-1) * sum w_i**2 (x_i - mean)**2)
+    / sum w_i`` with ``m`` respondents in the data); CIs use the t distribution on
+    ``n - 1`` df, ``n`` the group's respondents.
 
     Parameters
     ----------
@@ -96,10 +100,10 @@ def advocacy_economics(
     >>> list(eco.columns[:4])
     ['advocacy_group', 'measure', 'mean', 'se']
     """
-    g = _respondent_groups(respondents, group)
+    g = advocacy_groups(respondents, group)
     if isinstance(weights, str) and weights not in respondents.columns:
         weights = None
-    w_all = _weights(_resolve(weights, respondents, "weight"), len(g), g.index)
+    w_all = resolve_weights(weights, respondents, len(g))
     missing = [m for m in measures if m not in respondents.columns]
     if missing:
         raise DataError("measure columns not found", column=missing)
@@ -107,16 +111,12 @@ def advocacy_economics(
     rows = []
     for m in measures:
         x = pd.to_numeric(respondents[m], errors="coerce").to_numpy(dtype=float)
-        ok = (codes >= 0) & np.isfinite(x)
-        c, xx, w = codes[ok], x[ok], w_all[ok]
-        n = np.bincount(c, minlength=4).astype(float)
-        sw = np.bincount(c, weights=w, minlength=4)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.bincount(c, weights=w * xx, minlength=4) / sw
-            resid2 = np.bincount(c, weights=(w * (xx - mean[c])) ** 2, minlength=4)
-            se = np.sqrt(n / (n - 1) * resid2) / sw
-            neff = sw**2 / np.bincount(c, weights=w * w, minlength=4)
-            tq = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
+        # linearised ratio-mean SEs by group (cxlab._stats), respondents as clusters
+        res = linearise(np.where(codes >= 0, x, np.nan), w_all, codes, 4)
+        est = intervals(res, level)
+        n = res["n"].astype(float)
+        mean, se, neff = est["estimate"].to_numpy(), est["se"].to_numpy(), res["n_effective"]
+        lo, hi = est["ci_low"].to_numpy(), est["ci_high"].to_numpy()
         for j, lev in enumerate(ADVOCACY_LEVELS):
             if n[j] == 0:
                 continue
@@ -126,8 +126,8 @@ def advocacy_economics(
                     "measure": m,
                     "mean": mean[j],
                     "se": se[j],
-                    "ci_low": mean[j] - tq[j] * se[j],
-                    "ci_high": mean[j] + tq[j] * se[j],
+                    "ci_low": lo[j],
+                    "ci_high": hi[j],
                     "n": int(n[j]),
                     "n_effective": neff[j],
                     "ratio_to_neutral": mean[j] / mean[2] if n[2] else np.nan,
@@ -184,7 +184,7 @@ class CustomerValue:
             t["lifetime_value"],
             yerr=err,
             capsize=4,
-            color=[_PALETTE[g] for g in labels],
+            color=[ADVOCACY_COLORS[g] for g in labels],
             edgecolor="black",
             linewidth=0.5,
         )
@@ -261,10 +261,10 @@ def customer_value(
     missing = [c for c in need if c not in respondents.columns]
     if missing:
         raise DataError("customer_value needs these columns", column=missing)
-    g = _respondent_groups(respondents, group)
+    g = advocacy_groups(respondents, group)
     if isinstance(weights, str) and weights not in respondents.columns:
         weights = None
-    w_all = _weights(_resolve(weights, respondents, "weight"), len(g), g.index)
+    w_all = resolve_weights(weights, respondents, len(g))
     num = respondents[need].apply(pd.to_numeric, errors="coerce")
     annual = num["spend"] - num["service_cost"]
     if referral_value:

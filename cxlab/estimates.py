@@ -61,8 +61,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
 
+from cxlab._checks import Design, check_common, indicator, numeric_column
+from cxlab._stats import intervals, linearise
 from cxlab.errors import DataError, ParameterError, SuppressionWarning
 from cxlab.suppression import format_suppressed, suppress_small_cells
 
@@ -83,128 +84,9 @@ __all__ = [
 _EST_COLS = ["estimate", "se", "ci_low", "ci_high"]
 
 
-# --------------------------------------------------------------------------- design
-class _Design:
-    """Weights, domains and clusters of one call, as integer-coded arrays."""
-
-    def __init__(self, data: pd.DataFrame, weight, by, cluster):
-        if not isinstance(data, pd.DataFrame):
-            raise ParameterError("data must be a pandas DataFrame")
-        n = len(data)
-        if n == 0:
-            raise DataError("no rows to estimate from")
-        if weight is None:
-            w = np.ones(n)
-        else:
-            if weight not in data.columns:
-                raise DataError("weight column not found", column=weight)
-            w = pd.to_numeric(data[weight], errors="coerce").to_numpy(dtype=float)
-            bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
-            if bad.size:
-                raise DataError(
-                    "weights must be non-negative and not missing",
-                    column=weight,
-                    rows=(bad + 1).tolist(),
-                )
-        self.w = w
-        self.by = [] if by is None else ([by] if isinstance(by, str) else list(by))
-        for col in self.by:
-            if col not in data.columns:
-                raise DataError("segment column not found", column=col)
-        if self.by:
-            gb = data.groupby(self.by, observed=True, dropna=True, sort=True)
-            self.g = gb.ngroup().fillna(-1).to_numpy(dtype=np.int64)
-            self.keys = gb.size().index.to_frame(index=False)
-        else:
-            self.g = np.zeros(n, dtype=np.int64)
-            self.keys = pd.DataFrame(index=[0])
-        self.G = len(self.keys)
-        if isinstance(cluster, str) and cluster == "auto":
-            cluster = (
-                "respondent_id"
-                if "respondent_id" in data.columns and data["respondent_id"].duplicated().any()
-                else None
-            )
-        if cluster is None:
-            self.cl = np.arange(n, dtype=np.int64)
-        else:
-            if cluster not in data.columns:
-                raise DataError("cluster column not found", column=cluster)
-            codes, _ = pd.factorize(data[cluster])
-            miss = np.flatnonzero(codes < 0)
-            if miss.size:
-                raise DataError(
-                    "missing cluster (respondent) ids", column=cluster, rows=(miss + 1).tolist()
-                )
-            self.cl = codes.astype(np.int64)
-        self.ncl = int(self.cl.max()) + 1 if n else 0
-        self.m = self.ncl
-        self.cluster = cluster
-
-
-def _linearise(design: _Design, y: np.ndarray, want_cov: bool = False) -> dict:
-    """Domain ratio means with linearised (co)variances; see the module docstring."""
-    g, w, cl, G, ncl = design.g, design.w, design.cl, design.G, design.ncl
-    ok = np.isfinite(y) & (g >= 0) & (w > 0)
-    gg, yy, ww, cc = g[ok], y[ok], w[ok], cl[ok]
-    W = np.bincount(gg, weights=ww, minlength=G)
-    S = np.bincount(gg, weights=ww * yy, minlength=G)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        est = S / W
-        z = ww * (yy - est[gg]) / W[gg]
-    key = gg * ncl + cc
-    ukey, inv = np.unique(key, return_inverse=True)
-    zc = np.bincount(inv, weights=z)
-    wc = np.bincount(inv, weights=ww)
-    gk = ukey // ncl
-    m = design.m
-    factor = m / (m - 1) if m > 1 else np.nan
-    var = factor * np.bincount(gk, weights=zc * zc, minlength=G)
-    n = np.bincount(gk, minlength=G)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        n_eff = np.bincount(gk, weights=wc, minlength=G) ** 2 / np.bincount(
-            gk, weights=wc * wc, minlength=G
-        )
-    out = {"estimate": est, "var": var, "n": n, "n_effective": n_eff, "df": n - 1.0}
-    if want_cov:
-        Z = sparse.csr_matrix((zc, (gk, ukey % ncl)), shape=(G, ncl))
-        out["cov"] = factor * (Z @ Z.T).toarray()
-    return out
-
-
-def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:
-    df = np.asarray(df, dtype=float)
-    with np.errstate(invalid="ignore"):
-        return np.where(df > 0, stats.t.ppf(0.5 + level / 2, np.maximum(df, 1)), np.nan)
-
-
-def _intervals(res: dict, level: float, proportion: bool) -> pd.DataFrame:
-    est, se = res["estimate"], np.sqrt(res["var"])
-    q = _t_quantile(level, res["df"])
-    if not proportion:
-        lo, hi = est - q * se, est + q * se
-    else:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            inner = (est > 0) & (est < 1)
-            p = np.where(inner, est, 0.5)
-            logit = np.log(p / (1 - p))
-            half = q * se / (p * (1 - p))
-            lo = np.where(inner, 1 / (1 + np.exp(-(logit - half))), np.nan)
-            hi = np.where(inner, 1 / (1 + np.exp(-(logit + half))), np.nan)
-            # exactly 0 or 1: Clopper-Pearson on the effective sample size
-            ne = np.maximum(res["n_effective"], 1.0)
-            alpha = 1 - level
-            cp0 = 1 - (alpha / 2) ** (1 / ne)
-            lo = np.where(est == 0, 0.0, np.where(est == 1, (alpha / 2) ** (1 / ne), lo))
-            hi = np.where(est == 0, cp0, np.where(est == 1, 1.0, hi))
-    return pd.DataFrame({"estimate": est, "se": se, "ci_low": lo, "ci_high": hi})
-
-
-def _check_common(min_base, level) -> None:
-    if min_base is None or not np.isscalar(min_base) or min_base < 0:
-        raise ParameterError(f"min_base must be a non-negative number, got {min_base!r}")
-    if not 0 < level < 1:
-        raise ParameterError(f"level must be between 0 and 1, got {level!r}")
+def _linearise(design: Design, y: np.ndarray, want_cov: bool = False) -> dict:
+    """Domain ratio means with linearised (co)variances (:func:`cxlab._stats.linearise`)."""
+    return linearise(y, design.w, design.g, design.G, design.cl, want_cov=want_cov)
 
 
 def _suppress(
@@ -230,46 +112,13 @@ def _suppress(
     return table
 
 
-def _table(design: _Design, res: dict, level, min_base, proportion, what) -> pd.DataFrame:
-    est = _intervals(res, level, proportion)
+def _table(design: Design, res: dict, level, min_base, proportion, what) -> pd.DataFrame:
+    est = intervals(res, level, proportion)
     out = pd.concat([design.keys.reset_index(drop=True), est], axis=1) if design.by else est
     out["n"] = res["n"].astype(np.int64)
     out["n_effective"] = res["n_effective"]
     out = out[out["n"] > 0].reset_index(drop=True) if design.by else out
     return _suppress(out, design.by, min_base, what, stacklevel=4)
-
-
-def _column(data: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in data.columns:
-        raise DataError("column not found", column=column)
-    x = data[column]
-    if x.dtype == bool:
-        return x.to_numpy(dtype=float)
-    y = pd.to_numeric(x, errors="coerce")
-    bad = np.flatnonzero(y.isna().to_numpy() & x.notna().to_numpy())
-    if bad.size:
-        raise DataError(
-            "non-numeric values in a numeric column", column=column, rows=(bad + 1).tolist()
-        )
-    return y.to_numpy(dtype=float)
-
-
-def _indicator(data: pd.DataFrame, column: str, value) -> np.ndarray:
-    if column not in data.columns:
-        raise DataError("column not found", column=column)
-    x = data[column]
-    if value is None:
-        y = _column(data, column)
-        bad = np.flatnonzero(np.isfinite(y) & (y != 0) & (y != 1))
-        if bad.size:
-            raise DataError(
-                "a proportion needs a 0/1 (or boolean) column, or value=",
-                column=column,
-                rows=(bad + 1).tolist(),
-            )
-        return y
-    values = list(value) if isinstance(value, list | tuple | set) else [value]
-    return np.where(x.isna().to_numpy(), np.nan, x.isin(values).to_numpy(dtype=float))
 
 
 # --------------------------------------------------------------------------- public estimates
@@ -323,9 +172,9 @@ def weighted_mean(
     >>> float(weighted_mean(df, "y", min_base=2)["estimate"].iloc[0])
     3.0
     """
-    _check_common(min_base, level)
-    design = _Design(data, weight, by, cluster)
-    res = _linearise(design, _column(data, column))
+    check_common(min_base, level)
+    design = Design(data, weight, by, cluster)
+    res = _linearise(design, numeric_column(data, column))
     return _table(design, res, level, min_base, False, f"weighted mean of {column!r}")
 
 
@@ -363,9 +212,9 @@ def weighted_proportion(
     >>> float(weighted_proportion(df, "group", "advocate", min_base=1)["estimate"].iloc[0])
     0.75
     """
-    _check_common(min_base, level)
-    design = _Design(data, weight, by, cluster)
-    res = _linearise(design, _indicator(data, column, value))
+    check_common(min_base, level)
+    design = Design(data, weight, by, cluster)
+    res = _linearise(design, indicator(data, column, value))
     label = f"proportion of {column!r}" + ("" if value is None else f" = {value!r}")
     return _table(design, res, level, min_base, True, label)
 
@@ -435,9 +284,9 @@ def weighted_top_box(
     >>> float(weighted_top_box(df, "satisfaction", 10, min_base=1)["estimate"].iloc[0])
     0.5
     """
-    _check_common(min_base, level)
-    design = _Design(data, weight, by, cluster)
-    y = top_box(_column(data, column), scale_max, k)
+    check_common(min_base, level)
+    design = Design(data, weight, by, cluster)
+    y = top_box(numeric_column(data, column), scale_max, k)
     res = _linearise(design, y)
     return _table(design, res, level, min_base, True, f"top-{k}-box of {column!r}")
 
@@ -477,8 +326,8 @@ def weighted_distribution(
     >>> weighted_distribution(df, "r", min_base=1)["estimate"].tolist()
     [0.25, 0.5, 0.25]
     """
-    _check_common(min_base, level)
-    design = _Design(data, weight, by, cluster)
+    check_common(min_base, level)
+    design = Design(data, weight, by, cluster)
     if column not in data.columns:
         raise DataError("column not found", column=column)
     x = data[column]
@@ -491,7 +340,7 @@ def weighted_distribution(
     for cat in categories:
         y = np.where(x.isna().to_numpy(), np.nan, (x == cat).to_numpy(dtype=float))
         res = _linearise(design, y)
-        est = _intervals(res, level, True)
+        est = intervals(res, level, True)
         part = pd.concat([design.keys.reset_index(drop=True), est], axis=1) if design.by else est
         part.insert(len(design.by), "category", cat)
         part["n"] = res["n"].astype(np.int64)
@@ -502,18 +351,6 @@ def weighted_distribution(
     out = out.drop(columns="_order")
     out = out[out["n"] > 0].reset_index(drop=True)
     return _suppress(out, design.by, min_base, f"distribution of {column!r}")
-
-
-# --------------------------------------------------------------------------- comparisons
-def _holm(p: np.ndarray) -> np.ndarray:
-    """Holm step-down adjusted p-values (as statsmodels' multipletests "holm", which
-    calls ``gc.collect()`` on every use and so costs tenths of a second per table)."""
-    order = np.argsort(p, kind="stable")
-    m = p.size
-    adj = np.minimum(1.0, np.maximum.accumulate(p[order] * (m - np.arange(m))))
-    out = np.empty_like(adj)
-    out[order] = adj
-    return out
 
 
 def __getattr__(name):

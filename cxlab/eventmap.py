@@ -33,8 +33,9 @@ import pandas as pd
 from matplotlib.colors import Normalize, to_rgb
 from matplotlib.patches import Patch, Rectangle
 
+from cxlab._style import ACTION_COLORS
 from cxlab.errors import DataError, ParameterError
-from cxlab.moments import ACTION_COLORS, ACTIONS
+from cxlab.priorities import ACTIONS
 
 __all__ = ["event_map", "lens_map", "quad_map"]
 

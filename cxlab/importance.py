@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._stats import cluster_wls
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError
 
 __all__ = ["MAX_EXACT", "relative_importance", "penalty_reward"]
@@ -527,9 +528,8 @@ def penalty_reward(
         info.append((a, int(dl.sum()), int(dh.sum())))
     x = np.column_stack(cols)
     y = arr[:, -1]
-    from cxlab._regression import _cluster_wls  # shared sandwich (one cluster per row = HC1)
 
-    fit = _cluster_wls(x, y, w, codes)
+    fit = cluster_wls(x, y, w, codes)  # one cluster per row = HC1
     beta, cov = fit.beta, fit.cov
     # t reference: clusters - 1 df with respondent clusters, rows - terms df for HC1
     df_resid = fit.df if respondent is not None else x.shape[0] - x.shape[1]

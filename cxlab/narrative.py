@@ -21,6 +21,7 @@ import math
 import pandas as pd
 
 __all__ = [
+    "advocacy_methods",
     "actions_finding",
     "advocacy_finding",
     "coverage_finding",
@@ -481,6 +482,41 @@ def scales_finding(table: pd.DataFrame) -> str:
             "Too few complete answers to assess " + ", ".join(small) + "."
         )
     return text
+
+
+def advocacy_methods(cuts) -> str:
+    """The methods-appendix paragraph on advocacy: cut points, agitators and how net
+    advocacy and its interval are estimated (one method, the weighted mean's).
+
+    Parameters
+    ----------
+    cuts : cxlab.segments.AdvocacyCuts
+        The cut points used (``plan.cuts`` of :func:`cxlab.analysis.plan_sections`).
+
+    Returns
+    -------
+    str
+        Markdown.
+
+    Examples
+    --------
+    >>> from cxlab.segments import advocacy_cuts
+    >>> "weighted mean" in advocacy_methods(advocacy_cuts(scale=(0, 10)))
+    True
+    """
+    return (
+        f"Used here: {cuts.rule}. On a 0-10 scale the standard cut points apply (advocates 9-10, "
+        "antagonists 0-6). On any other scale a score is an antagonist at or below 60% of the way up the "
+        "scale and an advocate above 80% of the way up (the 0-10 cut points applied to the score rescaled "
+        "linearly to 0-10), unless the codebook sets `advocate_min` and `antagonist_max` on the recommend "
+        "item. Agitators are antagonists who complained or warned others (`complained` = 1 or "
+        "`warned_others` = 1). Net advocacy is the percentage of advocates minus that of antagonists "
+        "and agitators: the weighted mean of a score of +100 for an advocate, -100 for an antagonist "
+        "or agitator and 0 otherwise. Its standard error is that weighted mean's, by Taylor "
+        "linearisation (the same method as every other weighted mean in the report; raking "
+        "weights treated as fixed), and its interval is the estimate plus or minus the normal "
+        "critical value times that standard error, kept within -100 to 100."
+    )
 
 
 def coverage_finding(coverage: pd.DataFrame) -> str:

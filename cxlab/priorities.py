@@ -32,8 +32,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cxlab._diagnosis import EVENT_INFO, diagnose, importance_index
+from cxlab._stats import critical
+from cxlab._style import ACTION_COLORS
 from cxlab.errors import DataError, ParameterError
-from cxlab.moments import _EVENT_INFO, _crit, diagnose, importance_index
 
 __all__ = [
     "ACTIONS",
@@ -46,15 +48,6 @@ __all__ = [
 
 #: The framework's courses of action, in the order a report discusses them.
 ACTIONS: tuple[str, ...] = ("basics", "fix", "delight", "right-size", "maintain")
-
-#: Okabe-Ito (colour-blind safe) colour per action, shared by every cxlab chart.
-ACTION_COLORS: dict[str, str] = {
-    "basics": "#D55E00",
-    "fix": "#E69F00",
-    "delight": "#0072B2",
-    "right-size": "#009E73",
-    "maintain": "#BBBBBB",
-}
 
 
 # ------------------------------------------------------------------------- rules
@@ -266,7 +259,7 @@ def prioritize(
         d["suppressed"] = False
     d["suppressed"] = d["suppressed"].fillna(True).astype(bool)
     n = d["n"] if "n" in d.columns else pd.Series(np.inf, index=d.index)
-    crit = _crit(rules.confidence, np.where(np.isfinite(n), n - 1, 1e6))
+    crit = critical(rules.confidence, np.maximum(np.where(np.isfinite(n), n - 1, 1e6), 1.0))
     for g in ("brand_gap", "baseline_gap"):
         d[f"{g}_lo"] = d[g] - crit * d[f"{g}_se"]
         d[f"{g}_hi"] = d[g] + crit * d[f"{g}_se"]
@@ -313,7 +306,7 @@ def prioritize(
         for i, row in d.iterrows()
     ]
     d = d.drop(columns=["_brand_fail", "_over"])
-    lead = [c for c in (*_EVENT_INFO, by) if c and c in d.columns]
+    lead = [c for c in (*EVENT_INFO, by) if c and c in d.columns]
     lead += ["action", "moment_of_truth", "priority", "reason"]
     return d[lead + [c for c in d.columns if c not in lead]]
 

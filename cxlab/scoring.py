@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxlab._advocacy import advocacy_groups
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError
-from cxlab.segments import _respondent_groups
 
 __all__ = [
     "Scorer",
@@ -292,7 +292,7 @@ def fit_scorer(
     features = {c: "numeric" for c in numeric} | {c: "categorical" for c in categorical}
     if not features:
         raise ParameterError("no features: pass numeric= and/or categorical=")
-    g = _respondent_groups(respondents, group, three=True)
+    g = advocacy_groups(respondents, group, three=True)
     keep = g.notna().to_numpy()
     y = g[keep].astype(str).to_numpy()
     counts = pd.Series(y).value_counts()

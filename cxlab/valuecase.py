@@ -49,6 +49,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._checks import weights_of
+from cxlab._diagnosis import advocacy_design, wls_hc1
+from cxlab._style import ACTION_COLORS
 from cxlab.errors import (
     CxlabWarning,
     DataError,
@@ -56,7 +59,7 @@ from cxlab.errors import (
     ModelError,
     ParameterError,
 )
-from cxlab.moments import ACTION_COLORS, _advocacy_design, _weights, _wls_sandwich, prioritize
+from cxlab.priorities import prioritize
 from cxlab.segments import ADVOCACY_LEVELS, AdvocacyCuts, agitator_flags, classify_advocacy
 
 __all__ = [
@@ -380,7 +383,7 @@ def _prepare(survey, weights, outcome, cuts, scale=(0, 10)) -> dict:
             f"no respondent answered {outcome!r}: the value case models advocacy from it",
             column=outcome,
         )
-    design = _advocacy_design(et, resp, weights, outcome)
+    design = advocacy_design(et, resp, weights, outcome)
     rid = design["respondent_id"]
     r = resp.set_index("respondent_id").loc[rid]
     groups = classify_advocacy(r[outcome], agitator=agitator_flags(r), scale=scale, cuts=cuts)
@@ -402,7 +405,7 @@ def _prepare(survey, weights, outcome, cuts, scale=(0, 10)) -> dict:
         "annual": (num["spend"] - num["service_cost"]).to_numpy(float),
         "tenure": num["tenure"].to_numpy(float),
         "row_pos": pos[keep],
-        "w_all": _weights(resp, weights),
+        "w_all": weights_of(resp, weights),
         "yidx": all_ids.get_indexer(rid),
         "row_event": code[keep],
         "perf": rows["performance"].to_numpy(float),
@@ -473,7 +476,7 @@ def _evaluate(prep, omega, actions, costs, a: dict, lift: float) -> dict:
     k = len(prep["events"])
     ev = _event_sums(prep, omega, k)
     omega = omega[prep["yidx"]]
-    beta, _, sigma = _wls_sandwich(prep["X"], prep["y"], omega)
+    beta, _, sigma = wls_hc1(prep["X"], prep["y"], omega)
     mu = prep["X"] @ beta
     lifts = np.where(
         actions == "fix",

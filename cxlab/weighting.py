@@ -52,6 +52,7 @@ from cxlab._raking import (
     _resolve_bounds,
     _start_weights,
 )
+from cxlab._stats import kish
 from cxlab.errors import ConvergenceWarning, ModelError, ParameterError
 
 __all__ = [
@@ -82,10 +83,7 @@ def kish_n_effective(weights: Sequence[float] | np.ndarray | pd.Series) -> float
     >>> kish_n_effective([1, 1, 1, 1])
     4.0
     """
-    w = np.asarray(weights, dtype=float)
-    w = w[np.isfinite(w)]
-    ss = float(np.sum(w * w))
-    return float(np.sum(w) ** 2 / ss) if ss > 0 else float("nan")
+    return kish(weights)
 
 
 def kish_design_effect(weights: Sequence[float] | np.ndarray | pd.Series) -> float:

@@ -10,12 +10,12 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
+from cxlab._regression import fieller as _fieller
+from cxlab._stats import cluster_wls as _cluster_wls
 from cxlab.drivers import (
     Crossover,
     InvestmentWeighting,
     SegmentedInvestmentWeighting,
-    _cluster_wls,
-    _fieller,
     investment_weighting,
 )
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError

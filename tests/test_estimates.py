@@ -281,7 +281,7 @@ def test_bad_parameters():
 def test_holm_matches_statsmodels():
     from statsmodels.stats.multitest import multipletests
 
-    from cxlab.estimates import _holm
+    from cxlab._stats import holm as _holm
 
     p = np.random.default_rng(0).uniform(0, 0.2, 25) ** 2
     np.testing.assert_allclose(_holm(p), multipletests(p, method="holm")[1], rtol=1e-12)

@@ -7,22 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from cxlab.cfe.plots import _OKABE_ITO
-from cxlab.cfe.stats import _check_data
+from cxlab._stats import critical, linearise, wilson
+from cxlab._style import CFE_COLORS
+from cxlab.cfe.stats import check_data
 from cxlab.errors import DataError, SuppressionWarning
 from cxlab.segments import net_advocacy
-
-
-def _wilson(x: int, n: int, confidence: float) -> tuple[float, float]:
-    if n == 0:
-        return np.nan, np.nan
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    p = x / n
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return centre - half, centre + half
 
 
 def _clustered_share(
@@ -30,13 +20,10 @@ def _clustered_share(
 ) -> tuple[float, float, int]:
     """Weighted share of ``flag`` with a linearisation SE clustered by respondent."""
     codes, _ = pd.factorize(cluster)
-    y = np.bincount(codes, w * flag)
-    x = np.bincount(codes, w)
-    p = y.sum() / x.sum()
-    m = y.size
-    z = (y - p * x) / x.sum()
-    se = float(np.sqrt(m / (m - 1) * np.sum(z**2))) if m > 1 else np.nan
-    return float(p), se, m
+    res = linearise(flag, w, clusters=codes.astype(np.int64))
+    m = int(codes.max()) + 1
+    se = float(np.sqrt(res["var"][0])) if m > 1 else np.nan
+    return float(res["estimate"][0]), se, m
 
 
 def _net_advocacy(
@@ -105,14 +92,14 @@ class PromiseGap:
         vals = np.r_[allr["value"], ev["value"]]
         lo, hi = np.r_[allr["ci_low"], ev["ci_low"]], np.r_[allr["ci_high"], ev["ci_high"]]
         y = np.arange(len(labels))[::-1]
-        colours = [_OKABE_ITO["customer"]] + ["#56B4E9"] * len(ev)
+        colours = [CFE_COLORS["customer"]] + ["#56B4E9"] * len(ev)
         ax.barh(y, vals, color=colours, height=0.65, xerr=np.vstack([vals - lo, hi - vals]),
                 error_kw={"ecolor": "#333333", "capsize": 3, "lw": 1})  # fmt: skip
         ex = t.loc["brand_promise_fulfilled"]
         if np.isfinite(ex["value"]):
-            ax.axvspan(ex["ci_low"], ex["ci_high"], color=_OKABE_ITO["executive"], alpha=0.15, lw=0,
+            ax.axvspan(ex["ci_low"], ex["ci_high"], color=CFE_COLORS["executive"], alpha=0.15, lw=0,
                        label=f"{self.confidence:.0%} CI of the executives' share")  # fmt: skip
-            ax.axvline(ex["value"], color=_OKABE_ITO["executive"], ls="--", lw=2,
+            ax.axvline(ex["value"], color=CFE_COLORS["executive"], ls="--", lw=2,
                        label=f"{_cap(self.population)} who say they fulfil the brand promise: {ex['value']:.0f}%")  # fmt: skip
         for i, (yy, v) in enumerate(zip(y, vals, strict=True)):
             ax.text(1.5, yy, "n/a" if np.isnan(v) else f"{v:.0f}%", va="center", ha="left", fontsize=9,
@@ -244,7 +231,7 @@ def promise_gap(
     >>> promise_gap(execs, survey).verdict.split(";")[0]  # doctest: +ELLIPSIS
     '...% of the 108 executives (95% CI ...) say the company fulfils its brand promise'
     """
-    _check_data(executive_data)
+    check_data(executive_data)
     if "brand_promise" not in executive_data.columns:
         raise DataError(
             "executive data has no 'brand_promise' self-assessment", column="brand_promise"
@@ -259,7 +246,7 @@ def promise_gap(
             raise DataError(f"no executives of industry {industry!r}", column="industry")
     who = f"{industry} executives" if industry is not None else "executives"
     population = f"the {len(people)} {who}" if len(people) != 1 else f"the one {who[:-1]}"
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = critical(confidence)
     rows = []
     labels = {"brand_promise": ("brand_promise_fulfilled", f"{_cap(who)}: 'we fulfil our brand promise'"),
               "customer_understanding": ("deep_customer_understanding", f"{_cap(who)}: deep understanding of customers")}  # fmt: skip
@@ -267,7 +254,7 @@ def promise_gap(
     for item, (measure, label) in labels.items():
         x = people[item].dropna().to_numpy(dtype=float) if item in people else np.array([])
         k, n = int((x >= agree).sum()), x.size
-        lo, hi = _wilson(k, n, confidence)
+        lo, hi = wilson(k / n, n, confidence) if n else (np.nan, np.nan)
         p = k / n if n else np.nan
         if item == "brand_promise":
             se_exec = np.sqrt(p * (1 - p) / n) if n else np.nan

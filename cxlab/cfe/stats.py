@@ -8,13 +8,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._stats import critical, holm
 from cxlab.cfe.model import COMPETENCIES
 from cxlab.errors import DataError, ParameterError, SuppressionWarning
 
 _LEVELS = {"indicator": ["competency", "indicator"], "competency": ["competency"], "overall": []}
 
 
-def _check_data(data: pd.DataFrame) -> None:
+def check_data(data: pd.DataFrame) -> None:
     if not isinstance(data, pd.DataFrame):
         raise ParameterError(
             "executive data must be the tidy DataFrame of load_executive_survey / make_executive_study"
@@ -34,7 +35,7 @@ def _as_list(by) -> list[str]:
     return [] if by is None else [by] if isinstance(by, str) else list(by)
 
 
-def _names(data: pd.DataFrame) -> dict[str, str]:
+def display_names(data: pd.DataFrame) -> dict[str, str]:
     """Display names of competencies and indicators (codebook in ``attrs``, else the CFE model)."""
     names = {comp: name for comp, (name, _) in COMPETENCIES.items()}
     names.update({ind: label for _, inds in COMPETENCIES.values() for ind, label in inds})
@@ -77,7 +78,7 @@ def _mean_ci(x: np.ndarray, confidence: float) -> tuple[float, float, float, flo
     if n < 2:
         return m, np.nan, np.nan, np.nan, n
     se = float(x.std(ddof=1)) / np.sqrt(n)
-    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * se
+    half = critical(confidence, n - 1) * se
     p = float(2 * stats.t.sf(abs(m) / se, n - 1)) if se > 0 else (0.0 if m != 0 else 1.0)
     return m, m - half, m + half, p, n
 
@@ -133,7 +134,7 @@ def maturity(
     >>> maturity(data, "overall")[["n", "current", "target"]].round(1).columns.tolist()
     ['n', 'current', 'target']
     """
-    _check_data(data)
+    check_data(data)
     by = _as_list(by)
     per = _per_executive(data, level, by)
     keys = list(dict.fromkeys([*by, *_LEVELS[level]]))
@@ -150,7 +151,7 @@ def maturity(
         row["gap_p"] = p
         rows.append(row)
     table = pd.DataFrame(rows)
-    names = _names(data)
+    names = display_names(data)
     unit = _LEVELS[level][-1] if _LEVELS[level] else None
     table.insert(
         len(keys), "name", table[unit].astype(str).map(names) if unit else "All competencies"
@@ -202,16 +203,6 @@ def weakest_indicators(
     return table
 
 
-def _holm(p: np.ndarray) -> np.ndarray:
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    if ok.any():
-        from statsmodels.stats.multitest import multipletests
-
-        out[ok] = multipletests(p[ok], method="holm")[1]
-    return out
-
-
 def agreement(
     data: pd.DataFrame,
     level: str = "competency",
@@ -254,7 +245,7 @@ def agreement(
         n_middle, top, middle, difference, difference_ci_low, difference_ci_high,
         p_value, p_holm, disagree, suppressed, comparison_suppressed``.
     """
-    _check_data(data)
+    check_data(data)
     if level not in ("competency", "indicator"):
         raise ParameterError(f"level must be 'competency' or 'indicator', got {level!r}")
     if rating not in ("current", "target", "gap"):
@@ -265,7 +256,7 @@ def agreement(
     item_var = (data.assign(gap=data["target"] - data["current"])
                 .groupby(["competency", "indicator"], observed=True)[rating].var().reset_index())  # fmt: skip
     keys = _LEVELS[level]
-    names = _names(data)
+    names = display_names(data)
     rows = []
     for key, part in per.groupby(keys, observed=True, sort=True):
         key = key if isinstance(key, tuple) else (key,)
@@ -302,7 +293,7 @@ def agreement(
                 (vt + vm) ** 2 / (vt**2 / (t.size - 1) + vm**2 / (m.size - 1)) if se > 0 else np.inf
             )
             diff = m.mean() - t.mean()
-            half = stats.t.ppf(0.5 + confidence / 2, df) * se
+            half = critical(confidence, df) * se
             p = float(2 * stats.t.sf(abs(diff) / se, df)) if se > 0 else 1.0
             row.update(
                 difference=diff,
@@ -328,7 +319,7 @@ def agreement(
         warnings.warn(f"agreement: {int(small.sum())} row(s) with fewer than {min_base} executives and "
                       f"{int(few.sum())} top-middle comparison(s) with fewer than {min_base} top or middle "
                       "managers suppressed", SuppressionWarning, stacklevel=2)  # fmt: skip
-    table["p_holm"] = _holm(table["p_value"].to_numpy(dtype=float))
+    table["p_holm"] = holm(table["p_value"].to_numpy(dtype=float))
     table["disagree"] = (table["p_holm"] < alpha).to_numpy()
     table["suppressed"] = small
     table["comparison_suppressed"] = few
