@@ -97,7 +97,7 @@ def check_min_base(min_base) -> float:
     if (
         min_base is None
         or isinstance(min_base, bool)
-        or not np.isscalar(min_base)
+        or not isinstance(min_base, int | float | np.integer | np.floating)
         or not np.isfinite(min_base)
         or min_base < 0
     ):

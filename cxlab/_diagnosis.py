@@ -36,6 +36,7 @@ from cxlab._checks import weights_of
 from cxlab._stats import cluster_wls, critical
 from cxlab.errors import DataError, ModelError, ParameterError, SuppressionWarning
 from cxlab.estimates import weighted_mean
+from cxlab.suppression import warn_suppressed
 
 __all__ = [
     "MEASURES",
@@ -451,16 +452,13 @@ def diagnose(
     # the unweighted base n is kept; every other number (the weighted base too) is blanked
     estimates = [c for c in out.columns if c not in ("event_id", "n", "suppressed", by)]
     supp = out["suppressed"].to_numpy()
-    if supp.any():
-        out.loc[supp, estimates] = np.nan
-        ids = out.loc[supp, "event_id"].astype(str).unique().tolist()
-        warnings.warn(
-            f"{int(supp.sum())} event estimate(s) suppressed (base under {min_base}): "
-            + ", ".join(ids[:8])
-            + (" ..." if len(ids) > 8 else ""),
-            SuppressionWarning,
-            stacklevel=2,
-        )
+    out.loc[supp, estimates] = np.nan
+    labels = out["event_id"].astype(str)
+    if by is not None:
+        labels = labels + " | " + out[by].astype(str)
+    warn_suppressed(
+        "event diagnosis", int(supp.sum()), min_base, labels[supp].tolist(), stacklevel=3
+    )
     out = info.drop(columns=["stage"], errors="ignore").merge(out, on="event_id", how="right")
     stage = et[["event_id", "stage"]].drop_duplicates("event_id")
     out = stage.merge(out, on="event_id", how="right")

@@ -19,7 +19,6 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from itertools import combinations
 
@@ -29,8 +28,9 @@ from scipy import stats
 
 from cxlab._checks import Design, check_common, indicator, numeric_column
 from cxlab._stats import critical, holm, linearise
-from cxlab.errors import DataError, ParameterError, SuppressionWarning
+from cxlab.errors import DataError, ParameterError
 from cxlab.estimates import top_box
+from cxlab.suppression import suppress, warn_suppressed
 
 __all__ = ["compare"]
 
@@ -203,8 +203,8 @@ def compare(
         out["p_value"] = 2 * stats.t.sf(np.abs(out["statistic"]), np.maximum(out["df"], 1))
     out["ci_low"] = out["difference"] - q * out["se"]
     out["ci_high"] = out["difference"] + q * out["se"]
-    small = (out["n_a"] < min_base) | (out["n_b"] < min_base)
-    out["suppressed"] = small
+    # one rule: a comparison is suppressed when either group's base is under min_base
+    out["_base"] = np.minimum(out["n_a"], out["n_b"])
     value_cols = [
         "estimate_a",
         "estimate_b",
@@ -216,7 +216,9 @@ def compare(
         "df",
         "p_value",
     ]
-    out.loc[small, value_cols] = np.nan
+    out = suppress(out, min_base, n_col="_base", columns=value_cols, warn=False)
+    out = out.drop(columns="_base")
+    small = out["suppressed"].to_numpy()
     out["p_adjusted"] = out["p_value"]
     testable = out["p_value"].notna().to_numpy()
     if method is not None and testable.sum() > 1:
@@ -224,11 +226,10 @@ def compare(
         out.loc[testable, "p_adjusted"] = (
             holm(p) if method == "holm" else multipletests(p, method=method)[1]
         )
-    if small.any():
-        warnings.warn(
-            f"comparison of {column!r} by {by!r}: {int(small.sum())} comparison(s) involve a "
-            f"group below the minimum base of {min_base:g} respondents and were suppressed",
-            SuppressionWarning,
-            stacklevel=2,
-        )
+    warn_suppressed(
+        f"comparison of {column!r} by {by!r} (a group under the base)",
+        int(small.sum()),
+        min_base,
+        stacklevel=2,
+    )
     return out[cols]

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cxlab._checks import check_weights
 from cxlab._regression import Crossover, ModerationTest, estimate, weights_at
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError, SuppressionWarning
 from cxlab.importance import MAX_EXACT, penalty_reward, relative_importance
@@ -430,10 +431,7 @@ def investment_weighting(
     frame = frame.loc[ok].reset_index(drop=True)
     weighted = weights is not None
     if weighted:
-        wv = frame[weights].to_numpy(float)
-        bad = np.flatnonzero(~(wv >= 0))
-        if bad.size:
-            raise DataError("survey weights must be non-negative", column=weights, rows=bad + 1)
+        wv = check_weights(frame[weights], weights)
         if method == "mixed" and not np.allclose(wv, wv[0]):
             warnings.warn(
                 "the mixed model cannot honour survey weights; it was fitted unweighted "

@@ -22,7 +22,6 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,23 +32,10 @@ from cxlab._advocacy import ADVOCACY_LEVELS, advocacy_groups
 from cxlab._checks import resolve_weights
 from cxlab._stats import intervals, linearise
 from cxlab._style import ADVOCACY_COLORS
-from cxlab.errors import DataError, ModelError, ParameterError, SuppressionWarning
+from cxlab.errors import DataError, ModelError
+from cxlab.suppression import suppress
 
 __all__ = ["advocacy_economics", "customer_value", "CustomerValue"]
-
-
-def _small_bases(n: pd.Series, min_base: float, what: str) -> np.ndarray:
-    """Rows whose base is under ``min_base``; warns (SuppressionWarning) if any."""
-    if min_base is None or min_base < 0:
-        raise ParameterError(f"min_base must be a non-negative number, got {min_base!r}")
-    small = (pd.to_numeric(n, errors="coerce").fillna(0) < min_base).to_numpy()
-    if small.any():
-        warnings.warn(
-            f"{int(small.sum())} {what} with a base under {min_base:g} suppressed",
-            SuppressionWarning,
-            stacklevel=3,
-        )
-    return small
 
 
 def advocacy_economics(
@@ -135,10 +121,10 @@ def advocacy_economics(
             )
     out = pd.DataFrame(rows)
     out["advocacy_group"] = pd.Categorical(out["advocacy_group"], ADVOCACY_LEVELS, ordered=True)
-    small = _small_bases(out["n"], min_base, "advocacy group x measure row(s)")
-    out["suppressed"] = small
+    labels = out["advocacy_group"].astype(str) + " x " + out["measure"]
+    out = suppress(out, min_base, what="advocacy economics", labels=labels)
+    small = out["suppressed"].to_numpy()
     neutral_small = out.loc[small & out["advocacy_group"].eq("neutral").to_numpy(), "measure"]
-    out.loc[small, ["mean", "se", "ci_low", "ci_high", "n_effective", "ratio_to_neutral"]] = np.nan
     out.loc[out["measure"].isin(neutral_small), "ratio_to_neutral"] = np.nan
     return out
 
@@ -316,10 +302,10 @@ def customer_value(
         ],
         columns=["from_group", "to_group", "value", "ci_low", "ci_high"],
     )
-    small = _small_bases(table["n"], min_base, "advocacy group(s)")
-    table["suppressed"] = small
-    value_cols = ["annual_value", "annual_ci_low", "annual_ci_high", "expected_tenure"]
-    table.loc[small, [*value_cols, "lifetime_value", "ci_low", "ci_high"]] = np.nan
+    table = suppress(
+        table, min_base, what="customer value", labels=table["advocacy_group"].astype(str)
+    )
+    small = table["suppressed"].to_numpy()
     hidden = set(table.loc[small, "advocacy_group"])
     moves["suppressed"] = moves["from_group"].isin(hidden) | moves["to_group"].isin(hidden)
     moves.loc[moves["suppressed"], ["value", "ci_low", "ci_high"]] = np.nan

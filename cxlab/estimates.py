@@ -55,7 +55,6 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -64,8 +63,8 @@ import pandas as pd
 
 from cxlab._checks import Design, check_common, indicator, numeric_column
 from cxlab._stats import intervals, linearise
-from cxlab.errors import DataError, ParameterError, SuppressionWarning
-from cxlab.suppression import format_suppressed, suppress_small_cells
+from cxlab.errors import DataError, ParameterError
+from cxlab.suppression import format_suppressed, suppress, suppress_small_cells
 
 if TYPE_CHECKING:  # at run time `compare` is loaded lazily by __getattr__ below
     from cxlab.comparisons import compare
@@ -92,24 +91,10 @@ def _linearise(design: Design, y: np.ndarray, want_cov: bool = False) -> dict:
 def _suppress(
     table: pd.DataFrame, keys: list[str], min_base: float, what: str, stacklevel: int = 3
 ) -> pd.DataFrame:
-    small = table["n"].to_numpy() < min_base
-    table["suppressed"] = small
-    if small.any():
-        table.loc[small, [*_EST_COLS, "n_effective"]] = np.nan
-        if keys:
-            labels = table.loc[small, keys].astype(str).agg(" | ".join, axis=1).unique().tolist()
-        else:
-            labels = ["overall"]
-        shown = ", ".join(labels[:5]) + (
-            f" (and {len(labels) - 5} more)" if len(labels) > 5 else ""
-        )
-        warnings.warn(
-            f"{what}: {len(labels)} group(s) below the minimum base of {min_base:g} respondents "
-            f"suppressed: {shown}",
-            SuppressionWarning,
-            stacklevel=stacklevel,
-        )
-    return table
+    labels = table[keys].astype(str).agg(" | ".join, axis=1) if keys else ["overall"] * len(table)
+    return suppress(
+        table, min_base, keep=["category"], what=what, labels=labels, stacklevel=stacklevel
+    )
 
 
 def _table(design: Design, res: dict, level, min_base, proportion, what) -> pd.DataFrame:

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._checks import check_weights
 from cxlab._stats import cluster_wls
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError
 
@@ -76,9 +77,7 @@ def _numeric_frame(
     if weights is not None:
         w = arr[:, -1]
         arr = arr[:, :-1]
-        bad = np.flatnonzero(w < 0)
-        if bad.size:
-            raise DataError("survey weights must not be negative", column=weights, rows=bad + 1)
+        w = check_weights(w, weights)
     else:
         w = np.ones(arr.shape[0])
     return arr, w, keep

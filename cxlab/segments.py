@@ -24,7 +24,6 @@ Examples
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -46,7 +45,7 @@ from cxlab._stats import critical, group_kish, holm, linearise, wilson
 from cxlab.advocacy_drivers import AdvocacyDrivers, advocacy_drivers, defector_promoter
 from cxlab.economics import CustomerValue, advocacy_economics, customer_value
 from cxlab.errors import ModelError, ParameterError, SuppressionWarning
-from cxlab.suppression import proper_subsets, suppress_complementary
+from cxlab.suppression import proper_subsets, suppress, suppress_complementary, warn_suppressed
 
 __all__ = [
     "ADVOCACY_LEVELS",
@@ -191,24 +190,27 @@ def net_advocacy(
     codes, w, seg, keys = _prepare(scores, weights, by, data, agitator, scale, cuts)
     table = _net_table(codes, w, seg, len(keys), level)
     table = pd.concat([keys.reset_index(drop=True), table], axis=1) if by is not None else table
-    table = _suppress(table, min_base)
+    table = suppress(table, min_base, warn=False)
+    primary = table["suppressed"].to_numpy().copy()
     if by is not None and complementary:
         table = _complementary(table, min_base, proper_subsets(keys.columns))
+    _warn("net advocacy", primary, table, min_base, None)
     return table
 
 
 def _complementary(table, min_base, partitions, together=None):
-    before = table["suppressed"].to_numpy().copy()
-    out = suppress_complementary(table, "n", min_base, partitions=partitions, together=together)
-    added = int((out["suppressed"].to_numpy() & ~before).sum())
-    if added:
-        warnings.warn(
-            f"{added} more row(s) suppressed so that the small ones cannot be recomputed "
-            "from the total and the other rows (complementary suppression)",
-            SuppressionWarning,
-            stacklevel=4,
-        )
-    return out
+    return suppress_complementary(table, "n", min_base, partitions=partitions, together=together)
+
+
+def _warn(what, before, table, min_base, units):
+    """One SuppressionWarning for primary and complementary suppression together."""
+    primary = int(before.sum())
+    if units is not None:  # count segments, not segment x group rows
+        primary = len(set(units[before]))
+        extra = len(set(units[table["suppressed"].to_numpy()])) - primary
+    else:
+        extra = int(table["suppressed"].to_numpy().sum()) - primary
+    warn_suppressed(what, primary, min_base, complementary=extra, stacklevel=4)
 
 
 def _net_table(codes, w, seg, k, level) -> pd.DataFrame:
@@ -239,24 +241,6 @@ def _net_table(codes, w, seg, k, level) -> pd.DataFrame:
             "pct_antagonist": 100.0 * d,
         }
     )
-
-
-def _suppress(table: pd.DataFrame, min_base: int, cols: Sequence[str] | None = None):
-    small = table["n"] < min_base
-    table["suppressed"] = small.to_numpy()
-    if small.any():
-        cols = cols or ["value", "se", "ci_low", "ci_high", "pct_advocate", "pct_antagonist"]
-        cols = [*cols, "n_effective"]  # the weighted base is blanked too; ``n`` is kept
-        for c in cols:  # integer counts become float so they can hold NaN
-            if pd.api.types.is_integer_dtype(table[c]):
-                table[c] = table[c].astype(float)
-        table.loc[small, list(cols)] = np.nan
-        warnings.warn(
-            f"{int(small.sum())} segment(s) with a base under {min_base} suppressed",
-            SuppressionWarning,
-            stacklevel=3,
-        )
-    return table
 
 
 def compare_net_advocacy(
@@ -428,8 +412,13 @@ def advocacy_shares(
     out["advocacy_group"] = pd.Categorical(out["advocacy_group"], levels, ordered=True)
     seg_cols = list(keys.columns) if by is not None else []
     out = out.sort_values([*seg_cols, "advocacy_group"], kind="stable").reset_index(drop=True)
-    out = _suppress(out, min_base, ["share", "se", "ci_low", "ci_high", "count"])
+    out = suppress(out, min_base, warn=False)
+    primary = out["suppressed"].to_numpy().copy()
     if by is not None and complementary:
         partitions = [["advocacy_group", *p] for p in proper_subsets(seg_cols)]
         out = _complementary(out, min_base, partitions, together=seg_cols)
+    units = out[seg_cols].astype(str).agg(" | ".join, axis=1) if seg_cols else None
+    if units is None:
+        units = pd.Series(["overall"] * len(out))
+    _warn("advocacy shares", primary, out, min_base, units.to_numpy())
     return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,8 +10,9 @@ import pandas as pd
 from cxlab._stats import critical, linearise, wilson
 from cxlab._style import CFE_COLORS
 from cxlab.cfe.stats import check_data
-from cxlab.errors import DataError, SuppressionWarning
+from cxlab.errors import DataError
 from cxlab.segments import net_advocacy
+from cxlab.suppression import warn_suppressed
 
 
 def _clustered_share(
@@ -304,8 +304,7 @@ def promise_gap(
     events = pd.DataFrame(ev_rows)
     ev_small = events["suppressed"].to_numpy(dtype=bool)
     events.loc[ev_small, ["value", "ci_low", "ci_high"]] = np.nan
-    if small.any() or ev_small.any():
-        warnings.warn(f"promise gap: {int(small.sum())} measure(s) and {int(ev_small.sum())} event(s) with a base "
-                      f"under {min_base} suppressed ({population})", SuppressionWarning, stacklevel=2)  # fmt: skip
+    warn_suppressed(f"promise gap ({population})", int(small.sum()) + int(ev_small.sum()), min_base,
+                    [*table.loc[small, "measure"], *events.loc[ev_small, "event_id"].astype(str)], stacklevel=2)  # fmt: skip
     verdict = _verdict(table, events, confidence, population, min_base)
     return PromiseGap(table, events, verdict, confidence, population, min_base)

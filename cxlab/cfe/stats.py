@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._checks import check_min_base
 from cxlab._stats import critical, holm
 from cxlab.cfe.model import COMPETENCIES
-from cxlab.errors import DataError, ParameterError, SuppressionWarning
+from cxlab.errors import DataError, ParameterError
+from cxlab.suppression import suppress, warn_suppressed
 
 _LEVELS = {"indicator": ["competency", "indicator"], "competency": ["competency"], "overall": []}
 
@@ -83,14 +83,8 @@ def _mean_ci(x: np.ndarray, confidence: float) -> tuple[float, float, float, flo
     return m, m - half, m + half, p, n
 
 
-def _suppress(table: pd.DataFrame, min_base: int, cols: list[str]) -> pd.DataFrame:
-    small = table["n"] < min_base
-    table["suppressed"] = small.to_numpy()
-    if small.any():
-        table.loc[small, cols] = np.nan
-        warnings.warn(f"{int(small.sum())} row(s) with fewer than {min_base} executives suppressed",
-                      SuppressionWarning, stacklevel=3)  # fmt: skip
-    return table
+def _suppress(table: pd.DataFrame, min_base: int, cols: list[str], what: str) -> pd.DataFrame:
+    return suppress(table, min_base, columns=cols, what=what, stacklevel=4)
 
 
 def maturity(
@@ -159,7 +153,7 @@ def maturity(
     stat = [f"{c}{s}" for c in ("current", "target", "gap") for s in ("", "_ci_low", "_ci_high")]
     table = table[[*keys, "name", "n", *stat, "gap_p"]]
     table.attrs["names"] = names
-    return _suppress(table, min_base, [*stat, "gap_p"])
+    return _suppress(table, min_base, [*stat, "gap_p"], "CFE maturity")
 
 
 def weakest_indicators(
@@ -310,15 +304,14 @@ def agreement(
             )
         rows.append(row)
     table = pd.DataFrame(rows)
+    check_min_base(min_base)
     small = (table["n"] < min_base).to_numpy()
-    few = ((table["n_top"] < min_base) | (table["n_middle"] < min_base)).to_numpy()
+    few = (np.minimum(table["n_top"], table["n_middle"]) < min_base).to_numpy()
     table.loc[small, ["mean", "sd", "iqr", "rwg"]] = np.nan
     compare = ["top", "middle", "difference", "difference_ci_low", "difference_ci_high", "p_value"]
     table.loc[few, compare] = np.nan
-    if small.any() or few.any():
-        warnings.warn(f"agreement: {int(small.sum())} row(s) with fewer than {min_base} executives and "
-                      f"{int(few.sum())} top-middle comparison(s) with fewer than {min_base} top or middle "
-                      "managers suppressed", SuppressionWarning, stacklevel=2)  # fmt: skip
+    # one warning: rows under the base, and top-middle comparisons on a small side
+    warn_suppressed("CFE agreement", int((small | few).sum()), min_base, stacklevel=2)
     table["p_holm"] = holm(table["p_value"].to_numpy(dtype=float))
     table["disagree"] = (table["p_holm"] < alpha).to_numpy()
     table["suppressed"] = small
