@@ -40,6 +40,7 @@ __all__ = [
     "align",
     "numeric_column",
     "indicator",
+    "top_box",
     "frames",
     "Design",
 ]
@@ -191,6 +192,48 @@ def indicator(data: pd.DataFrame, column: str, value) -> np.ndarray:
         return y
     values = list(value) if isinstance(value, list | tuple | set) else [value]
     return np.where(x.isna().to_numpy(), np.nan, x.isin(values).to_numpy(dtype=float))
+
+
+def top_box(values, scale_max: float, k: int = 2):
+    """Top-k-box indicator: 1 when a rating is in the top ``k`` points of the scale.
+
+    Parameters
+    ----------
+    values : array-like or pandas.Series
+        Ratings on a scale ending at ``scale_max`` (integers, e.g. 1-10).
+    scale_max : float
+        The top of the scale.
+    k : int
+        Number of top points counted (2: top-2-box, 9-10 on a 1-10 scale).
+
+    Returns
+    -------
+    pandas.Series or numpy.ndarray
+        1.0 / 0.0, NaN where the rating is missing (same type as the input).
+
+    Raises
+    ------
+    cxlab.errors.DataError
+        Ratings above ``scale_max``.
+
+    Examples
+    --------
+    >>> top_box([10, 9, 8, None], scale_max=10).tolist()
+    [1.0, 1.0, 0.0, nan]
+    """
+    if k < 1:
+        raise ParameterError(f"k must be >= 1, got {k!r}")
+    is_series = isinstance(values, pd.Series)
+    x = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    above = np.flatnonzero(x > scale_max)
+    if above.size:
+        raise DataError(
+            f"ratings above the scale maximum {scale_max:g}",
+            column=getattr(values, "name", None),
+            rows=(above + 1).tolist(),
+        )
+    out = np.where(np.isnan(x), np.nan, (x > scale_max - k).astype(float))
+    return pd.Series(out, index=values.index, name=values.name) if is_series else out
 
 
 def frames(survey_or_frames) -> tuple[pd.DataFrame, pd.DataFrame | None]:

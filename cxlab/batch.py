@@ -31,15 +31,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxlab._runs import ignore_signals, owner, publish_by_rename
 from cxlab.errors import CxlabError, CxlabWarning, ParameterError, ReportError
 from cxlab.params import OWNER_MARKER, load_params, reports_root
 from cxlab.report import (
     Interrupted,
     RunResult,
-    _ignore_signals,
-    _owner,
     end_child_processes,
-    new_run_id,
     remove_stale_runs,
     run_report,
     stop_on_signals,
@@ -229,7 +227,7 @@ def run_batch(
                     results[index[fut.key]] = _collect(fut, index[fut.key])
                     bar.update()
             except KeyboardInterrupt as err:
-                _ignore_signals()
+                ignore_signals()
                 bar.close()
                 client.cancel(futures)  # the cluster's workers stop these reports
                 result = _finish(files, results, reports)
@@ -245,7 +243,7 @@ def run_batch(
                 results[futures[fut]] = _collect(fut, futures[fut])
                 bar.update()
         except KeyboardInterrupt as err:
-            _ignore_signals()  # a second signal must not cut the clean-up short
+            ignore_signals()  # a second signal must not cut the clean-up short
             bar.close()
             _stop_pool(pool, futures if "futures" in locals() else {}, results)
             result = _finish(files, results, reports)
@@ -415,7 +413,7 @@ def _write_batch(reports: Path, table: pd.DataFrame, figures: pd.DataFrame) -> P
     batches.mkdir(parents=True, exist_ok=True)
     remove_stale_runs(batches)
     folder = Path(tempfile.mkdtemp(prefix=".tmp-", dir=batches))  # renamed when complete
-    (folder / OWNER_MARKER).write_text(json.dumps(_owner()), encoding="utf-8")
+    (folder / OWNER_MARKER).write_text(json.dumps(owner()), encoding="utf-8")
     table.to_csv(folder / "summary.csv", index=False)
     summary = {
         "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
@@ -428,16 +426,7 @@ def _write_batch(reports: Path, table: pd.DataFrame, figures: pd.DataFrame) -> P
         plot_key_figures(figures, ax=fig.subplots())
         fig.savefig(folder / "key_figures.png", dpi=150, bbox_inches="tight")
     (folder / OWNER_MARKER).unlink()
-    for _ in range(20):
-        final = batches / new_run_id()
-        if final.exists():
-            continue
-        try:
-            os.rename(folder, final)  # a non-empty folder never replaces an existing batch
-        except OSError:
-            continue
-        return final
-    raise ReportError(f"could not find a free batch id under {batches}")
+    return publish_by_rename(folder, batches, what="batch")
 
 
 def failed_in_last_batch(reports_dir: str | os.PathLike | None = None) -> list[str]:

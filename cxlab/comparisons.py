@@ -4,7 +4,8 @@
 passed as a dict) for a difference of a weighted mean, proportion or top-box share,
 with the design-based (Taylor-linearised) variance of :mod:`cxlab.estimates`,
 Welch-Satterthwaite degrees of freedom and p-values adjusted over the table (Holm by
-default). Also importable as ``cxlab.estimates.compare``.
+default). Also importable as ``cxlab.estimates.compare`` (a plain import: this module
+does not import :mod:`cxlab.estimates`).
 
 Examples
 --------
@@ -26,10 +27,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxlab._checks import Design, check_common, indicator, numeric_column
+from cxlab._checks import Design, check_common, indicator, numeric_column, top_box
 from cxlab._stats import critical, holm, linearise
 from cxlab.errors import DataError, ParameterError
-from cxlab.estimates import top_box
 from cxlab.suppression import suppress, warn_suppressed
 
 __all__ = ["compare"]

@@ -56,18 +56,15 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from cxlab._checks import Design, check_common, indicator, numeric_column
+from cxlab._checks import Design, check_common, indicator, numeric_column, top_box
 from cxlab._stats import intervals, linearise
-from cxlab.errors import DataError, ParameterError
+from cxlab.comparisons import compare
+from cxlab.errors import DataError
 from cxlab.suppression import format_suppressed, suppress, suppress_small_cells
-
-if TYPE_CHECKING:  # at run time `compare` is loaded lazily by __getattr__ below
-    from cxlab.comparisons import compare
 
 __all__ = [
     "weighted_mean",
@@ -204,48 +201,6 @@ def weighted_proportion(
     return _table(design, res, level, min_base, True, label)
 
 
-def top_box(values, scale_max: float, k: int = 2):
-    """Top-k-box indicator: 1 when a rating is in the top ``k`` points of the scale.
-
-    Parameters
-    ----------
-    values : array-like or pandas.Series
-        Ratings on a scale ending at ``scale_max`` (integers, e.g. 1-10).
-    scale_max : float
-        The top of the scale.
-    k : int
-        Number of top points counted (2: top-2-box, 9-10 on a 1-10 scale).
-
-    Returns
-    -------
-    pandas.Series or numpy.ndarray
-        1.0 / 0.0, NaN where the rating is missing (same type as the input).
-
-    Raises
-    ------
-    cxlab.errors.DataError
-        Ratings above ``scale_max``.
-
-    Examples
-    --------
-    >>> top_box([10, 9, 8, None], scale_max=10).tolist()
-    [1.0, 1.0, 0.0, nan]
-    """
-    if k < 1:
-        raise ParameterError(f"k must be >= 1, got {k!r}")
-    is_series = isinstance(values, pd.Series)
-    x = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
-    above = np.flatnonzero(x > scale_max)
-    if above.size:
-        raise DataError(
-            f"ratings above the scale maximum {scale_max:g}",
-            column=getattr(values, "name", None),
-            rows=(above + 1).tolist(),
-        )
-    out = np.where(np.isnan(x), np.nan, (x > scale_max - k).astype(float))
-    return pd.Series(out, index=values.index, name=values.name) if is_series else out
-
-
 def weighted_top_box(
     data: pd.DataFrame,
     column: str,
@@ -336,13 +291,3 @@ def weighted_distribution(
     out = out.drop(columns="_order")
     out = out[out["n"] > 0].reset_index(drop=True)
     return _suppress(out, design.by, min_base, f"distribution of {column!r}")
-
-
-def __getattr__(name):
-    # `compare` lives in cxlab.comparisons, which imports this module's helpers; it is
-    # loaded on first use so that importing either module first works
-    if name == "compare":
-        from cxlab.comparisons import compare
-
-        return compare
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -43,7 +43,6 @@ import json
 import os
 import platform
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -58,6 +57,7 @@ from typing import Any
 
 import pandas as pd
 
+from cxlab._runs import ignore_signals, new_run_id, owner, process_started, publish_by_rename
 from cxlab.errors import CxlabError, ModelError, ParameterError, ReportError
 from cxlab.params import (
     OUTPUT_ENV,
@@ -306,12 +306,6 @@ class RunResult:
         }
 
 
-def new_run_id(now: _dt.datetime | None = None) -> str:
-    """``YYYYmmddTHHMMSSZ-xxxxxxxx``: UTC time plus 32 random bits."""
-    now = now or _dt.datetime.now(_dt.UTC)
-    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
-
-
 def file_sha256(path: str | os.PathLike) -> str:
     """Hex SHA-256 of a file's bytes."""
     digest = hashlib.sha256()
@@ -459,7 +453,7 @@ def run_report(
     except BaseException as err:  # interrupted (SIGINT, SIGTERM): end the kernel, keep a record
         if isinstance(err, Exception):
             raise
-        _ignore_signals()  # a second Ctrl-C must not cut the clean-up short
+        ignore_signals()  # a second Ctrl-C must not cut the clean-up short
         end_child_processes(since)
         err.folder = _publish_interrupted(tmp, client_dir, params, err)
         err.client = params.client
@@ -655,25 +649,8 @@ def _make_tmp(client_dir: Path) -> str:
 
     remove_stale_runs(client_dir)
     tmp = tempfile.mkdtemp(prefix=".tmp-", dir=client_dir)
-    (Path(tmp) / OWNER_MARKER).write_text(json.dumps(_owner()), encoding="utf-8")
+    (Path(tmp) / OWNER_MARKER).write_text(json.dumps(owner()), encoding="utf-8")
     return tmp
-
-
-def _owner() -> dict:
-    return {
-        "pid": os.getpid(),
-        "host": socket.gethostname(),
-        "started": _process_started(os.getpid()),
-    }
-
-
-def _process_started(pid: int) -> float | None:
-    try:
-        import psutil
-
-        return psutil.Process(pid).create_time()
-    except Exception:  # noqa: BLE001 - no such process, or psutil missing
-        return None
 
 
 def _owner_alive(owner: dict) -> bool:
@@ -688,7 +665,7 @@ def _owner_alive(owner: dict) -> bool:
         return False
     except PermissionError:
         return True
-    started, now = owner.get("started"), _process_started(pid)
+    started, now = owner.get("started"), process_started(pid)
     if started is not None and now is not None and now > started + 1.0:
         return False  # the pid was reused by a newer process
     return True
@@ -763,13 +740,6 @@ def end_child_processes(since: float | None = None, timeout: float = 5.0) -> Non
     psutil.wait_procs(alive, timeout=timeout)
 
 
-def _ignore_signals() -> None:
-    """Ignore SIGINT/SIGTERM (main thread only) until :func:`stop_on_signals` restores them."""
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_IGN)
-
-
 class Interrupted(KeyboardInterrupt):
     """A run or batch stopped by SIGINT or SIGTERM (the signal's name is the message)."""
 
@@ -797,20 +767,13 @@ def stop_on_signals():
 
 def _publish(tmp: Path, client_dir: Path, manifest: dict, suffix: str = "") -> Path:
     """Rename the finished folder to its run id (plus ``suffix``, ``-failed`` for a
-    failed run); never replace an existing run."""
-    for _ in range(20):
-        run_id = new_run_id() + suffix
-        final = client_dir / run_id
-        if final.exists():
-            continue
+    failed run); never replace an existing run (:func:`cxlab._runs.publish_by_rename`)."""
+
+    def write_manifest(run_id: str) -> None:
         manifest["run_id"] = run_id
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        try:
-            os.rename(tmp, final)  # a non-empty folder never replaces an existing run
-        except OSError:
-            continue
-        return final
-    raise ReportError(f"could not find a free run id under {client_dir}")
+
+    return publish_by_rename(tmp, client_dir, write_manifest, suffix, new_id=lambda: new_run_id())
 
 
 def _cell_seconds(executed: Path) -> float:

@@ -10,6 +10,7 @@
 """
 
 from cxlab.synth.consumer import INDUSTRIES, make_frame, make_study, write_study
+from cxlab.synth.executive import make_executive_study, write_executive_study
 from cxlab.synth.shapes import SHAPES, Shape, write_shape
 
 __all__ = [
@@ -21,12 +22,5 @@ __all__ = [
     "write_study",
     "write_shape",
     "make_executive_study",
+    "write_executive_study",
 ]
-
-
-def __getattr__(name):
-    if name in ("make_executive_study", "write_executive_study"):
-        from cxlab.synth import executive
-
-        return getattr(executive, name)
-    raise AttributeError(name)

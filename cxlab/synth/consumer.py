@@ -647,7 +647,7 @@ def write_study(
         paths[fmt] = write_data(frame, folder / f"{stem}.{fmt}", codebook=cb)
     paths["codebook"] = cb.save(folder / f"{stem}_codebook.yaml")
     paths["truth"] = folder / f"{stem}_truth.json"
-    paths["truth"].write_text(json.dumps(truth, indent=1, default=_json_default), encoding="utf-8")
+    paths["truth"].write_text(json.dumps(truth, indent=1, default=json_default), encoding="utf-8")
     costs = pd.DataFrame(
         {
             "event_id": list(truth["improvement_costs"]),
@@ -659,7 +659,7 @@ def write_study(
     return paths
 
 
-def _json_default(value):
+def json_default(value):
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.floating):

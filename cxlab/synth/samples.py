@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from cxlab.synth.consumer import _json_default, make_frame, write_study
+from cxlab.synth.consumer import json_default, make_frame, write_study
 
 __all__ = ["write_sample_data", "write_messy_qualtrics"]
 
@@ -94,7 +94,7 @@ def write_messy_qualtrics(
     )
     truth_path = folder / "qualtrics_export_truth.json"
     truth["reverse_coded_column"] = rev_col
-    truth_path.write_text(json.dumps(truth, indent=1, default=_json_default), encoding="utf-8")
+    truth_path.write_text(json.dumps(truth, indent=1, default=json_default), encoding="utf-8")
     return {"qualtrics": path, "codebook": cb_path, "truth": truth_path}
 
 
