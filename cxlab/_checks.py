@@ -22,6 +22,9 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -43,6 +46,7 @@ __all__ = [
     "top_box",
     "frames",
     "Design",
+    "renamed",
 ]
 
 #: The one weight rule, in the words every error uses.
@@ -293,3 +297,27 @@ class Design:
                 )
             self.cl = codes.astype(np.int64)
         self.cluster = cluster
+
+
+# --------------------------------------------------------------------------- vocabulary
+def renamed(**old_to_new: str):
+    """Accept a keyword's old name for a while: ``@renamed(weight="weights")`` maps
+    ``weight=`` to ``weights=`` with a FutureWarning (both at once: ParameterError). The
+    signature shows the new name only."""
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            for old, new in old_to_new.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise ParameterError(f"pass {new}= only ({old}= is its old name)")
+                    warnings.warn(
+                        f"{fn.__name__}: {old}= is now called {new}=", FutureWarning, stacklevel=2
+                    )
+                    kwargs[new] = kwargs.pop(old)
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from cxlab._checks import weights_of
+from cxlab._checks import renamed, weights_of
 from cxlab._stats import cluster_wls, critical
 from cxlab.errors import DataError, ModelError, ParameterError, SuppressionWarning
 from cxlab.estimates import weighted_mean
@@ -48,7 +48,7 @@ __all__ = [
     "advocacy_design",
 ]
 
-#: Event-level means estimated by :func:`diagnose` (each with ``_se``, ``_lo``, ``_hi``).
+#: Event-level means estimated by :func:`diagnose` (each with ``_se``, ``_ci_low``, ``_ci_high``).
 MEASURES: tuple[str, ...] = (
     "tactile",
     "emotive",
@@ -103,12 +103,13 @@ def _attach_by(et: pd.DataFrame, respondents: pd.DataFrame, by: str | None) -> p
 
 
 # ------------------------------------------------------------------ advocacy model
+@renamed(confidence="level")
 def advocacy_impact(
     event_table: pd.DataFrame,
     respondents: pd.DataFrame,
     weights: str | None = "weight",
     outcome: str = "recommend",
-    confidence: float = 0.95,
+    level: float = 0.95,
 ) -> pd.DataFrame:
     """Derived importance: impact of each event's satisfaction on advocacy.
 
@@ -128,14 +129,14 @@ def advocacy_impact(
         Weight column in ``respondents``; None for unweighted.
     outcome : str
         Respondent-level advocacy outcome.
-    confidence : float
+    level : float
         Confidence level of the intervals.
 
     Returns
     -------
     DataFrame
         One row per event: ``event_id, advocacy_impact, advocacy_impact_se,
-        advocacy_impact_lo, advocacy_impact_hi, advocacy_n`` (respondents who rated it and
+        advocacy_impact_ci_low, advocacy_impact_ci_high, advocacy_n`` (respondents who rated it and
         answered ``outcome``).  ``.attrs`` holds ``intercept``, ``resid_sd``, ``n``.
 
     Examples
@@ -151,15 +152,15 @@ def advocacy_impact(
             column=outcome,
         )
     beta, se, resid_sd = wls_hc1(X, y, w)
-    crit = critical(confidence, max(n - p, 1.0))
+    crit = critical(level, max(n - p, 1.0))
     rated = design["rated"]
     out = pd.DataFrame(
         {
             "event_id": cols,
             "advocacy_impact": beta[1:],
             "advocacy_impact_se": se[1:],
-            "advocacy_impact_lo": beta[1:] - crit * se[1:],
-            "advocacy_impact_hi": beta[1:] + crit * se[1:],
+            "advocacy_impact_ci_low": beta[1:] - crit * se[1:],
+            "advocacy_impact_ci_high": beta[1:] + crit * se[1:],
             "advocacy_n": rated.sum(axis=0).astype(int),
         }
     )
@@ -216,11 +217,12 @@ def wls_hc1(X: np.ndarray, y: np.ndarray, w: np.ndarray):
 
 
 # -------------------------------------------------------------------- importance
+@renamed(confidence="level")
 def importance_index(
     diagnosis: pd.DataFrame,
     components: Sequence[str] = ("significance", "personal_investment", "advocacy_impact"),
     by: str | None = None,
-    confidence: float = 0.95,
+    level: float = 0.95,
 ) -> pd.DataFrame:
     """Combined importance index: standardised mean of standardised components.
 
@@ -234,18 +236,18 @@ def importance_index(
     Returns
     -------
     DataFrame
-        ``diagnosis`` with ``importance, importance_se, importance_lo, importance_hi``
-        (normal intervals at ``confidence``) and ``importance_rank`` (1 = most important) added.
+        ``diagnosis`` with ``importance, importance_se, importance_ci_low, importance_ci_high``
+        (normal intervals at ``level``) and ``importance_rank`` (1 = most important) added.
     """
     missing = [c for c in components if c not in diagnosis.columns]
     if missing:
         raise DataError("importance component not in the diagnosis table", column=missing)
     if not components:
         raise ParameterError("importance needs at least one component")
-    z = critical(confidence)
+    z = critical(level)
     out = diagnosis.copy()
     groups = [(None, out.index)] if by is None else out.groupby(by, observed=True).groups.items()
-    for col in ("importance", "importance_se", "importance_lo", "importance_hi"):
+    for col in ("importance", "importance_se", "importance_ci_low", "importance_ci_high"):
         out[col] = np.nan
     out["importance_rank"] = np.nan
     for _, idx in groups:
@@ -270,8 +272,8 @@ def importance_index(
         se = raw_se / sd_raw
         out.loc[idx, "importance"] = imp
         out.loc[idx, "importance_se"] = se.where(imp.notna())
-        out.loc[idx, "importance_lo"] = imp - z * se
-        out.loc[idx, "importance_hi"] = imp + z * se
+        out.loc[idx, "importance_ci_low"] = imp - z * se
+        out.loc[idx, "importance_ci_high"] = imp + z * se
         out.loc[idx, "importance_rank"] = imp.rank(ascending=False, method="min")
     return out
 
@@ -282,7 +284,7 @@ def _diagnose_block(
     resp: pd.DataFrame,
     weights: str | None,
     min_base: int,
-    confidence: float,
+    level: float,
 ) -> pd.DataFrame:
     et = et.assign(_w=weights_of(et, weights))
     rows = []
@@ -303,11 +305,11 @@ def _diagnose_block(
             }
         )
     out = pd.DataFrame(rows)
-    crit = critical(confidence, np.maximum(out["_sat_n"].to_numpy(dtype=float) - 2, 1.0))
-    out["satisfaction_impact_lo"] = (
+    crit = critical(level, np.maximum(out["_sat_n"].to_numpy(dtype=float) - 2, 1.0))
+    out["satisfaction_impact_ci_low"] = (
         out["satisfaction_impact"] - crit * out["satisfaction_impact_se"]
     )
-    out["satisfaction_impact_hi"] = (
+    out["satisfaction_impact_ci_high"] = (
         out["satisfaction_impact"] + crit * out["satisfaction_impact_se"]
     )
     out = out.drop(columns="_sat_n")
@@ -316,49 +318,49 @@ def _diagnose_block(
         warnings.simplefilter("ignore", SuppressionWarning)
         for m in MEASURES:
             if m not in et.columns:
-                out[[m, f"{m}_se", f"{m}_lo", f"{m}_hi"]] = np.nan
+                out[[m, f"{m}_se", f"{m}_ci_low", f"{m}_ci_high"]] = np.nan
                 continue
             est = weighted_mean(
                 et,
                 m,
                 by="event_id",
-                weight="_w",
+                weights="_w",
                 cluster="respondent_id",
                 min_base=0,
-                level=confidence,
+                level=level,
             )
             est = est[["event_id", "estimate", "se", "ci_low", "ci_high"]].set_axis(
-                ["event_id", m, f"{m}_se", f"{m}_lo", f"{m}_hi"], axis=1
+                ["event_id", m, f"{m}_se", f"{m}_ci_low", f"{m}_ci_high"], axis=1
             )
             out = out.merge(est, on="event_id", how="left")
     try:
-        adv = advocacy_impact(et, resp, weights=weights, confidence=confidence)
+        adv = advocacy_impact(et, resp, weights=weights, level=level)
     except ModelError as err:
         warnings.warn(f"advocacy impact not estimated: {err}", SuppressionWarning, stacklevel=3)
         adv = pd.DataFrame({"event_id": out["event_id"]})
     out = out.merge(adv, on="event_id", how="left")
-    for col in ("advocacy_impact", "advocacy_impact_se", "advocacy_impact_lo"):
+    for col in ("advocacy_impact", "advocacy_impact_se", "advocacy_impact_ci_low"):
         if col not in out.columns:
             out[col] = np.nan
-    if "advocacy_impact_hi" not in out.columns:
-        out["advocacy_impact_hi"] = np.nan
-    out = out.merge(_driver_weights(et, confidence), on="event_id", how="left")
+    if "advocacy_impact_ci_high" not in out.columns:
+        out["advocacy_impact_ci_high"] = np.nan
+    out = out.merge(_driver_weights(et, level), on="event_id", how="left")
     out["suppressed"] = out["n"] < min_base
     return out
 
 
 _DRIVER_COLS = {
     "tactile_weight": "tactile_weight",
-    "tactile_ci_low": "tactile_weight_lo",
-    "tactile_ci_high": "tactile_weight_hi",
+    "tactile_ci_low": "tactile_weight_ci_low",
+    "tactile_ci_high": "tactile_weight_ci_high",
     "emotive_weight": "emotive_weight",
-    "emotive_ci_low": "emotive_weight_lo",
-    "emotive_ci_high": "emotive_weight_hi",
+    "emotive_ci_low": "emotive_weight_ci_low",
+    "emotive_ci_high": "emotive_weight_ci_high",
     "statement": "emphasis",
 }
 
 
-def _driver_weights(et: pd.DataFrame, confidence: float) -> pd.DataFrame:
+def _driver_weights(et: pd.DataFrame, level: float) -> pd.DataFrame:
     """Tactile and emotive weights on satisfaction at each event's mean personal
     investment, from the moderation model of :func:`cxlab.drivers.investment_weighting`."""
     from cxlab.drivers import investment_weighting
@@ -369,9 +371,7 @@ def _driver_weights(et: pd.DataFrame, confidence: float) -> pd.DataFrame:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = investment_weighting(
-                et, weights="_w", level=confidence, min_respondents=0, event="event_id"
-            )
+            res = investment_weighting(et, weights="_w", level=level, min_base=0, event="event_id")
     except (ModelError, DataError, np.linalg.LinAlgError) as err:
         warnings.warn(f"driver weights not estimated: {err}", SuppressionWarning, stacklevel=4)
         return empty
@@ -380,12 +380,13 @@ def _driver_weights(et: pd.DataFrame, confidence: float) -> pd.DataFrame:
     return res.by_event[["event_id", *_DRIVER_COLS]].rename(columns=_DRIVER_COLS)
 
 
+@renamed(confidence="level")
 def diagnose(
     survey,
     by: str | None = None,
     min_base: int = 30,
     weights: str | None = "weight",
-    confidence: float = 0.95,
+    level: float = 0.95,
     importance: Sequence[str] = ("significance", "personal_investment", "advocacy_impact"),
 ) -> pd.DataFrame:
     """Per-event (and per-segment) diagnosis with confidence intervals.
@@ -402,7 +403,7 @@ def diagnose(
         and weighted ``base`` are set to NaN (``n`` is kept) and ``suppressed`` is True.
     weights : str or None
         Weight column (``"weight"``); None for unweighted estimates.
-    confidence : float
+    level : float
         Level of every interval (0.95).
     importance : sequence of str
         Components of the combined importance index (see :func:`importance_index`).
@@ -412,19 +413,19 @@ def diagnose(
     DataFrame
         One row per event (x segment): ``event_id, name, stage, channel, [by], n, base,
         suppressed``; for each of :data:`MEASURES` the weighted mean ``m`` with ``m_se``,
-        ``m_lo``, ``m_hi``; ``satisfaction_impact`` (slope of event satisfaction on
+        ``m_ci_low``, ``m_ci_high``; ``satisfaction_impact`` (slope of event satisfaction on
         performance) and ``advocacy_impact`` (change in ``recommend`` per satisfaction
-        point, from the joint advocacy regression), each with ``_se/_lo/_hi``;
-        ``advocacy_n``; ``tactile_weight`` and ``emotive_weight`` (with ``_lo/_hi``): the
+        point, from the joint advocacy regression), each with ``_se/_ci_low/_ci_high``;
+        ``advocacy_n``; ``tactile_weight`` and ``emotive_weight`` (with ``_ci_low/_ci_high``): the
         weights of tactile and emotive performance on satisfaction at the event's mean
         personal investment (:func:`cxlab.drivers.investment_weighting`) and ``emphasis``
         (which matters more there, in words); ``importance`` (standardised index) with
-        ``_se/_lo/_hi`` and ``importance_rank``.
+        ``_se/_ci_low/_ci_high`` and ``importance_rank``.
 
     Examples
     --------
     >>> d = diagnose(survey)  # doctest: +SKIP
-    >>> d.loc[d["brand_gap_hi"] < 0, ["name", "brand_gap", "brand_gap_lo"]]  # doctest: +SKIP
+    >>> d.loc[d["brand_gap_ci_high"] < 0, ["name", "brand_gap", "brand_gap_ci_low"]]  # doctest: +SKIP
     """
     if min_base < 0:
         raise ParameterError(f"min_base must be >= 0, got {min_base!r}")
@@ -441,12 +442,12 @@ def diagnose(
     et = _attach_by(et, resp, by)
     blocks = []
     if by is None:
-        blocks.append(_diagnose_block(et, resp, weights, min_base, confidence))
+        blocks.append(_diagnose_block(et, resp, weights, min_base, level))
     else:
-        for level, part in et.groupby(by, observed=True, sort=True):
+        for seg_value, part in et.groupby(by, observed=True, sort=True):
             r = resp[resp["respondent_id"].isin(part["respondent_id"].unique())]
-            block = _diagnose_block(part, r, weights, min_base, confidence)
-            block.insert(0, by, level)
+            block = _diagnose_block(part, r, weights, min_base, level)
+            block.insert(0, by, seg_value)
             blocks.append(block)
     out = pd.concat(blocks, ignore_index=True)
     # the unweighted base n is kept; every other number (the weighted base too) is blanked
@@ -462,7 +463,7 @@ def diagnose(
     out = info.drop(columns=["stage"], errors="ignore").merge(out, on="event_id", how="right")
     stage = et[["event_id", "stage"]].drop_duplicates("event_id")
     out = stage.merge(out, on="event_id", how="right")
-    out = importance_index(out, importance, by=by, confidence=confidence)
+    out = importance_index(out, importance, by=by, level=level)
     lead = [c for c in EVENT_INFO if c in out.columns] + ([by] if by else [])
     lead += ["n", "base", "suppressed"]
     out = out[lead + [c for c in out.columns if c not in lead]]

@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from cxlab._advocacy import advocacy_groups
-from cxlab._checks import frames
+from cxlab._checks import frames, renamed
 from cxlab._stats import critical
 from cxlab._style import ADVOCACY_COLORS
 from cxlab.errors import DataError, ModelError, ParameterError, SuppressionWarning
@@ -38,7 +38,7 @@ __all__ = ["advocacy_drivers", "AdvocacyDrivers", "defector_promoter"]
 
 
 # ------------------------------------------------------------------------ drivers
-def _wide(respondents, event_table, measures, min_raters):
+def _wide(respondents, event_table, measures, min_base):
     """Respondent x (event, measure) matrix, mean-imputed, with not-rated indicators."""
     if event_table is None:
         raise ParameterError("advocacy drivers need the event table (pass a Survey)")
@@ -49,10 +49,10 @@ def _wide(respondents, event_table, measures, min_raters):
         index="respondent_id", columns="event_id", values=list(measures), observed=True
     ).reindex(respondents["respondent_id"])
     raters = wide.notna().sum()
-    few = raters[raters < min_raters]
+    few = raters[raters < min_base]
     if len(few):
         warnings.warn(
-            f"events with fewer than {min_raters} raters left out: "
+            f"events with fewer than {min_base} raters left out: "
             + ", ".join(sorted({str(e) for _, e in few.index})),
             SuppressionWarning,
             stacklevel=3,
@@ -60,7 +60,7 @@ def _wide(respondents, event_table, measures, min_raters):
         wide = wide.drop(columns=few.index)
     if wide.shape[1] == 0:
         raise ModelError(
-            f"no event has at least {min_raters} raters; lower min_raters or pool events",
+            f"no event has at least {min_base} raters; lower min_base or pool events",
             column=list(measures),
         )
     rated = wide.notna()
@@ -173,13 +173,14 @@ class AdvocacyDrivers:
         return ax
 
 
+@renamed(min_raters="min_base")
 def advocacy_drivers(
     survey_or_frames,
     *,
     measure: str | Sequence[str] = "satisfaction",
     weights: str | None = "weight",
     group=None,
-    min_raters: int = 30,
+    min_base: int = 30,
     level: float = 0.95,
 ) -> AdvocacyDrivers:
     """Ordinal logit of antagonist < neutral < advocate on event experiences.
@@ -203,7 +204,7 @@ def advocacy_drivers(
         Respondent weight column (ignored when absent).
     group : Series or column name, optional
         Advocacy group; default from ``recommend`` (see :func:`advocacy_economics`).
-    min_raters : int
+    min_base : int
         Events rated by fewer respondents are left out (with a warning).
     level : float
 
@@ -221,7 +222,7 @@ def advocacy_drivers(
     """
     respondents, event_table = frames(survey_or_frames)
     measures = [measure] if isinstance(measure, str) else list(measure)
-    X, rated, cols = _wide(respondents, event_table, measures, min_raters)
+    X, rated, cols = _wide(respondents, event_table, measures, min_base)
     g = advocacy_groups(respondents, group, three=True)
     if weights is not None and weights in respondents.columns:
         w = respondents[weights].to_numpy(float)
@@ -306,13 +307,14 @@ def advocacy_drivers(
 
 
 # ------------------------------------------------------------- defector/promoter
+@renamed(min_n="min_base")
 def defector_promoter(
     survey_or_frames,
     *,
     weights: str | None = "weight",
     group=None,
     attributes: bool = True,
-    min_n: int = 10,
+    min_base: int = 10,
     level: float = 0.95,
 ) -> pd.DataFrame:
     """Which events and attributes separate antagonists from advocates most.
@@ -331,7 +333,7 @@ def defector_promoter(
     group : Series or column name, optional
     attributes : bool
         Include attribute rows (``kind="attribute"``) besides events.
-    min_n : int
+    min_base : int
         Items with fewer advocates or antagonists are left out.
     level : float
 
@@ -394,7 +396,7 @@ def defector_promoter(
         for code in (2, 0):
             ok = (codes == code) & np.isfinite(x) & np.isfinite(w)
             xx, ww = x[ok], w[ok]
-            if ok.sum() < max(min_n, 2):
+            if ok.sum() < max(min_base, 2):
                 break
             m = np.average(xx, weights=ww)
             v = np.average((xx - m) ** 2, weights=ww) * ok.sum() / (ok.sum() - 1)

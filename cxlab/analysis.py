@@ -798,7 +798,7 @@ def analyse(inputs, params, *, n_boot: int = 200) -> ReportResults:
 
         def fit():
             return cxlab.drivers.investment_weighting(
-                weighted.event_table(), weights="weight", min_respondents=min_base
+                weighted.event_table(), weights="weight", min_base=min_base
             )
 
         investment = _attempt(
@@ -818,7 +818,7 @@ def analyse(inputs, params, *, n_boot: int = 200) -> ReportResults:
             skipped,
             "advocacy_drivers",
             lambda: cxlab.advocacy_drivers.advocacy_drivers(
-                weighted, group=groups, min_raters=min_base
+                weighted, group=groups, min_base=min_base
             ),
             f"too few respondents (fewer than {min_base} raters per event) to model what "
             "drives advocacy",
@@ -963,7 +963,7 @@ def _segments(resp, plan: SectionPlan, agitator, min_base: int):
                 )
             else:
                 t = cxlab.estimates.weighted_mean(
-                    resp, plan.key_driver_outcome, by=c, weight="weight", min_base=min_base
+                    resp, plan.key_driver_outcome, by=c, weights="weight", min_base=min_base
                 ).rename(columns={"estimate": "value"})
             t = t.loc[t[c].notna()].reset_index(drop=True)
             by_segment[c] = t

@@ -349,7 +349,7 @@ def _profiles(respondents, event_table, segment, k, categorical, weights, top):
     return profiles[first + [c for c in profiles if c not in first]], importance
 
 
-def _event_importance(respondents, event_table, seg: pd.Series, min_n: int = 15):
+def _event_importance(respondents, event_table, seg: pd.Series, min_base: int = 15):
     cols = ["segment", "event_id", "importance", "n", "rank"]
     if event_table is None or "recommend" not in respondents or "respondent_id" not in respondents:
         return pd.DataFrame(columns=cols)
@@ -372,7 +372,7 @@ def _event_importance(respondents, event_table, seg: pd.Series, min_n: int = 15)
             "n": grouped.size(),
         }
     ).reset_index()
-    out = out[out["n"] >= min_n].dropna(subset=["importance"])
+    out = out[out["n"] >= min_base].dropna(subset=["importance"])
     out["rank"] = (
         out.groupby("segment")["importance"].rank(ascending=False, method="first").astype(int)
     )

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxlab._checks import Design, check_common, indicator, numeric_column, top_box
+from cxlab._checks import Design, check_common, indicator, numeric_column, renamed, top_box
 from cxlab._stats import critical, holm, linearise
 from cxlab.errors import DataError, ParameterError
 from cxlab.suppression import suppress, warn_suppressed
@@ -56,6 +56,7 @@ def _stack_waves(waves: Mapping, by: str, cluster) -> tuple[pd.DataFrame, str | 
     return pd.concat(frames, ignore_index=True), cluster
 
 
+@renamed(weight="weights")
 def compare(
     data: pd.DataFrame | Mapping[str, pd.DataFrame],
     column: str,
@@ -67,7 +68,7 @@ def compare(
     k: int = 2,
     within: str | Sequence[str] | None = None,
     reference=None,
-    weight: str | None = "weight",
+    weights: str | None = "weight",
     cluster: str | None = "auto",
     min_base: float = 30,
     level: float = 0.95,
@@ -96,7 +97,7 @@ def compare(
     ----------
     data : pandas.DataFrame or dict of DataFrame
         As in :func:`weighted_mean`, or ``{wave label: frame}``.
-    column, weight, cluster, min_base, level
+    column, weights, cluster, min_base, level
         As in :func:`weighted_mean`.
     by : str
         The column whose levels are compared (the new wave column for a dict).
@@ -132,7 +133,7 @@ def compare(
     if isinstance(data, Mapping):
         data, cluster = _stack_waves(data, by, cluster)
     within_cols = [] if within is None else ([within] if isinstance(within, str) else list(within))
-    design = Design(data, weight, within_cols + [by], cluster)
+    design = Design(data, weights, within_cols + [by], cluster)
     if stat == "mean":
         y = numeric_column(data, column)
     elif stat == "proportion":

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cxlab._checks import check_weights
+from cxlab._checks import check_weights, renamed
 from cxlab._regression import Crossover, ModerationTest, estimate, weights_at
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError, SuppressionWarning
 from cxlab.importance import MAX_EXACT, penalty_reward, relative_importance
@@ -106,7 +106,27 @@ class InvestmentWeighting:
         """Weights, difference and ratio (with CIs) at given personal-investment levels."""
         return weights_at(self._beta, self._cov, self._crit, np.atleast_1d(investment))
 
-    def summary(self) -> str:
+    def summary(self) -> pd.DataFrame:
+        """The model in one table: ``statistic, value`` (outcome, method, bases, the
+        moderation test, the crossover and its interval)."""
+        v, m, c = self.variables, self.moderation, self.crossover
+        rows = [
+            ("outcome", v["outcome"]),
+            ("method", _METHOD_TEXT[self.method]),
+            ("scale", self.scale),
+            ("ratings", self.n_obs),
+            ("respondents", self.n_respondents),
+            ("rows dropped (missing values)", self.n_dropped),
+            ("moderation test", m.test),
+            ("moderation statistic", m.statistic),
+            ("moderation p-value", m.p_value),
+            ("crossover", None if c is None else c.estimate),
+            ("crossover ci_low", None if c is None else c.ci_low),
+            ("crossover ci_high", None if c is None else c.ci_high),
+        ]
+        return pd.DataFrame(rows, columns=["statistic", "value"])
+
+    def describe(self) -> str:
         """A short plain-text account of the model (returned, not printed)."""
         v = self.variables
         m = self.moderation
@@ -229,7 +249,24 @@ class SegmentedInvestmentWeighting:
     moderation: pd.DataFrame
     scale: str
 
-    def summary(self) -> str:
+    def summary(self) -> pd.DataFrame:
+        """One row per segment: ratings, moderation p-value, crossover and its interval."""
+        rows = []
+        for key, fit in self.fits.items():
+            c = fit.crossover
+            rows.append(
+                {
+                    "segment": key,
+                    "n": fit.n_obs,
+                    "moderation_p": fit.moderation.p_value,
+                    "crossover": np.nan if c is None else c.estimate,
+                    "crossover_ci_low": np.nan if c is None else c.ci_low,
+                    "crossover_ci_high": np.nan if c is None else c.ci_high,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def describe(self) -> str:
         """One line per segment: moderation test, crossover, ratio at the extremes."""
         lines = [f"Investment weighting by {', '.join(self.by)} ({self.scale})"]
         for key, fit in self.fits.items():
@@ -317,6 +354,7 @@ def _fit_one(
 # --------------------------------------------------------------------------- public
 
 
+@renamed(min_respondents="min_base")
 def investment_weighting(
     data: pd.DataFrame,
     outcome: str = "satisfaction",
@@ -333,7 +371,7 @@ def investment_weighting(
     event: str | None = "event_id",
     grid: int | Sequence[float] = 25,
     level: float = 0.95,
-    min_respondents: int = 30,
+    min_base: int = 30,
 ) -> InvestmentWeighting | SegmentedInvestmentWeighting:
     """Weight of emotive and tactile performance as a function of personal investment.
 
@@ -371,7 +409,7 @@ def investment_weighting(
         observed range, or the points themselves.
     level : float
         Confidence level of every interval.
-    min_respondents : int
+    min_base : int
         Minimum base (respondents with complete ratings). Without ``by``, a smaller
         base raises :class:`~cxlab.errors.ModelError`; with ``by``, segments with
         fewer respondents are skipped (SuppressionWarning).
@@ -462,10 +500,10 @@ def investment_weighting(
     args = (controls, method, weighted, use_event, grid, level, scale)
     if not by_cols:
         n_resp = int(frame[respondent].nunique())
-        if n_resp < min_respondents:
+        if n_resp < min_base:
             raise ModelError(
                 f"{n_resp} respondents with complete ratings: below the minimum base of "
-                f"min_respondents={min_respondents} for the investment model",
+                f"min_base={min_base} for the investment model",
                 column=respondent,
             )
         return _fit_one(frame, v, *args, n_dropped)
@@ -475,9 +513,9 @@ def investment_weighting(
         key = key if len(by_cols) > 1 else key[0]
         label = dict(zip(by_cols, key if len(by_cols) > 1 else (key,), strict=True))
         n_resp = part[respondent].nunique()
-        if n_resp < min_respondents:
+        if n_resp < min_base:
             warnings.warn(
-                f"segment {label} skipped: {n_resp} respondents (minimum {min_respondents})",
+                f"segment {label} skipped: {n_resp} respondents (minimum {min_base})",
                 SuppressionWarning,
                 stacklevel=2,
             )

@@ -60,7 +60,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from cxlab._checks import Design, check_common, indicator, numeric_column, top_box
+from cxlab._checks import Design, check_common, indicator, numeric_column, renamed, top_box
 from cxlab._stats import intervals, linearise
 from cxlab.comparisons import compare
 from cxlab.errors import DataError
@@ -104,12 +104,13 @@ def _table(design: Design, res: dict, level, min_base, proportion, what) -> pd.D
 
 
 # --------------------------------------------------------------------------- public estimates
+@renamed(weight="weights")
 def weighted_mean(
     data: pd.DataFrame,
     column: str,
     *,
     by: str | Sequence[str] | None = None,
-    weight: str | None = "weight",
+    weights: str | None = "weight",
     cluster: str | None = "auto",
     min_base: float = 30,
     level: float = 0.95,
@@ -125,7 +126,7 @@ def weighted_mean(
         The numeric variable; missing values are left out (domain estimation).
     by : str or list of str, optional
         Segment column(s); one output row per observed combination.
-    weight : str or None
+    weights : str or None
         Weight column (``None``: unweighted).
     cluster : str, None or "auto"
         Cluster (respondent) id column for rows that are not independent;
@@ -155,18 +156,19 @@ def weighted_mean(
     3.0
     """
     check_common(min_base, level)
-    design = Design(data, weight, by, cluster)
+    design = Design(data, weights, by, cluster)
     res = _linearise(design, numeric_column(data, column))
     return _table(design, res, level, min_base, False, f"weighted mean of {column!r}")
 
 
+@renamed(weight="weights")
 def weighted_proportion(
     data: pd.DataFrame,
     column: str,
     value=None,
     *,
     by: str | Sequence[str] | None = None,
-    weight: str | None = "weight",
+    weights: str | None = "weight",
     cluster: str | None = "auto",
     min_base: float = 30,
     level: float = 0.95,
@@ -175,7 +177,7 @@ def weighted_proportion(
 
     Parameters
     ----------
-    data, by, weight, cluster, min_base, level
+    data, by, weights, cluster, min_base, level
         As in :func:`weighted_mean`.
     column : str
         A 0/1 or boolean column (``value=None``) or any column compared with ``value``.
@@ -195,12 +197,13 @@ def weighted_proportion(
     0.75
     """
     check_common(min_base, level)
-    design = Design(data, weight, by, cluster)
+    design = Design(data, weights, by, cluster)
     res = _linearise(design, indicator(data, column, value))
     label = f"proportion of {column!r}" + ("" if value is None else f" = {value!r}")
     return _table(design, res, level, min_base, True, label)
 
 
+@renamed(weight="weights")
 def weighted_top_box(
     data: pd.DataFrame,
     column: str,
@@ -208,7 +211,7 @@ def weighted_top_box(
     k: int = 2,
     *,
     by: str | Sequence[str] | None = None,
-    weight: str | None = "weight",
+    weights: str | None = "weight",
     cluster: str | None = "auto",
     min_base: float = 30,
     level: float = 0.95,
@@ -225,19 +228,20 @@ def weighted_top_box(
     0.5
     """
     check_common(min_base, level)
-    design = Design(data, weight, by, cluster)
+    design = Design(data, weights, by, cluster)
     y = top_box(numeric_column(data, column), scale_max, k)
     res = _linearise(design, y)
     return _table(design, res, level, min_base, True, f"top-{k}-box of {column!r}")
 
 
+@renamed(weight="weights")
 def weighted_distribution(
     data: pd.DataFrame,
     column: str,
     *,
     categories: Sequence | None = None,
     by: str | Sequence[str] | None = None,
-    weight: str | None = "weight",
+    weights: str | None = "weight",
     cluster: str | None = "auto",
     min_base: float = 30,
     level: float = 0.95,
@@ -250,7 +254,7 @@ def weighted_distribution(
         Categories to report, in order (default: the sorted observed values; for a
         categorical column its categories). A segment's shares over all its
         categories sum to 1.
-    data, column, by, weight, cluster, min_base, level
+    data, column, by, weights, cluster, min_base, level
         As in :func:`weighted_mean`; ``n`` is the segment's base.
 
     Returns
@@ -267,7 +271,7 @@ def weighted_distribution(
     [0.25, 0.5, 0.25]
     """
     check_common(min_base, level)
-    design = Design(data, weight, by, cluster)
+    design = Design(data, weights, by, cluster)
     if column not in data.columns:
         raise DataError("column not found", column=column)
     x = data[column]

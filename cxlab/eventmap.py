@@ -455,7 +455,7 @@ def quad_map(
     ----------
     diagnosis : DataFrame
         From :func:`cxlab.moments.diagnose` or :func:`cxlab.moments.prioritize`
-        (``x``, ``y`` and, when present, ``x_lo/x_hi``, ``y_lo/y_hi``; ``action`` colours
+        (``x``, ``y`` and, when present, ``x_ci_low/x_ci_high``, ``y_ci_low/y_ci_high``; ``action`` colours
         the points when present).  Suppressed rows are left out.
     x, y : str
         Columns on the axes (performance and the importance index by default).
@@ -495,10 +495,10 @@ def quad_map(
 
         _, ax = plt.subplots(figsize=(8.5, 6.5))
     xs, ys = t[x].to_numpy(float), t[y].to_numpy(float)
-    xlo = t.get(f"{x}_lo", t[x]).to_numpy(float)
-    xhi = t.get(f"{x}_hi", t[x]).to_numpy(float)
-    ylo = t.get(f"{y}_lo", t[y]).to_numpy(float)
-    yhi = t.get(f"{y}_hi", t[y]).to_numpy(float)
+    xlo = t.get(f"{x}_ci_low", t[x]).to_numpy(float)
+    xhi = t.get(f"{x}_ci_high", t[x]).to_numpy(float)
+    ylo = t.get(f"{y}_ci_low", t[y]).to_numpy(float)
+    yhi = t.get(f"{y}_ci_high", t[y]).to_numpy(float)
     if "action" in t.columns:
         colors = [ACTION_COLORS.get(str(a), "#555555") for a in t["action"]]
     else:

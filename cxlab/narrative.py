@@ -281,8 +281,8 @@ def value_finding(
 ) -> str:
     """The event with the highest return (a ``ValueCase.table`` from :mod:`cxlab.valuecase`).
 
-    Needs ``name`` (or ``event_id``), ``action``, ``npv``, ``npv_lo``, ``npv_hi`` and ``roi``
-    (``benefit``, ``benefit_lo``, ``benefit_hi`` when ``cost_based`` is False: no costs
+    Needs ``name`` (or ``event_id``), ``action``, ``npv``, ``npv_ci_low``, ``npv_ci_high`` and ``roi``
+    (``benefit``, ``benefit_ci_low``, ``benefit_ci_high`` when ``cost_based`` is False: no costs
     were given, so the benefit alone is quoted). Money is printed with ``currency``
     ("currency units" without); ``customers`` says which base the money is for (e.g.
     "per 1,000 customers").
@@ -299,12 +299,12 @@ def value_finding(
     if cost_based:
         text = (
             f"The highest return is to **{top['action']} {name}**: a net present value of "
-            f"{_money(top['npv'], currency)}{base} (95% interval {top['npv_lo']:,.0f} to "
-            f"{top['npv_hi']:,.0f})"
+            f"{_money(top['npv'], currency)}{base} (95% interval {top['npv_ci_low']:,.0f} to "
+            f"{top['npv_ci_high']:,.0f})"
         )
         if pd.notna(top.get("roi")):
             text += f", {top['roi']:.1f} times its cost"
-        positive = int((ranking["npv_lo"] > 0).sum())
+        positive = int((ranking["npv_ci_low"] > 0).sum())
     else:
         text = (
             "No improvement costs were given, so the value case shows the benefit before "
@@ -312,9 +312,9 @@ def value_finding(
             f"to **{top['action']} {name}**: {_money(top['benefit'], currency)}{base} over "
             "the horizon"
         )
-        if pd.notna(top.get("benefit_lo")):
-            text += f" (95% interval {top['benefit_lo']:,.0f} to {top['benefit_hi']:,.0f})"
-        positive = int((ranking["benefit_lo"] > 0).sum()) if "benefit_lo" in ranking else 0
+        if pd.notna(top.get("benefit_ci_low")):
+            text += f" (95% interval {top['benefit_ci_low']:,.0f} to {top['benefit_ci_high']:,.0f})"
+        positive = int((ranking["benefit_ci_low"] > 0).sum()) if "benefit_ci_low" in ranking else 0
     return text + f". {positive} of {len(ranking)} events have an interval entirely above zero."
 
 

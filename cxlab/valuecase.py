@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxlab._checks import weights_of
+from cxlab._checks import renamed, weights_of
 from cxlab._diagnosis import advocacy_design, wls_hc1
 from cxlab._style import ACTION_COLORS
 from cxlab.errors import (
@@ -110,7 +110,7 @@ class ValueCase:
         do), ``advocate_change, neutral_change, antagonist_change, agitator_change,
         net_advocacy_change`` (percentage points of the whole base),
         ``benefit_per_customer``, ``benefit``, ``cost`` (per year), ``cost_pv``,
-        ``npv, npv_lo, npv_hi``, ``roi, roi_lo, roi_hi`` (NPV / PV of cost; NaN for
+        ``npv, npv_ci_low, npv_ci_high``, ``roi, roi_ci_low, roi_ci_high`` (NPV / PV of cost; NaN for
         savings), ``p_positive`` (share of the event's evaluable bootstrap draws with
         NPV > 0), ``p_best`` (share of the successful draws in which the event has the
         highest NPV; failed draws are counted in ``assumptions["n_boot_failed"]``),
@@ -192,7 +192,7 @@ class ValueCase:
                     "benefit": t["benefit"].round(-1),
                     "benefit 95% CI": [
                         f"{lo:,.0f} to {hi:,.0f}"
-                        for lo, hi in zip(t["benefit_lo"], t["benefit_hi"], strict=True)
+                        for lo, hi in zip(t["benefit_ci_low"], t["benefit_ci_high"], strict=True)
                     ],
                 }
             ).reset_index(drop=True)
@@ -205,7 +205,7 @@ class ValueCase:
                 "NPV": t["npv"].round(-3),
                 "NPV 95% CI": [
                     f"{lo:,.0f} to {hi:,.0f}"
-                    for lo, hi in zip(t["npv_lo"], t["npv_hi"], strict=True)
+                    for lo, hi in zip(t["npv_ci_low"], t["npv_ci_high"], strict=True)
                 ],
                 "ROI": t["roi"].round(2),
                 "P(NPV > 0)": (100 * t["p_positive"]).round(0),
@@ -226,7 +226,7 @@ class ValueCase:
             _, ax = plt.subplots(figsize=(8, 0.45 * len(t) + 1.8))
         ypos = np.arange(len(t))
         colors = [ACTION_COLORS.get(str(a), "#BBBBBB") for a in t["action"]]
-        err = np.vstack([t[col] - t[f"{col}_lo"], t[f"{col}_hi"] - t[col]]).clip(0)
+        err = np.vstack([t[col] - t[f"{col}_ci_low"], t[f"{col}_ci_high"] - t[col]]).clip(0)
         ax.barh(ypos, t[col], color=colors, edgecolor="black", linewidth=0.5)
         ax.errorbar(t[col], ypos, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
         ax.axvline(0, color="black", lw=0.8)
@@ -555,6 +555,7 @@ def _check_assumptions(a: dict, where: str = "") -> dict:
 
 
 # ---------------------------------------------------------------------- public
+@renamed(confidence="level")
 def value_case(
     survey,
     costs,
@@ -569,7 +570,7 @@ def value_case(
     weights: str | None = "weight",
     n_boot: int = 500,
     seed: int = 0,
-    confidence: float = 0.95,
+    level: float = 0.95,
     cuts: tuple[float, float] | AdvocacyCuts = (6, 8),
     sources: Mapping[str, str] | None = None,
 ) -> ValueCase:
@@ -612,7 +613,7 @@ def value_case(
         the course of action per event is held fixed.
     seed : int
         Seed of the bootstrap.
-    confidence : float
+    level : float
         Level of the bootstrap percentile intervals.
     cuts : (antagonist_max, neutral_max) or AdvocacyCuts
         Advocacy cut points on ``recommend`` (as :func:`cxlab.segments.classify_advocacy`),
@@ -634,8 +635,8 @@ def value_case(
     >>> vc = value_case(survey, truth["improvement_costs"], n_boot=200)  # doctest: +SKIP
     >>> vc.table[["rank", "event_id", "npv", "roi"]].head(3)  # doctest: +SKIP
     """
-    if not 0 < confidence < 1:
-        raise ParameterError(f"confidence must lie in (0, 1), got {confidence!r}")
+    if not 0 < level < 1:
+        raise ParameterError(f"level must lie in (0, 1), got {level!r}")
     n_boot_value = n_boot
     n_boot = _number("n_boot", n_boot)
     if n_boot < 0 or n_boot != int(n_boot):
@@ -690,7 +691,7 @@ def value_case(
         with np.errstate(invalid="ignore", divide="ignore"):
             res = _evaluate(prep, omega * counts, actions, cost, central, lift)
         draws[b], roi_draws[b], benefit_draws[b] = res["npv"], res["roi"], res["benefit"]
-    alpha = (1 - confidence) / 2
+    alpha = (1 - level) / 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         npv_lo, npv_hi = (
@@ -748,23 +749,32 @@ def value_case(
             "net_advocacy_change": 100 * (dmix[:, 3] - dmix[:, 1] - dmix[:, 0]),
             "benefit_per_customer": point["benefit_per_customer"],
             "benefit": point["benefit"],
-            "benefit_lo": benefit_lo,
-            "benefit_hi": benefit_hi,
+            "benefit_ci_low": benefit_lo,
+            "benefit_ci_high": benefit_hi,
             "cost": cost,
             "cost_pv": point["cost_pv"],
             "npv": point["npv"],
-            "npv_lo": npv_lo,
-            "npv_hi": npv_hi,
+            "npv_ci_low": npv_lo,
+            "npv_ci_high": npv_hi,
             "roi": point["roi"],
-            "roi_lo": roi_lo,
-            "roi_hi": roi_hi,
+            "roi_ci_low": roi_lo,
+            "roi_ci_high": roi_hi,
             "p_positive": p_pos,
             "p_best": best,
             "break_even_customers": point["break_even_customers"],
         }
     )
     if not cost_based:  # nothing rests on costs nobody gave
-        none = ["cost", "cost_pv", "npv", "npv_lo", "npv_hi", "roi", "roi_lo", "roi_hi"]
+        none = [
+            "cost",
+            "cost_pv",
+            "npv",
+            "npv_ci_low",
+            "npv_ci_high",
+            "roi",
+            "roi_ci_low",
+            "roi_ci_high",
+        ]
         table[none + ["break_even_customers"]] = np.nan
         with np.errstate(invalid="ignore", divide="ignore"):
             table["p_positive"] = (benefit_draws > 0).sum(axis=0) / np.isfinite(benefit_draws).sum(
@@ -821,7 +831,7 @@ def value_case(
         "n_boot": n_boot,
         "n_boot_failed": n_failed,
         "seed": seed,
-        "confidence": confidence,
+        "level": level,
         "cuts": tuple(cuts),
         "scale": tuple(scale),
         "cuts_rule": cuts_rule,

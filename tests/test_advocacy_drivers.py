@@ -126,7 +126,7 @@ def test_advocacy_drivers_no_event_with_enough_raters_is_a_model_error(banking):
     survey, _ = banking
     most = int(survey.event_table().groupby("event_id", observed=True).size().max())
     with pytest.warns(SuppressionWarning), pytest.raises(ModelError, match=f"at least {most + 1}"):
-        advocacy_drivers(survey, min_raters=most + 1)
+        advocacy_drivers(survey, min_base=most + 1)
 
 
 # ------------------------------------------------------------ defector/promoter

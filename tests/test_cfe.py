@@ -238,7 +238,7 @@ def test_maturity_matches_an_independent_peer(study):
     from statsmodels.stats.weightstats import DescrStatsW
 
     data, _ = study
-    table = cfe.maturity(data, "competency", confidence=0.9).set_index("competency")
+    table = cfe.maturity(data, "competency", level=0.9).set_index("competency")
     comp = "human_performance"
     part = data[data["competency"] == comp]
     cur = part.pivot_table(
@@ -342,7 +342,7 @@ def test_rwg_extremes():
     ).iloc[0]
     assert uniform["rwg"] < 0.35  # uniform answers: item variance ~ the null variance 2
     with pytest.raises(ParameterError):
-        cfe.agreement(base.assign(current=3.0, target=4.0), level="overall")
+        cfe.agreement(base.assign(current=3.0, target=4.0), competency="overall")
 
 
 # ------------------------------------------------------------------ promise gap
@@ -435,8 +435,8 @@ def test_assess_bundles_everything(study, banking):
     assert result.table.equals(cfe.maturity(data, "competency"))
     weakest = result.table.sort_values("current")["name"].iloc[0]
     assert (
-        f"Weakest: {weakest}" in result.summary()
-        and "Customer focused organization (middle - top" in result.summary()
+        f"Weakest: {weakest}" in result.describe()
+        and "Customer focused organization (middle - top" in result.describe()
     )
     assert cfe.assess(data).promise is None
 

@@ -82,7 +82,7 @@ def test_every_estimator_refuses_negative_weights_with_the_one_rule(call):
         if call == "weighted_mean":
             from cxlab.estimates import weighted_mean
 
-            weighted_mean(_neg(r), "recommend", weight="weight")
+            weighted_mean(_neg(r), "recommend", weights="weight")
         elif call == "net_advocacy":
             from cxlab.segments import net_advocacy
 
@@ -101,3 +101,21 @@ def test_every_estimator_refuses_negative_weights_with_the_one_rule(call):
 
             d = et.dropna(subset=["satisfaction", "tactile", "emotive", "personal_investment"])
             investment_weighting(_neg(d.reset_index(drop=True)), weights="weight")
+
+
+def test_old_keyword_names_still_work_with_a_future_warning():
+    from cxlab.cfe import maturity
+    from cxlab.estimates import weighted_mean
+    from cxlab.synth import make_executive_study
+
+    df = pd.DataFrame({"y": [1.0, 2, 3, 4], "w": [1.0, 1, 1, 3]})
+    new = weighted_mean(df, "y", weights="w", min_base=1)
+    with pytest.warns(FutureWarning, match="weight= is now called weights="):
+        old = weighted_mean(df, "y", weight="w", min_base=1)
+    pd.testing.assert_frame_equal(new, old)
+    with pytest.raises(ParameterError, match="pass weights= only"):
+        weighted_mean(df, "y", weight="w", weights="w")
+    ex = make_executive_study(seed=0)[0]
+    with pytest.warns(FutureWarning, match="competency="):
+        old = maturity(ex, level="indicator", min_base=1)
+    pd.testing.assert_frame_equal(old, maturity(ex, competency="indicator", min_base=1))

@@ -51,7 +51,7 @@ def test_advocacy_economics_se_matches_peer(banking):
     se_peer = np.sqrt(m / (m - 1) * ((adv.w * resid) ** 2).sum()) / adv.w.sum()
     assert eco.loc["advocate", "se"] == pytest.approx(se_peer)
     wm = weighted_mean(
-        r.assign(g=g.astype(str).where(r.spend.notna())), "spend", by="g", weight="w", min_base=0
+        r.assign(g=g.astype(str).where(r.spend.notna())), "spend", by="g", weights="w", min_base=0
     ).set_index("g")
     assert eco.loc["advocate", "se"] == pytest.approx(wm.loc["advocate", "se"], rel=1e-12)
 

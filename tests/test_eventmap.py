@@ -44,8 +44,11 @@ def table32(seed: int = 0) -> pd.DataFrame:
             }
         )
     t = pd.DataFrame(rows)
-    t["performance_lo"], t["performance_hi"] = t["performance"] - 0.3, t["performance"] + 0.3
-    t["importance_lo"], t["importance_hi"] = t["importance"] - 0.25, t["importance"] + 0.25
+    t["performance_ci_low"], t["performance_ci_high"] = (
+        t["performance"] - 0.3,
+        t["performance"] + 0.3,
+    )
+    t["importance_ci_low"], t["importance_ci_high"] = t["importance"] - 0.25, t["importance"] + 0.25
     t.loc[t["suppressed"], ["performance", "importance"]] = np.nan
     return t
 

@@ -191,7 +191,7 @@ def _case(name: str, base: int, request):
             event_table=lambda: et.copy(),
         )
         t = diagnose(s, min_base=MB) if name == "moments.diagnose" else prioritize(s, min_base=MB)
-        cols = ["base", "performance", "performance_se", "brand_gap_lo", "satisfaction_impact"]
+        cols = ["base", "performance", "performance_se", "brand_gap_ci_low", "satisfaction_impact"]
         cols += ["advocacy_impact", "tactile_weight", "importance"]
         if name == "priorities.prioritize":
             cols += ["priority"]

@@ -27,7 +27,7 @@ def plot_competencies(table: pd.DataFrame, ax=None, scale: tuple[float, float] =
     """
     if "competency" not in table or table["competency"].duplicated().any():
         raise ParameterError(
-            "plot_competencies needs maturity(data, level='competency') without 'by'"
+            "plot_competencies needs maturity(data, competency='competency') without 'by'"
         )
     ax = new_ax(ax, (8, 0.55 * len(table) + 1.8))
     t = table.reset_index(drop=True)
@@ -71,7 +71,7 @@ def plot_indicator_heatmap(table: pd.DataFrame, ax=None, scale: tuple[float, flo
 
     if "indicator" not in table or table["indicator"].duplicated().any():
         raise ParameterError(
-            "plot_indicator_heatmap needs maturity(data, level='indicator') without 'by'"
+            "plot_indicator_heatmap needs maturity(data, competency='indicator') without 'by'"
         )
     t = table.reset_index(drop=True)
     ax = new_ax(ax, (9, 0.26 * len(t) + 2))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cxlab._checks import renamed
 from cxlab._stats import critical, linearise, wilson
 from cxlab._style import CFE_COLORS
 from cxlab.cfe.stats import check_data
@@ -27,11 +28,11 @@ def _clustered_share(
 
 
 def _net_advocacy(
-    recommend: pd.Series, weight: pd.Series, confidence: float
+    recommend: pd.Series, weight: pd.Series, level: float
 ) -> tuple[float, float, float, int]:
     ok = recommend.notna().to_numpy()
     r, w = recommend[ok].to_numpy(dtype=float), weight[ok].to_numpy(dtype=float)
-    row = net_advocacy(pd.Series(r), pd.Series(w), min_base=1, level=confidence).iloc[0]
+    row = net_advocacy(pd.Series(r), pd.Series(w), min_base=1, level=level).iloc[0]
     return float(row["value"]), float(row["ci_low"]), float(row["ci_high"]), int(row["n"])
 
 
@@ -53,7 +54,7 @@ class PromiseGap:
         when fewer than ``min_base`` respondents rated the event).
     verdict : str
         Plain-language reading of the numbers.
-    confidence : float
+    level : float
     population : str
         The executives the claim comes from, e.g. ``"the 27 banking executives"``.
     min_base : int
@@ -63,7 +64,7 @@ class PromiseGap:
     table: pd.DataFrame
     events: pd.DataFrame
     verdict: str
-    confidence: float = 0.95
+    level: float = 0.95
     population: str = "the executives"
     min_base: int = 30
 
@@ -76,7 +77,7 @@ class PromiseGap:
         t = self.table
         ci = [f"{lo:.0f} to {hi:.0f}" if np.isfinite(lo) and np.isfinite(hi) else "not reported"
               for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)]  # fmt: skip
-        return pd.DataFrame({"measure": t["label"], "value": t["value"].round(1), f"{self.confidence:.0%} CI": ci,
+        return pd.DataFrame({"measure": t["label"], "value": t["value"].round(1), f"{self.level:.0%} CI": ci,
                              "n": t["n"], "unit": t["unit"]})  # fmt: skip
 
     def plot(self, ax=None):
@@ -98,7 +99,7 @@ class PromiseGap:
         ex = t.loc["brand_promise_fulfilled"]
         if np.isfinite(ex["value"]):
             ax.axvspan(ex["ci_low"], ex["ci_high"], color=CFE_COLORS["executive"], alpha=0.15, lw=0,
-                       label=f"{self.confidence:.0%} CI of the executives' share")  # fmt: skip
+                       label=f"{self.level:.0%} CI of the executives' share")  # fmt: skip
             ax.axvline(ex["value"], color=CFE_COLORS["executive"], ls="--", lw=2,
                        label=f"{_cap(self.population)} who say they fulfil the brand promise: {ex['value']:.0f}%")  # fmt: skip
         for i, (yy, v) in enumerate(zip(y, vals, strict=True)):
@@ -128,7 +129,7 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _verdict(t: pd.DataFrame, events: pd.DataFrame, confidence: float, population: str,
+def _verdict(t: pd.DataFrame, events: pd.DataFrame, level: float, population: str,
              min_base: int) -> str:  # fmt: skip
     r = t.set_index("measure")
     ex, cu, gap = (
@@ -136,7 +137,7 @@ def _verdict(t: pd.DataFrame, events: pd.DataFrame, confidence: float, populatio
         r.loc["brand_expectation_met"],
         r.loc["promise_gap"],
     )
-    ci = f"{confidence:.0%} CI"
+    ci = f"{level:.0%} CI"
     if ex["suppressed"]:
         n = int(ex["n"])
         claim = (f"The executives' claim is not reported: {n} answer{'' if n == 1 else 's'} from {population} to "
@@ -178,13 +179,14 @@ def _verdict(t: pd.DataFrame, events: pd.DataFrame, confidence: float, populatio
     return text
 
 
+@renamed(confidence="level")
 def promise_gap(
     executive_data: pd.DataFrame,
     survey,
     *,
     industry: str | None = None,
     agree: float = 4,
-    confidence: float = 0.95,
+    level: float = 0.95,
     min_base: int = 30,
 ) -> PromiseGap:
     """Executives' belief that they keep the brand promise against customers' experience.
@@ -210,7 +212,7 @@ def promise_gap(
         banking executives").
     agree : float
         Lowest answer counted as agreeing (4 = "agree" on a 1-5 scale).
-    confidence : float
+    level : float
     min_base : int
         Smallest base for a reported figure: executive shares with fewer answers
         (and then the promise gap), customer shares with fewer respondents and
@@ -246,7 +248,7 @@ def promise_gap(
             raise DataError(f"no executives of industry {industry!r}", column="industry")
     who = f"{industry} executives" if industry is not None else "executives"
     population = f"the {len(people)} {who}" if len(people) != 1 else f"the one {who[:-1]}"
-    z = critical(confidence)
+    z = critical(level)
     rows = []
     labels = {"brand_promise": ("brand_promise_fulfilled", f"{_cap(who)}: 'we fulfil our brand promise'"),
               "customer_understanding": ("deep_customer_understanding", f"{_cap(who)}: deep understanding of customers")}  # fmt: skip
@@ -254,7 +256,7 @@ def promise_gap(
     for item, (measure, label) in labels.items():
         x = people[item].dropna().to_numpy(dtype=float) if item in people else np.array([])
         k, n = int((x >= agree).sum()), x.size
-        lo, hi = wilson(k / n, n, confidence) if n else (np.nan, np.nan)
+        lo, hi = wilson(k / n, n, level) if n else (np.nan, np.nan)
         p = k / n if n else np.nan
         if item == "brand_promise":
             se_exec = np.sqrt(p * (1 - p) / n) if n else np.nan
@@ -275,7 +277,7 @@ def promise_gap(
                  "unit": "percent", "base": m_c})  # fmt: skip
     resp = survey.respondents
     if "recommend" in resp and resp["recommend"].notna().any():
-        na, na_lo, na_hi, na_n = _net_advocacy(resp["recommend"], resp["weight"], confidence)
+        na, na_lo, na_hi, na_n = _net_advocacy(resp["recommend"], resp["weight"], level)
     else:  # no likelihood-to-recommend question: the row stays, empty
         na, na_lo, na_hi, na_n = np.nan, np.nan, np.nan, 0
     rows.append({"measure": "net_advocacy", "side": "customer", "label": "Customers: net advocacy",
@@ -306,5 +308,5 @@ def promise_gap(
     events.loc[ev_small, ["value", "ci_low", "ci_high"]] = np.nan
     warn_suppressed(f"promise gap ({population})", int(small.sum()) + int(ev_small.sum()), min_base,
                     [*table.loc[small, "measure"], *events.loc[ev_small, "event_id"].astype(str)], stacklevel=2)  # fmt: skip
-    verdict = _verdict(table, events, confidence, population, min_base)
-    return PromiseGap(table, events, verdict, confidence, population, min_base)
+    verdict = _verdict(table, events, level, population, min_base)
+    return PromiseGap(table, events, verdict, level, population, min_base)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxlab._checks import check_min_base
+from cxlab._checks import check_min_base, renamed
 from cxlab._stats import critical, holm
 from cxlab.cfe.model import COMPETENCIES
 from cxlab.errors import DataError, ParameterError
@@ -50,17 +52,17 @@ def _scale(data: pd.DataFrame) -> tuple[float, float]:
     return float(s["min"]), float(s["max"])
 
 
-def _per_executive(data: pd.DataFrame, level: str, by: list[str]) -> pd.DataFrame:
+def _per_executive(data: pd.DataFrame, competency: str, by: list[str]) -> pd.DataFrame:
     """One row per executive (x competency / indicator): mean current, target and paired gap."""
-    if level not in _LEVELS:
-        raise ParameterError(f"level must be one of {list(_LEVELS)}, got {level!r}")
+    if competency not in _LEVELS:
+        raise ParameterError(f"competency must be one of {list(_LEVELS)}, got {competency!r}")
     unknown = [b for b in by if b not in data.columns]
     if unknown:
         raise ParameterError(
             "'by' names columns that are not in the executive data", location=str(unknown)
         )
     d = data.assign(gap=data["target"] - data["current"])
-    keys = list(dict.fromkeys([*by, *_LEVELS[level], "executive_id"]))
+    keys = list(dict.fromkeys([*by, *_LEVELS[competency], "executive_id"]))
     return (
         d.groupby(keys, observed=True, sort=True, dropna=False)[["current", "target", "gap"]]
         .mean()
@@ -68,7 +70,7 @@ def _per_executive(data: pd.DataFrame, level: str, by: list[str]) -> pd.DataFram
     )
 
 
-def _mean_ci(x: np.ndarray, confidence: float) -> tuple[float, float, float, float, int]:
+def _mean_ci(x: np.ndarray, level: float) -> tuple[float, float, float, float, int]:
     """Mean, t-interval, two-sided p of mean = 0, n (NaNs dropped)."""
     x = x[~np.isnan(x)]
     n = x.size
@@ -78,21 +80,34 @@ def _mean_ci(x: np.ndarray, confidence: float) -> tuple[float, float, float, flo
     if n < 2:
         return m, np.nan, np.nan, np.nan, n
     se = float(x.std(ddof=1)) / np.sqrt(n)
-    half = critical(confidence, n - 1) * se
+    half = critical(level, n - 1) * se
     p = float(2 * stats.t.sf(abs(m) / se, n - 1)) if se > 0 else (0.0 if m != 0 else 1.0)
     return m, m - half, m + half, p, n
+
+
+def _old_level(competency, level):
+    """``level="indicator"`` is the old name of ``competency=``; a str there is taken so."""
+    if isinstance(level, str):
+        warnings.warn(
+            "level= now means the confidence level; the breakdown is competency=",
+            FutureWarning,
+            stacklevel=3,
+        )
+        return level, 0.95
+    return competency, level
 
 
 def _suppress(table: pd.DataFrame, min_base: int, cols: list[str], what: str) -> pd.DataFrame:
     return suppress(table, min_base, columns=cols, what=what, stacklevel=4)
 
 
+@renamed(confidence="level")
 def maturity(
     data: pd.DataFrame,
-    level: str = "competency",
+    competency: str = "competency",
     by=None,
     min_base: int = 30,
-    confidence: float = 0.95,
+    level: float = 0.95,
 ) -> pd.DataFrame:
     """Current and target maturity with the gap between them, per competency, indicator or overall.
 
@@ -105,13 +120,13 @@ def maturity(
     ----------
     data : DataFrame
         Tidy executive data (:func:`load_executive_survey`).
-    level : {"competency", "indicator", "overall"}
+    competency : {"competency", "indicator", "overall"}
     by : str or list of str, optional
         Columns to break down by (``role``, ``industry``, ``business_unit``).
     min_base : int
         Rows with fewer executives are suppressed (NaN estimates, ``suppressed``
         True, a :class:`~cxlab.errors.SuppressionWarning`).
-    confidence : float
+    level : float
         Confidence level of the intervals.
 
     Returns
@@ -128,17 +143,18 @@ def maturity(
     >>> maturity(data, "overall")[["n", "current", "target"]].round(1).columns.tolist()
     ['n', 'current', 'target']
     """
+    competency, level = _old_level(competency, level)
     check_data(data)
     by = _as_list(by)
-    per = _per_executive(data, level, by)
-    keys = list(dict.fromkeys([*by, *_LEVELS[level]]))
+    per = _per_executive(data, competency, by)
+    keys = list(dict.fromkeys([*by, *_LEVELS[competency]]))
     groups = per.groupby(keys, observed=True, sort=True, dropna=False) if keys else [((), per)]
     rows = []
     for key, part in groups:
         key = key if isinstance(key, tuple) else (key,)
         row = dict(zip(keys, key, strict=True))
         for col in ("current", "target", "gap"):
-            m, lo, hi, p, n = _mean_ci(part[col].to_numpy(dtype=float), confidence)
+            m, lo, hi, p, n = _mean_ci(part[col].to_numpy(dtype=float), level)
             row.update({col: m, f"{col}_ci_low": lo, f"{col}_ci_high": hi})
             if col == "current":
                 row["n"] = n
@@ -146,7 +162,7 @@ def maturity(
         rows.append(row)
     table = pd.DataFrame(rows)
     names = display_names(data)
-    unit = _LEVELS[level][-1] if _LEVELS[level] else None
+    unit = _LEVELS[competency][-1] if _LEVELS[competency] else None
     table.insert(
         len(keys), "name", table[unit].astype(str).map(names) if unit else "All competencies"
     )
@@ -156,11 +172,12 @@ def maturity(
     return _suppress(table, min_base, [*stat, "gap_p"], "CFE maturity")
 
 
+@renamed(confidence="level")
 def weakest_indicators(
     data: pd.DataFrame,
     k: int = 10,
     rank_by: str = "current",
-    confidence: float = 0.95,
+    level: float = 0.95,
     min_base: int = 30,
 ) -> pd.DataFrame:
     """The ``k`` weakest indicators: lowest current maturity (or largest gap to target).
@@ -173,7 +190,7 @@ def weakest_indicators(
         How many to return.
     rank_by : {"current", "gap"}
         Lowest current maturity first, or largest gap to target first.
-    confidence : float
+    level : float
     min_base : int
         Indicators rated by fewer executives are suppressed as in :func:`maturity`
         (NaN estimates, ``suppressed`` True, a warning); they are not ranked
@@ -186,7 +203,7 @@ def weakest_indicators(
     """
     if rank_by not in ("current", "gap"):
         raise ParameterError(f"rank_by must be 'current' or 'gap', got {rank_by!r}")
-    table = maturity(data, "indicator", min_base=min_base, confidence=confidence)
+    table = maturity(data, "indicator", min_base=min_base, level=level)
     table = table.sort_values(
         rank_by, ascending=rank_by == "current", kind="stable", na_position="last"
     )
@@ -197,12 +214,13 @@ def weakest_indicators(
     return table
 
 
+@renamed(confidence="level")
 def agreement(
     data: pd.DataFrame,
-    level: str = "competency",
+    competency: str = "competency",
     rating: str = "current",
     alpha: float = 0.05,
-    confidence: float = 0.95,
+    level: float = 0.95,
     min_base: int = 30,
 ) -> pd.DataFrame:
     """How far executives agree, and where middle and top management disagree.
@@ -218,11 +236,11 @@ def agreement(
     ----------
     data : DataFrame
         Tidy executive data.
-    level : {"competency", "indicator"}
+    competency : {"competency", "indicator"}
     rating : {"current", "target", "gap"}
     alpha : float
         Family-wise error rate for ``disagree`` (Holm).
-    confidence : float
+    level : float
     min_base : int
         Smallest base for a reported figure. Rows with fewer executives have the
         spread (``mean, sd, iqr, rwg``) suppressed (``suppressed`` True); rows with
@@ -239,17 +257,18 @@ def agreement(
         n_middle, top, middle, difference, difference_ci_low, difference_ci_high,
         p_value, p_holm, disagree, suppressed, comparison_suppressed``.
     """
+    competency, level = _old_level(competency, level)
     check_data(data)
-    if level not in ("competency", "indicator"):
-        raise ParameterError(f"level must be 'competency' or 'indicator', got {level!r}")
+    if competency not in ("competency", "indicator"):
+        raise ParameterError(f"competency must be 'competency' or 'indicator', got {competency!r}")
     if rating not in ("current", "target", "gap"):
         raise ParameterError(f"rating must be 'current', 'target' or 'gap', got {rating!r}")
     lo, hi = _scale(data)
     null_var = ((hi - lo + 1) ** 2 - 1) / 12.0
-    per = _per_executive(data, level, ["role"])
+    per = _per_executive(data, competency, ["role"])
     item_var = (data.assign(gap=data["target"] - data["current"])
                 .groupby(["competency", "indicator"], observed=True)[rating].var().reset_index())  # fmt: skip
-    keys = _LEVELS[level]
+    keys = _LEVELS[competency]
     names = display_names(data)
     rows = []
     for key, part in per.groupby(keys, observed=True, sort=True):
@@ -287,7 +306,7 @@ def agreement(
                 (vt + vm) ** 2 / (vt**2 / (t.size - 1) + vm**2 / (m.size - 1)) if se > 0 else np.inf
             )
             diff = m.mean() - t.mean()
-            half = critical(confidence, df) * se
+            half = critical(level, df) * se
             p = float(2 * stats.t.sf(abs(diff) / se, df)) if se > 0 else 1.0
             row.update(
                 difference=diff,
