@@ -1,6 +1,6 @@
 # cxlab: two commands on a fresh machine (Python 3.11 + pip):
 #   make report   run the sample client's research report
-#   make test     lint, unit tests, notebook regression tests, the installed-wheel test
+#   make test     lint, unit tests, doctests, notebook regression tests, the installed-wheel test
 #   make test-slow  coverage simulations (pytest -m slow) and the mutation check (CI runs both)
 PYTHON ?= python3
 VENV := .venv
@@ -36,6 +36,7 @@ test: setup lint
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "chromium is missing (not root): tests/test_browser.py will be skipped"; fi; }
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --doctest-modules cxlab
 	$(BIN)/python -m pytest --nbval --nbval-kernel-name cxlab --nbval-sanitize-with notebooks/sanitize.cfg notebooks
 	$(MAKE) test-install
 

@@ -256,8 +256,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "CFE maturity t interval on n df",
         "cxlab/cfe/stats.py",
-        "half = critical(confidence, n - 1) * se",
-        "half = critical(confidence, n) * se",
+        "half = critical(level, n - 1) * se",
+        "half = critical(level, n) * se",
         (_CFE, "-k", "peer or cover"),
     ),
     Mutation(

@@ -239,6 +239,11 @@ def agitator_flags(respondents: pd.DataFrame) -> pd.Series | None:
     antagonist with the flag is an agitator. Missing answers count as False; a
     survey with neither column has no agitators (None).
 
+    Parameters
+    ----------
+    respondents : pandas.DataFrame
+        ``survey.respondents``.
+
     Examples
     --------
     >>> import pandas as pd

@@ -34,7 +34,13 @@ __all__ = ["new_run_id", "owner", "process_started", "ignore_signals", "publish_
 
 
 def new_run_id(now: _dt.datetime | None = None) -> str:
-    """``YYYYmmddTHHMMSSZ-xxxxxxxx``: UTC time plus 32 random bits."""
+    """``YYYYmmddTHHMMSSZ-xxxxxxxx``: UTC time plus 32 random bits.
+
+    Parameters
+    ----------
+    now : datetime.datetime, optional
+        The time (default: now, UTC).
+    """
     now = now or _dt.datetime.now(_dt.UTC)
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
 

@@ -142,6 +142,13 @@ class AdvocacyDrivers:
         """Dot-and-whisker chart of the change in advocate and antagonist probability.
 
         ``names`` maps ``event_id`` to a display name (e.g. from ``survey.events``).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        names : sequence of str
+            The names.
         """
         import matplotlib.pyplot as plt
 

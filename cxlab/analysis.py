@@ -178,7 +178,13 @@ class SectionPlan:
         raise KeyError(key)
 
     def included(self, key: str) -> bool:
-        """True when section ``key`` is in the report."""
+        """True when section ``key`` is in the report.
+
+        Parameters
+        ----------
+        key : str
+            A section key (``SECTIONS``).
+        """
         return self[key].included
 
     @property
@@ -194,7 +200,15 @@ class SectionPlan:
         return self.table
 
     def skip(self, key: str, reason: str) -> SectionPlan:
-        """A copy with section ``key`` left out for ``reason``."""
+        """A copy with section ``key`` left out for ``reason``.
+
+        Parameters
+        ----------
+        key : str
+            A section key (``SECTIONS``).
+        reason : str
+            Why the section is left out.
+        """
         sections = tuple(
             replace(s, included=False, reason=reason, basis="") if s.key == key else s
             for s in self.sections
@@ -683,11 +697,23 @@ class ReportResults:
     skipped: dict = field(default_factory=dict)
 
     def included(self, key: str) -> bool:
-        """True when section ``key`` is in the report (planned and computed)."""
+        """True when section ``key`` is in the report (planned and computed).
+
+        Parameters
+        ----------
+        key : str
+            The key.
+        """
         return self.plan.included(key)
 
     def reason(self, key: str) -> str:
-        """Why section ``key`` is left out ("" when it is included)."""
+        """Why section ``key`` is left out ("" when it is included).
+
+        Parameters
+        ----------
+        key : str
+            A section key (``SECTIONS``).
+        """
         return self.plan[key].reason
 
     @property
@@ -732,8 +758,13 @@ def analyse(inputs, params, *, n_boot: int = 200) -> ReportResults:
 
     Examples
     --------
-    >>> results = analyse(load_inputs(params), params)  # doctest: +SKIP
-    >>> results.coverage  # doctest: +SKIP
+    >>> from cxlab.datasets import sample_files
+    >>> from cxlab.params import load_params
+    >>> from cxlab.report import load_inputs
+    >>> params = load_params(sample_files("banking")["params"])
+    >>> results = analyse(load_inputs(params), params)
+    >>> list(results.coverage.columns)
+    ['section', 'included', 'reason', 'basis']
     """
     import cxlab.advocacy_drivers
     import cxlab.drivers
@@ -1057,7 +1088,13 @@ def _key_figures(r: ReportResults) -> dict:
 
 
 def top_event(value) -> pd.Series | None:
-    """The best valued event of a value case (highest NPV, or benefit without costs)."""
+    """The best valued event of a value case (highest NPV, or benefit without costs).
+
+    Parameters
+    ----------
+    value : pandas.DataFrame or None
+        A value-case ranking (``ValueCase.table``).
+    """
     if value is None:
         return None
     col = "npv" if value.cost_based else "benefit"
@@ -1068,9 +1105,27 @@ def top_event(value) -> pd.Series | None:
 def plot_key_drivers(table: pd.DataFrame, ax=None, outcome: str | None = None):
     """Share of the explained variance per driver (a key-driver table), with intervals.
 
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+    outcome : str
+        The outcome column.
+
     Examples
     --------
-    >>> ax = plot_key_drivers(results.key_drivers)  # doctest: +SKIP
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from cxlab.importance import relative_importance
+    >>> from cxlab.synth import make_study
+    >>> survey, _ = make_study("banking", n_respondents=300, seed=0)
+    >>> r = survey.respondents.assign(x1=survey.respondents["recommend"] * 0.5)
+    >>> table = relative_importance(r.dropna(subset=["recommend"]), "recommend", ["x1", "tenure"])
+    >>> ax = plot_key_drivers(table)
+    >>> ax.get_title().startswith("Key drivers of recommend")
+    True
     """
     import matplotlib.pyplot as plt
 

@@ -74,7 +74,13 @@ class BatchResult:
         return table.assign(message=message.str.slice(0, 70))
 
     def plot(self, ax=None):
-        """Net advocacy per client with its interval (see :func:`plot_key_figures`)."""
+        """Net advocacy per client with its interval (see :func:`plot_key_figures`).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        """
         return plot_key_figures(self.key_figures, ax=ax)
 
 
@@ -182,6 +188,12 @@ def run_batch(
         The report notebook (default ``notebooks/client_report.ipynb``).
 
     A parameter file named twice runs once (a :class:`~cxlab.errors.CxlabWarning`).
+    kernel_name : str, optional
+        Jupyter kernel to run the notebook in (default: the Python running cxlab).
+    start_timeout : float
+        Seconds allowed for a kernel to start.
+    progress : bool
+        Show progress.
 
     Raises
     ------
@@ -340,6 +352,13 @@ def key_figures_table(
     Columns: ``client``, ``net_advocacy``, ``net_advocacy_low``, ``net_advocacy_high``,
     ``moments_of_truth``, ``top_action``, ``top_event`` (missing figures are NaN),
     and ``params_file`` when ``clients`` is given.
+
+    Parameters
+    ----------
+    by_client : mapping, optional
+        Per-client overrides.
+    clients : sequence of str or path-like
+        Parameter files, one per client.
     """
     rows = []
     for key, figs in by_client.items():
@@ -369,7 +388,15 @@ def key_figures_table(
 
 def plot_key_figures(table: pd.DataFrame, ax=None):
     """Horizontal bars of net advocacy per client with interval whiskers; each label
-    also names the client's number of moments of truth and top action."""
+    also names the client's number of moments of truth and top action.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+    """
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -431,7 +458,13 @@ def _write_batch(reports: Path, table: pd.DataFrame, figures: pd.DataFrame) -> P
 
 def failed_in_last_batch(reports_dir: str | os.PathLike | None = None) -> list[str]:
     """Parameter files of the clients that failed in the most recent batch (under
-    ``reports_dir``, default ``./reports``)."""
+    ``reports_dir``, default ``./reports``).
+
+    Parameters
+    ----------
+    reports_dir : str or path-like, optional
+        The reports folder (default ``./reports``).
+    """
     reports = Path(reports_dir).resolve() if reports_dir else reports_root()
     batches = [p / "summary.json" for p in (reports / "_batches").glob("[!.]*")]
     batches = [p for p in batches if p.exists()]

@@ -190,7 +190,13 @@ class Segmentation:
         return self.profiles[[c for c in cols if c in self.profiles]].round(2)
 
     def plot(self, ax=None):
-        """Advocacy mix per segment (stacked bars), labelled with size and net advocacy."""
+        """Advocacy mix per segment (stacked bars), labelled with size and net advocacy.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        """
         import matplotlib.pyplot as plt
 
         p = self.profiles.iloc[::-1]

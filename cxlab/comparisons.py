@@ -109,6 +109,12 @@ def compare(
         Compare every other level with this one instead of all pairs.
     method : str or None
         Multiple-testing adjustment passed to ``multipletests`` (``None``: none).
+    value : object
+        The value.
+    scale_max : float
+        The top of the rating scale.
+    k : int
+        How many.
 
     Returns
     -------

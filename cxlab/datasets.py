@@ -79,6 +79,11 @@ def sample_files(name: str) -> dict[str, Path]:
     margins), ``improvement_costs``, ``truth`` (the planted parameters), ``params`` (the
     sample client's parameter file) and, for ``"banking"``, ``executive_data``.
 
+    Parameters
+    ----------
+    name : str
+        A sample study (:func:`sample_names`).
+
     Examples
     --------
     >>> sample_files("automotive")["data_path"].name
@@ -127,6 +132,11 @@ def load_sample(name: str, *, quiet: bool = True):
 
 def load_truth(name: str) -> dict:
     """The parameters planted in a sample study (what the statistics should recover).
+
+    Parameters
+    ----------
+    name : str
+        A sample study (:func:`sample_names`).
 
     Examples
     --------

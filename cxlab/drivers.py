@@ -103,7 +103,13 @@ class InvestmentWeighting:
     _crit: float = field(default=1.96, repr=False)
 
     def at(self, investment: float | Sequence[float]) -> pd.DataFrame:
-        """Weights, difference and ratio (with CIs) at given personal-investment levels."""
+        """Weights, difference and ratio (with CIs) at given personal-investment levels.
+
+        Parameters
+        ----------
+        investment : float or sequence of float
+            Personal-investment level(s).
+        """
         return weights_at(self._beta, self._cov, self._crit, np.atleast_1d(investment))
 
     def summary(self) -> pd.DataFrame:
@@ -159,7 +165,13 @@ class InvestmentWeighting:
         return "\n".join(lines)
 
     def plot(self, ax=None):
-        """Both weight curves with CI bands, events on the investment axis, the crossover."""
+        """Both weight curves with CI bands, events on the investment axis, the crossover.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        """
         import matplotlib.pyplot as plt
         import seaborn as sns
 
@@ -282,7 +294,13 @@ class SegmentedInvestmentWeighting:
         return "\n".join(lines)
 
     def plot(self, ax=None):
-        """Emotive/tactile ratio by investment for each segment, with CI bands."""
+        """Emotive/tactile ratio by investment for each segment, with CI bands.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        """
         import matplotlib.pyplot as plt
         import seaborn as sns
 

@@ -156,7 +156,13 @@ class CustomerValue:
         return self.moves.round(1)
 
     def plot(self, ax=None):
-        """Lifetime value per customer by advocacy group with bootstrap CIs."""
+        """Lifetime value per customer by advocacy group with bootstrap CIs.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:

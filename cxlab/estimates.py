@@ -220,6 +220,27 @@ def weighted_top_box(
 
     Returns the same table as :func:`weighted_proportion`.
 
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The data.
+    column : str
+        The column.
+    scale_max : float
+        The top of the rating scale.
+    k : int
+        How many.
+    by : str or list of str, optional
+        Segment column(s).
+    weights : str, pandas.Series or None
+        Weights (a column name or values); None is unweighted.
+    cluster : str, None or "auto"
+        Cluster (respondent) id column; "auto" uses ``respondent_id`` when it repeats.
+    min_base : float
+        Minimum unweighted base; smaller groups are suppressed.
+    level : float
+        Confidence level of the intervals.
+
     Examples
     --------
     >>> import pandas as pd

@@ -103,6 +103,25 @@ def sample_finding(
     ``weights_text`` says how results are weighted when there is no raking
     ("unweighted", "design weights of column w, not raked"); ``respondent_id`` where
     respondent ids come from ("row number" is said in the text).
+
+    Parameters
+    ----------
+    n_respondents : int
+        Number of respondents.
+    n_events : int
+        Number of events.
+    n_ratings : int
+        Number of respondent x event ratings.
+    quality : pandas.DataFrame, optional
+        ``survey.quality``.
+    weighting : pandas.DataFrame, optional
+        A ``WeightingResult.summary()`` frame.
+    filter_text : str, optional
+        The segment filter, in words.
+    weights_text : str, optional
+        How the data were weighted, in words.
+    respondent_id : str
+        The respondent id column.
     """
     if n_events:
         text = (
@@ -155,6 +174,17 @@ def advocacy_finding(
     ``net`` is a one-row table from :func:`cxlab.segments.net_advocacy`; ``cuts`` the
     cut points used, in words (``AdvocacyCuts.rule``), quoted after the figure;
     ``agitators`` False when the survey cannot tell agitators apart.
+
+    Parameters
+    ----------
+    net : pandas.DataFrame
+        A one-row :func:`cxlab.segments.net_advocacy` table.
+    label : str
+        The label.
+    cuts : cxlab.segments.AdvocacyCuts
+        The cut points used.
+    agitators : bool
+        Whether agitators are reported.
     """
     row = net.iloc[0]
     tail = f" Cut points: {cuts}." if cuts else ""
@@ -175,7 +205,13 @@ def advocacy_finding(
 
 
 def actions_finding(priorities: pd.DataFrame) -> str:
-    """The course of action per event, basics first (a table from ``cxlab.priorities.prioritize``)."""
+    """The course of action per event, basics first (a table from ``cxlab.priorities.prioritize``).
+
+    Parameters
+    ----------
+    priorities : pandas.DataFrame
+        A :func:`cxlab.priorities.prioritize` table.
+    """
     assessed = priorities.loc[priorities["action"].notna()]
     lines = []
     for action in ("basics", "fix", "delight", "right-size"):
@@ -202,6 +238,13 @@ def investment_finding(by_event: pd.DataFrame, crossover: float | None = None) -
     row per event: ``event_id``, ``investment``, ``ratio``, ``ratio_ci_low``,
     ``ratio_ci_high``; ``name`` when present); ``crossover`` the investment level
     where emotive overtakes tactile, if any.
+
+    Parameters
+    ----------
+    by_event : pandas.DataFrame
+        Per-event weights.
+    crossover : float, optional
+        The crossover investment level.
     """
     table = by_event.dropna(subset=["investment", "ratio"]).sort_values("investment")
     if table.empty:
@@ -225,7 +268,13 @@ def investment_finding(by_event: pd.DataFrame, crossover: float | None = None) -
 
 
 def eventmap_finding(priorities: pd.DataFrame) -> str:
-    """Where on the lifecycle the events needing action sit."""
+    """Where on the lifecycle the events needing action sit.
+
+    Parameters
+    ----------
+    priorities : pandas.DataFrame
+        A :func:`cxlab.priorities.prioritize` table.
+    """
     assessed = priorities.loc[priorities["action"].notna()].copy()
     assessed["action"] = assessed["action"].astype(str)
     urgent = assessed.loc[assessed["action"].isin(["basics", "fix"])]
@@ -249,6 +298,15 @@ def segments_finding(by_segment: pd.DataFrame, segment: str, measure: str = "net
 
     ``measure`` names the value ("net advocacy", or e.g. "mean satisfaction": then
     values are quoted with two decimals, unsigned).
+
+    Parameters
+    ----------
+    by_segment : pandas.DataFrame
+        The measure by segment.
+    segment : str
+        The segment variable.
+    measure : str
+        The measure.
     """
     shown = by_segment.loc[~by_segment.get("suppressed", False)].dropna(subset=["value"])
     label = segment.replace("_", " ")
@@ -286,6 +344,17 @@ def value_finding(
     were given, so the benefit alone is quoted). Money is printed with ``currency``
     ("currency units" without); ``customers`` says which base the money is for (e.g.
     "per 1,000 customers").
+
+    Parameters
+    ----------
+    ranking : pandas.DataFrame or None
+        The value case's ranked table.
+    currency : str, optional
+        Currency code or symbol for amounts (None: plain numbers).
+    cost_based : bool
+        Whether the value case rests on improvement costs.
+    customers : pandas.DataFrame
+        The customers to score.
     """
     if ranking.empty:
         return "No event could be valued."
@@ -335,6 +404,27 @@ def executive_summary(
     Built from the same tables the sections show; each bullet quotes its numbers.
     ``net`` is None without a recommend item, ``priorities`` None for a survey
     without events (then the key drivers of ``outcome`` answer "what matters").
+
+    Parameters
+    ----------
+    client : str
+        The client's name.
+    net : pandas.DataFrame
+        A one-row :func:`cxlab.segments.net_advocacy` table.
+    priorities : pandas.DataFrame
+        A :func:`cxlab.priorities.prioritize` table.
+    investment : float or sequence of float
+        Personal-investment level(s).
+    ranking : pandas.DataFrame or None
+        The value case's ranked table.
+    key_drivers : pandas.DataFrame or None
+        The key-driver table.
+    outcome : str
+        The outcome column.
+    currency : str, optional
+        Currency code or symbol for amounts (None: plain numbers).
+    cost_based : bool
+        Whether the value case rests on improvement costs.
     """
     lines = [f"**{client}**", ""]
     if net is None:
@@ -432,6 +522,15 @@ def key_drivers_finding(table: pd.DataFrame, outcome: str, rule: str | None = No
 
     Quotes the top drivers' shares of the explained variance, the R-squared and the
     base; ``rule`` (how outcome and drivers were chosen) is appended.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table.
+    outcome : str
+        The outcome column.
+    rule : str, optional
+        The rule, in words.
     """
     if table is None or table.empty:
         return f"Too few respondents to estimate what drives {outcome}."
@@ -463,7 +562,13 @@ def key_drivers_finding(table: pd.DataFrame, outcome: str, rule: str | None = No
 
 
 def scales_finding(table: pd.DataFrame) -> str:
-    """Reliability of respondent-level multi-item scales (``scale, alpha, omega, n``)."""
+    """Reliability of respondent-level multi-item scales (``scale, alpha, omega, n``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table.
+    """
     if table is None or table.empty:
         return "No multi-item scale to assess."
     parts, small = [], []
@@ -523,6 +628,11 @@ def coverage_finding(coverage: pd.DataFrame) -> str:
     """ "What this report covers": included sections, then each left-out one with its reason.
 
     ``coverage`` is ``ReportResults.coverage`` (``section, included, reason, basis``).
+
+    Parameters
+    ----------
+    coverage : pandas.DataFrame
+        ``ReportResults.coverage`` (``section, included, reason, basis``).
     """
     inc = coverage.loc[coverage["included"].astype(bool)]
     out = coverage.loc[~coverage["included"].astype(bool)]

@@ -136,6 +136,11 @@ class Inputs:
 def load_inputs(params: ReportParams) -> Inputs:
     """Read the survey, margins, cost table and executive data named by ``params``.
 
+    Parameters
+    ----------
+    params : cxlab.params.ReportParams
+        The validated report parameters.
+
     Raises
     ------
     ParameterError
@@ -168,6 +173,15 @@ def analyse(inputs: Inputs, params: ReportParams, **kwargs):
     """Plan the report's sections and run their analyses: :func:`cxlab.analysis.analyse`.
 
     Returns a :class:`cxlab.analysis.ReportResults` (the section plan and every result).
+
+    Parameters
+    ----------
+    inputs : cxlab.report.Inputs
+        The inputs read by :func:`cxlab.report.load_inputs`.
+    params : cxlab.params.ReportParams
+        The validated report parameters.
+    kwargs : dict
+        Passed on.
     """
     from cxlab.analysis import analyse as _analyse
 
@@ -176,6 +190,11 @@ def analyse(inputs: Inputs, params: ReportParams, **kwargs):
 
 def read_margins(path: str | os.PathLike) -> dict:
     """Read a weighting-targets YAML file: ``{variable: {category: share}}``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
 
     Raises
     ------
@@ -188,8 +207,10 @@ def read_margins(path: str | os.PathLike) -> dict:
     Examples
     --------
     >>> from cxlab.report import read_margins
-    >>> read_margins("data/sample/clients/targets/banking_margins.yaml")["country"]["UK"]  # doctest: +SKIP
-    0.2
+    >>> from cxlab.datasets import sample_files
+    >>> margins = read_margins(sample_files("banking")["weighting_targets"])
+    >>> round(sum(margins["country"].values()), 6)
+    1.0
     """
     import yaml
 
@@ -307,7 +328,13 @@ class RunResult:
 
 
 def file_sha256(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file's bytes."""
+    """Hex SHA-256 of a file's bytes.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -678,6 +705,11 @@ def remove_stale_runs(folder: str | os.PathLike) -> list[Path]:
     made) is provably dead are removed: same host, no live process with that pid.
     Folders of live runs, of other hosts, or without an owner record are kept.
 
+    Parameters
+    ----------
+    folder : str or path-like
+        The folder.
+
     Returns
     -------
     list of Path
@@ -686,7 +718,8 @@ def remove_stale_runs(folder: str | os.PathLike) -> list[Path]:
     Examples
     --------
     >>> from cxlab.report import remove_stale_runs
-    >>> remove_stale_runs("reports/sample-bank")  # doctest: +SKIP
+    >>> import tempfile
+    >>> remove_stale_runs(tempfile.mkdtemp())
     []
     """
     removed = []
@@ -910,6 +943,13 @@ def refresh_notebook(path: str | os.PathLike, *, kernel_name: str | None = None)
     (``python -c "from cxlab.report import refresh_notebook as r; r('notebooks/x.ipynb')"``).
     Runs in the notebook's folder like nbval does, records nothing, and keeps
     execution counts.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    kernel_name : str, optional
+        Jupyter kernel to run the notebook in (default: the Python running cxlab).
     """
     import nbformat
     from nbclient import NotebookClient

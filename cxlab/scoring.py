@@ -168,6 +168,11 @@ class Scorer:
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Probabilities per advocacy group and the predicted group for each row of ``frame``.
 
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The data.
+
         Raises
         ------
         DataError
@@ -188,6 +193,11 @@ class Scorer:
         """Write the scorer (joblib pickle with metadata) to ``path``; returns the path.
 
         An existing file is never overwritten (:class:`~cxlab.errors.ParameterError`).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file.
         """
         import joblib
 
@@ -208,7 +218,13 @@ class Scorer:
         return path
 
     def plot(self, ax=None):
-        """Held-out confusion matrix as row percentages."""
+        """Held-out confusion matrix as row percentages.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        """
         import matplotlib.pyplot as plt
         import seaborn as sns
 
@@ -350,6 +366,11 @@ def fit_scorer(
 
 def load_scorer(path) -> Scorer:
     """Load a scorer written by :meth:`Scorer.save` (only from a trusted source).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
 
     Raises
     ------
@@ -494,6 +515,15 @@ def score_file(
 def check_new_file(path, what: str, suffixes: tuple[str, ...] | None = None) -> pathlib.Path:
     """Refuse an output path that exists already (cxlab never overwrites a file) or,
     with ``suffixes``, one whose suffix is not among them.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    what : str
+        What the table or figure shows.
+    suffixes : sequence of str
+        File suffixes.
 
     Raises
     ------

@@ -110,7 +110,23 @@ def warn_suppressed(
 ) -> None:
     """Issue the one :class:`~cxlab.errors.SuppressionWarning` of a table (nothing when no
     row was suppressed). Parameters as :func:`suppression_message`; ``stacklevel`` as
-    :func:`warnings.warn`."""
+    :func:`warnings.warn`.
+
+    Parameters
+    ----------
+    what : str
+        What the table or figure shows.
+    count : int
+        Rows suppressed because their base is under ``min_base``.
+    min_base : float
+        Minimum unweighted base; smaller groups are suppressed.
+    labels : sequence of str, optional
+        The rows concerned; the first five are named.
+    complementary : int
+        Rows suppressed besides, so that small ones cannot be recomputed.
+    stacklevel : int
+        As :func:`warnings.warn`.
+    """
     if count or complementary:
         warnings.warn(
             suppression_message(what, count, min_base, labels, complementary),

@@ -89,6 +89,11 @@ def kish_n_effective(weights: Sequence[float] | np.ndarray | pd.Series) -> float
 def kish_design_effect(weights: Sequence[float] | np.ndarray | pd.Series) -> float:
     """Kish design effect due to weighting, ``n * sum w^2 / (sum w)^2 = 1 + cv^2``.
 
+    Parameters
+    ----------
+    weights : str, pandas.Series or None
+        Weights (a column name or values); None is unweighted.
+
     Examples
     --------
     >>> kish_design_effect([1, 1, 1, 1])
@@ -167,6 +172,11 @@ class WeightingResult:
 
     def plot(self, ax=None):
         """Dot plot of sample, weighted and target shares per variable and category.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
 
         Returns
         -------

@@ -87,7 +87,15 @@ class CFEAssessment:
         return self.verdict
 
     def plot(self, ax=None, kind: str = "competencies"):
-        """``kind``: ``"competencies"`` (dot plot), ``"indicators"`` (heat map) or ``"promise"``."""
+        """``kind``: ``"competencies"`` (dot plot), ``"indicators"`` (heat map) or ``"promise"``.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        kind : str
+            Which chart.
+        """
         if kind in ("competencies", "indicators"):
             draw = plot_competencies if kind == "competencies" else plot_indicator_heatmap
             ax = draw(self.table if kind == "competencies" else self.indicators, ax=ax)

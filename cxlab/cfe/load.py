@@ -168,8 +168,10 @@ def load_executive_survey(
 
     Examples
     --------
-    >>> data = load_executive_survey("data/sample/executive/executive.csv",
-    ...                              "data/sample/executive/executive_codebook.yaml")  # doctest: +SKIP
+    >>> from cxlab.datasets import sample_files
+    >>> data = load_executive_survey(sample_files("banking")["executive_data"])
+    >>> sorted(data["role"].unique())
+    ['middle', 'top']
     """
     from cxlab.io import read_table
 

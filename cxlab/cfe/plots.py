@@ -62,6 +62,8 @@ def plot_indicator_heatmap(table: pd.DataFrame, ax=None, scale: tuple[float, flo
     table : DataFrame
         :func:`maturity` at indicator level (without ``by``).
     ax : matplotlib Axes, optional
+    scale : tuple of float
+        The rating scale (low, high).
 
     Returns
     -------

@@ -69,7 +69,13 @@ class PromiseGap:
     min_base: int = 30
 
     def value(self, measure: str) -> float:
-        """The estimate of one measure."""
+        """The estimate of one measure.
+
+        Parameters
+        ----------
+        measure : str
+            The measure.
+        """
         return float(self.table.set_index("measure").loc[measure, "value"])
 
     def summary(self) -> pd.DataFrame:
@@ -81,7 +87,13 @@ class PromiseGap:
                              "n": t["n"], "unit": t["unit"]})  # fmt: skip
 
     def plot(self, ax=None):
-        """Share of ratings meeting the brand expectation per event, against the executives' claim."""
+        """Share of ratings meeting the brand expectation per event, against the executives' claim.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        """
         import matplotlib.pyplot as plt
 
         ev = self.events.sort_values("value", ascending=False).reset_index(drop=True)

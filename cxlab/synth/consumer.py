@@ -343,6 +343,15 @@ def make_frame(
 
     This is what a client would send: codes, missing-value codes (98, 99, -99) and
     personal data included. :func:`make_study` validates it into a :class:`Survey`.
+
+    Parameters
+    ----------
+    industry : str, optional
+        The industry.
+    n_respondents : int
+        Number of respondents.
+    seed : int or None
+        Random seed (determinism).
     """
     _check_args(industry, n_respondents, seed)
     rng = np.random.default_rng([int(seed), INDUSTRIES.index(industry)])
@@ -634,6 +643,21 @@ def write_study(
 
     Returns a dict of the written paths (``csv``, ``sav``, ``xlsx``, ``codebook``,
     ``truth``, ``costs``).
+
+    Parameters
+    ----------
+    industry : str, optional
+        The industry.
+    n_respondents : int
+        Number of respondents.
+    seed : int or None
+        Random seed (determinism).
+    folder : str or path-like
+        The folder.
+    formats : sequence of str
+        Output formats.
+    stem : str
+        File name without suffix.
     """
     from cxlab.io import write_data
 

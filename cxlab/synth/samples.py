@@ -27,7 +27,17 @@ __all__ = ["write_sample_data", "write_messy_qualtrics"]
 def write_messy_qualtrics(
     folder: str | Path, n_respondents: int = 150, seed: int = 7
 ) -> dict[str, Path]:
-    """A Qualtrics-style export of a small banking study and its codebook."""
+    """A Qualtrics-style export of a small banking study and its codebook.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The folder.
+    n_respondents : int
+        Number of respondents.
+    seed : int or None
+        Random seed (determinism).
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     frame, codebook, truth = make_frame("banking", n_respondents, seed)
@@ -99,7 +109,13 @@ def write_messy_qualtrics(
 
 
 def write_sample_data(folder: str | Path = "data/sample") -> dict[str, dict[str, Path]]:
-    """Regenerate every bundled sample file under ``folder``."""
+    """Regenerate every bundled sample file under ``folder``.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The folder.
+    """
     folder = Path(folder)
     out = {}
     for industry in ("banking", "automotive"):
