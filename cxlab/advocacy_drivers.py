@@ -31,7 +31,7 @@ from scipy import stats
 from cxlab._advocacy import advocacy_groups
 from cxlab._checks import frames, renamed
 from cxlab._stats import critical
-from cxlab._style import ADVOCACY_COLORS
+from cxlab._style import ADVOCACY_COLORS, new_ax
 from cxlab.errors import DataError, ModelError, ParameterError, SuppressionWarning
 
 __all__ = ["advocacy_drivers", "AdvocacyDrivers", "defector_promoter"]
@@ -150,11 +150,9 @@ class AdvocacyDrivers:
         names : sequence of str
             The names.
         """
-        import matplotlib.pyplot as plt
 
         t = self.table.sort_values("rank", ascending=False)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7.5, 0.45 * len(t) + 1.6))
+        ax = new_ax(ax, (7.5, 0.45 * len(t) + 1.6))
         names = dict(names or {})
         labels = [
             names.get(e, e) if m == "satisfaction" else f"{names.get(e, e)} ({m})"

@@ -68,6 +68,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxlab._style import OKABE_ITO, new_ax
 from cxlab.errors import DataError, ModelError
 from cxlab.segments import AdvocacyCuts, advocacy_cuts, agitator_flags
 
@@ -1127,14 +1128,12 @@ def plot_key_drivers(table: pd.DataFrame, ax=None, outcome: str | None = None):
     >>> ax.get_title().startswith("Key drivers of recommend")
     True
     """
-    import matplotlib.pyplot as plt
 
     t = table.dropna(subset=["share"]).iloc[::-1]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.4 * len(t) + 1.6))
+    ax = new_ax(ax, (8, 0.4 * len(t) + 1.6))
     ypos = np.arange(len(t))
     share = 100 * t["share"].to_numpy()
-    ax.barh(ypos, share, color="#0072B2", edgecolor="black", linewidth=0.5)
+    ax.barh(ypos, share, color=OKABE_ITO["blue"], edgecolor="black", linewidth=0.5)
     if {"share_ci_low", "share_ci_high"} <= set(t.columns):
         err = np.vstack([share - 100 * t["share_ci_low"], 100 * t["share_ci_high"] - share]).clip(0)
         ax.errorbar(share, ypos, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)

@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from cxlab._runs import ignore_signals, owner, publish_by_rename
+from cxlab._style import OKABE_ITO, new_ax
 from cxlab.errors import CxlabError, CxlabWarning, ParameterError, ReportError
 from cxlab.params import OWNER_MARKER, load_params, reports_root
 from cxlab.report import (
@@ -397,14 +398,12 @@ def plot_key_figures(table: pd.DataFrame, ax=None):
     ax : matplotlib.axes.Axes, optional
         Axes to draw on (default: a new figure).
     """
-    import matplotlib.pyplot as plt
     import numpy as np
 
     data = table.dropna(subset=["net_advocacy"]).sort_values("net_advocacy")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.6 * max(len(data), 2) + 1.5))
+    ax = new_ax(ax, (8, 0.6 * max(len(data), 2) + 1.5))
     y = np.arange(len(data))
-    ax.barh(y, data["net_advocacy"], color="#0072B2", height=0.6)
+    ax.barh(y, data["net_advocacy"], color=OKABE_ITO["blue"], height=0.6)
     if data["net_advocacy_low"].notna().any():
         lo = (data["net_advocacy"] - data["net_advocacy_low"]).to_numpy()
         hi = (data["net_advocacy_high"] - data["net_advocacy"]).to_numpy()

@@ -35,7 +35,7 @@ from threadpoolctl import threadpool_limits
 
 from cxlab._advocacy import advocacy_groups
 from cxlab._checks import frames
-from cxlab._style import ADVOCACY_COLORS
+from cxlab._style import ADVOCACY_COLORS, new_ax
 from cxlab.errors import ConvergenceWarning, DataError, ParameterError
 from cxlab.segments import net_advocacy
 
@@ -197,11 +197,9 @@ class Segmentation:
         ax : matplotlib.axes.Axes, optional
             Axes to draw on (default: a new figure).
         """
-        import matplotlib.pyplot as plt
 
         p = self.profiles.iloc[::-1]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 0.6 * len(p) + 1.8))
+        ax = new_ax(ax, (8, 0.6 * len(p) + 1.8))
         labels = [
             f"S{s}: {lab}\n(n={n}, net advocacy {na:+.0f})"
             for s, lab, n, na in zip(p.segment, p.label, p.n, p.net_advocacy, strict=True)

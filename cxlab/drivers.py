@@ -44,6 +44,7 @@ import pandas as pd
 
 from cxlab._checks import check_weights, renamed
 from cxlab._regression import Crossover, ModerationTest, estimate, weights_at
+from cxlab._style import new_ax
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError, SuppressionWarning
 from cxlab.importance import MAX_EXACT, penalty_reward, relative_importance
 
@@ -172,11 +173,9 @@ class InvestmentWeighting:
         ax : matplotlib.axes.Axes, optional
             Axes to draw on (default: a new figure).
         """
-        import matplotlib.pyplot as plt
         import seaborn as sns
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7.5, 4.8))
+        ax = new_ax(ax, (7.5, 4.8))
         pal = sns.color_palette("colorblind")
         t = self.table
         for kind, colour in (("tactile", pal[0]), ("emotive", pal[1])):
@@ -301,11 +300,9 @@ class SegmentedInvestmentWeighting:
         ax : matplotlib.axes.Axes, optional
             Axes to draw on (default: a new figure).
         """
-        import matplotlib.pyplot as plt
         import seaborn as sns
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7.5, 4.8))
+        ax = new_ax(ax, (7.5, 4.8))
         pal = sns.color_palette("colorblind", n_colors=max(len(self.fits), 3))
         finite = []
         styles = ["-", "--", "-.", ":"]

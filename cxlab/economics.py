@@ -31,7 +31,7 @@ import pandas as pd
 from cxlab._advocacy import ADVOCACY_LEVELS, advocacy_groups
 from cxlab._checks import resolve_weights
 from cxlab._stats import intervals, linearise
-from cxlab._style import ADVOCACY_COLORS
+from cxlab._style import ADVOCACY_COLORS, new_ax
 from cxlab.errors import DataError, ModelError
 from cxlab.suppression import suppress
 
@@ -163,10 +163,8 @@ class CustomerValue:
         ax : matplotlib.axes.Axes, optional
             Axes to draw on (default: a new figure).
         """
-        import matplotlib.pyplot as plt
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6.5, 4))
+        ax = new_ax(ax, (6.5, 4))
         t = self.table
         labels = t["advocacy_group"].astype(str).tolist()
         err = np.vstack([t["lifetime_value"] - t["ci_low"], t["ci_high"] - t["lifetime_value"]])

@@ -38,7 +38,7 @@ import pandas as pd
 from matplotlib.colors import Normalize, to_rgb
 from matplotlib.patches import Patch, Rectangle
 
-from cxlab._style import ACTION_COLORS
+from cxlab._style import ACTION_COLORS, OKABE_ITO, new_ax
 from cxlab.errors import DataError, ParameterError
 from cxlab.priorities import ACTIONS
 
@@ -504,10 +504,7 @@ def quad_map(
         raise DataError("no unsuppressed events to plot", column=[x, y])
     if label not in t.columns:
         label = "event_id"
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(8.5, 6.5))
+    ax = new_ax(ax, (8.5, 6.5))
     xs, ys = t[x].to_numpy(float), t[y].to_numpy(float)
     xlo = t.get(f"{x}_ci_low", t[x]).to_numpy(float)
     xhi = t.get(f"{x}_ci_high", t[x]).to_numpy(float)
@@ -516,7 +513,7 @@ def quad_map(
     if "action" in t.columns:
         colors = [ACTION_COLORS.get(str(a), "#555555") for a in t["action"]]
     else:
-        colors = ["#0072B2"] * len(t)
+        colors = [OKABE_ITO["blue"]] * len(t)
     ax.errorbar(
         xs,
         ys,

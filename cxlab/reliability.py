@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cxlab._style import new_ax
 from cxlab.errors import DataError, ModelError, ParameterError
 
 __all__ = [
@@ -351,12 +352,10 @@ class FactorStructure:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
         import seaborn as sns
 
         t = self.table
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 0.42 * len(t) + 1.6))
+        ax = new_ax(ax, (7, 0.42 * len(t) + 1.6))
         pal = sns.color_palette("colorblind", 2)
         y = np.arange(len(t))[::-1].astype(float)
         h = 0.38

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._advocacy import advocacy_groups
+from cxlab._style import new_ax
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError
 
 __all__ = [
@@ -225,11 +226,9 @@ class Scorer:
         ax : matplotlib.axes.Axes, optional
             Axes to draw on (default: a new figure).
         """
-        import matplotlib.pyplot as plt
         import seaborn as sns
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5.5, 4.5))
+        ax = new_ax(ax, (5.5, 4.5))
         pct = 100 * self.confusion.div(self.confusion.sum(axis=1), axis=0)
         sns.heatmap(
             pct,

@@ -52,7 +52,7 @@ from scipy import stats
 
 from cxlab._checks import renamed, weights_of
 from cxlab._diagnosis import advocacy_design, wls_hc1
-from cxlab._style import ACTION_COLORS
+from cxlab._style import ACTION_COLORS, new_ax
 from cxlab.errors import (
     CxlabWarning,
     DataError,
@@ -223,14 +223,12 @@ class ValueCase:
         ax : matplotlib.axes.Axes, optional
             Axes to draw on (default: a new figure).
         """
-        import matplotlib.pyplot as plt
         from matplotlib.patches import Patch
         from matplotlib.ticker import FuncFormatter
 
         col = "npv" if self.cost_based else "benefit"
         t = self.table.dropna(subset=[col]).sort_values(col)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 0.45 * len(t) + 1.8))
+        ax = new_ax(ax, (8, 0.45 * len(t) + 1.8))
         ypos = np.arange(len(t))
         colors = [ACTION_COLORS.get(str(a), "#BBBBBB") for a in t["action"]]
         err = np.vstack([t[col] - t[f"{col}_ci_low"], t[f"{col}_ci_high"] - t[col]]).clip(0)

@@ -53,6 +53,7 @@ from cxlab._raking import (
     start_weights,
 )
 from cxlab._stats import kish
+from cxlab._style import new_ax
 from cxlab.errors import ConvergenceWarning, ModelError, ParameterError
 
 __all__ = [
@@ -182,14 +183,12 @@ class WeightingResult:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
         import seaborn as sns
 
         t = self.table
         labels = [f"{v}: {c}" for v, c in zip(t["variable"], t["category"], strict=True)]
         y = np.arange(len(t))[::-1]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 0.35 * len(t) + 1.5))
+        ax = new_ax(ax, (7, 0.35 * len(t) + 1.5))
         pal = sns.color_palette("colorblind")
         ax.scatter(
             t["sample_share"],

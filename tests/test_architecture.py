@@ -153,6 +153,10 @@ def test_no_lazy_reexport_shims():
         (".ppf(", {"cxlab/_stats.py"}),
         ("z**2 / (2 * n", {"cxlab/_stats.py"}),
         ("def _suppress(", {"cxlab/estimates.py", "cxlab/cfe/stats.py"}),  # thin wrappers
+        ('"#0072B2"', {"cxlab/_style.py"}),  # the palette is named once
+        ("plt.subplots(figsize", {"cxlab/_style.py", "cxlab/eventmap.py"}),  # new_ax
+        ("def new_run_id(", {"cxlab/_runs.py"}),
+        ('"Use & Support"', {"cxlab/codebook.py"}),  # the stage list, DEFAULT_STAGES
     ],
 )
 def test_each_rule_is_written_once(pattern, home):

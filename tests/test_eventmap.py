@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cxlab.codebook import DEFAULT_STAGES
 from cxlab.errors import DataError, ParameterError
 from cxlab.eventmap import event_map, lens_map, quad_map
 from cxlab.moments import ACTION_COLORS, ACTIONS, prioritize
 
-STAGES = ["Aware", "Shop/Buy", "Set Up", "Use & Support", "Pay", "Add/Renew/Upgrade", "Leave"]
+STAGES = list(DEFAULT_STAGES)
 
 
 def table32(seed: int = 0) -> pd.DataFrame:

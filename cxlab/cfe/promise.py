@@ -9,7 +9,7 @@ import pandas as pd
 
 from cxlab._checks import renamed
 from cxlab._stats import critical, linearise, wilson
-from cxlab._style import CFE_COLORS
+from cxlab._style import CFE_COLORS, OKABE_ITO, new_ax
 from cxlab.cfe.stats import check_data
 from cxlab.errors import DataError
 from cxlab.segments import net_advocacy
@@ -94,18 +94,16 @@ class PromiseGap:
         ax : matplotlib.axes.Axes, optional
             Axes to draw on (default: a new figure).
         """
-        import matplotlib.pyplot as plt
 
         ev = self.events.sort_values("value", ascending=False).reset_index(drop=True)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 0.45 * len(ev) + 2.2))
+        ax = new_ax(ax, (8, 0.45 * len(ev) + 2.2))
         t = self.table.set_index("measure")
         allr = t.loc["brand_expectation_met"]
         labels = ["All interactions", *ev["name"].astype(str)]
         vals = np.r_[allr["value"], ev["value"]]
         lo, hi = np.r_[allr["ci_low"], ev["ci_low"]], np.r_[allr["ci_high"], ev["ci_high"]]
         y = np.arange(len(labels))[::-1]
-        colours = [CFE_COLORS["customer"]] + ["#56B4E9"] * len(ev)
+        colours = [CFE_COLORS["customer"]] + [OKABE_ITO["sky"]] * len(ev)
         ax.barh(y, vals, color=colours, height=0.65, xerr=np.vstack([vals - lo, hi - vals]),
                 error_kw={"ecolor": "#333333", "capsize": 3, "lw": 1})  # fmt: skip
         ex = t.loc["brand_promise_fulfilled"]

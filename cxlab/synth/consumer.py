@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxlab.codebook import EMOTIVE_ATTRIBUTES, TACTILE_ATTRIBUTES, Codebook
+from cxlab.codebook import DEFAULT_STAGES, EMOTIVE_ATTRIBUTES, TACTILE_ATTRIBUTES, Codebook
 from cxlab.errors import ParameterError
 from cxlab.survey import Survey, survey_from_frame
 
@@ -300,15 +300,7 @@ def _codebook_dict(industry: str, extra_personal=True) -> dict:
         "missing_codes": [98, 99, -99],
         "scales": {"rating": {"min": 1, "max": 10}, "recommend": {"min": 0, "max": 10}},
         "default_scale": "rating",
-        "stages": [
-            "Aware",
-            "Shop/Buy",
-            "Set Up",
-            "Use & Support",
-            "Pay",
-            "Add/Renew/Upgrade",
-            "Leave",
-        ],
+        "stages": list(DEFAULT_STAGES),
         "personal_data": ["name", "email", "phone", "comment"] if extra_personal else [],
         "demographics": {
             "country": {"column": "country", "labels": labels(_COUNTRIES)},
