@@ -1,6 +1,6 @@
 # cxlab: two commands on a fresh machine (Python 3.11 + pip):
 #   make report   run the sample client's research report
-#   make test     lint, unit tests, notebook regression tests, the installed-wheel test
+#   make test     lint, unit tests, doctests, notebook regression tests, the installed-wheel test
 #   make test-slow  coverage simulations (pytest -m slow) and the mutation check (CI runs both)
 PYTHON ?= python3
 VENV := .venv
@@ -43,6 +43,7 @@ test: setup lint
 	  else echo "missing (not root):$$missing: the browser and PDF tests will be skipped"; fi; \
 	fi
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --doctest-modules cxlab
 	$(BIN)/python -m pytest --nbval --nbval-kernel-name cxlab --nbval-sanitize-with notebooks/sanitize.cfg notebooks
 	$(MAKE) test-install
 

@@ -21,7 +21,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from cxlab.drivers import _design, investment_weighting, relative_importance
+from cxlab._regression import design_matrix
+from cxlab.drivers import investment_weighting, relative_importance
 
 
 def _best_of(fn, repeat: int) -> float:
@@ -121,7 +122,7 @@ def bench_investment(mixed_1m: bool = False) -> None:
     df = event_data(1_000_000)
     t_cx = _best_of(lambda: investment_weighting(df, weights="weight"), 3)
     t_noev = _best_of(lambda: investment_weighting(df, weights="weight", event=None), 3)
-    x, _ = _design(df, "tactile", "emotive", "personal_investment", [])
+    x, _ = design_matrix(df, "tactile", "emotive", "personal_investment", [])
     y, w = df["satisfaction"].to_numpy(), df["weight"].to_numpy()
     codes = pd.factorize(df["respondent_id"])[0]
     t_sm = _best_of(

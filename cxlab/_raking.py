@@ -1,14 +1,14 @@
 """Raking internals for :mod:`cxlab.weighting` (private).
 
-Margin parsing and validation (:func:`_parse_margins`, :func:`_check_targets`,
-:func:`_codes_for`, :func:`_start_weights`, :func:`_resolve_bounds`) and the
-cell-collapsed iterative proportional fitting loops: :func:`_ipf` (unbounded) and
-:func:`_ipf_bounded`, which iterates trimming and re-raking through the clipped
-cell totals of :class:`_ClippedCells` and the safeguarded Newton margin step
+Margin parsing and validation (:func:`parse_margins`, :func:`check_targets`,
+:func:`codes_for`, :func:`start_weights`, :func:`resolve_bounds`) and the
+cell-collapsed iterative proportional fitting loops: :func:`ipf` (unbounded) and
+:func:`ipf_bounded`, which iterates trimming and re-raking through the clipped
+cell totals of :class:`ClippedCells` and the safeguarded Newton margin step
 :func:`_bounded_step`.
 
 Respondents are collapsed into the cells of the cross classification of the raking
-variables (:func:`_cells`): raking only ever multiplies the weights of a cell by a
+variables (:func:`collapse_cells`): raking only ever multiplies the weights of a cell by a
 common factor, so each sweep costs O(number of cells), not O(number of
 respondents). The public API (:func:`cxlab.weighting.rake`,
 :func:`cxlab.weighting.poststratify`) lives in :mod:`cxlab.weighting`.
@@ -23,21 +23,21 @@ import pandas as pd
 
 from cxlab.errors import ModelError, ParameterError
 
-_TARGET_NAMES = ("share", "target", "proportion", "population", "count", "total")
+TARGET_NAMES = ("share", "target", "proportion", "population", "count", "total")
 
 
 # --------------------------------------------------------------------------- input checks
-def _parse_margins(margins) -> dict[str, pd.Series]:
+def parse_margins(margins) -> dict[str, pd.Series]:
     """Margins as ``{column: Series(target, index=category)}``."""
     if isinstance(margins, pd.DataFrame):
         cols = {c.lower(): c for c in margins.columns}
         var = next((cols[c] for c in ("variable", "column") if c in cols), None)
         cat = next((cols[c] for c in ("category", "level", "value") if c in cols), None)
-        tgt = next((cols[c] for c in _TARGET_NAMES if c in cols), None)
+        tgt = next((cols[c] for c in TARGET_NAMES if c in cols), None)
         if var is None or cat is None or tgt is None:
             raise ParameterError(
                 "a margins table needs columns 'variable', 'category' and a target column "
-                f"(one of {', '.join(_TARGET_NAMES)})",
+                f"(one of {', '.join(TARGET_NAMES)})",
                 column=list(margins.columns),
             )
         out = {}
@@ -85,7 +85,7 @@ def _share(value, column: str, category) -> float:
     return float(value)
 
 
-def _check_targets(col: str, s: pd.Series) -> None:
+def check_targets(col: str, s: pd.Series) -> None:
     bad = s[~np.isfinite(s.to_numpy())]
     if len(bad):
         raise ModelError(f"category {bad.index[0]!r} has a missing population share", column=col)
@@ -99,7 +99,7 @@ def _check_targets(col: str, s: pd.Series) -> None:
         raise ModelError("the population shares sum to zero", column=col)
 
 
-def _start_weights(data: pd.DataFrame, weights) -> np.ndarray:
+def start_weights(data: pd.DataFrame, weights) -> np.ndarray:
     if weights is None:
         return np.ones(len(data))
     if isinstance(weights, str):
@@ -122,7 +122,7 @@ def _start_weights(data: pd.DataFrame, weights) -> np.ndarray:
     return w
 
 
-def _codes_for(data: pd.DataFrame, col: str, categories: list) -> np.ndarray:
+def codes_for(data: pd.DataFrame, col: str, categories: list) -> np.ndarray:
     if col not in data.columns:
         raise ModelError("raking variable not found in the data", column=col)
     x = data[col]
@@ -154,7 +154,7 @@ def _codes_for(data: pd.DataFrame, col: str, categories: list) -> np.ndarray:
     return codes
 
 
-def _resolve_bounds(bounds, max_ratio, mean_weight) -> tuple[float | None, float | None]:
+def resolve_bounds(bounds, max_ratio, mean_weight) -> tuple[float | None, float | None]:
     lo, hi = (None, None) if bounds is None else tuple(bounds)
     if max_ratio is not None:
         if not max_ratio > 1:
@@ -175,7 +175,7 @@ def _resolve_bounds(bounds, max_ratio, mean_weight) -> tuple[float | None, float
 
 
 # --------------------------------------------------------------------------- core IPF
-def _cells(codes: list[np.ndarray], ncats: list[int]):
+def collapse_cells(codes: list[np.ndarray], ncats: list[int]):
     """Collapse rows into unique cells; return (inverse, cell codes per variable, n cells)."""
     key = np.zeros(codes[0].size, dtype=np.int64)
     size = 1
@@ -198,7 +198,7 @@ def _cells(codes: list[np.ndarray], ncats: list[int]):
     return inv, cell_codes[::-1], ukeys.size
 
 
-class _ClippedCells:
+class ClippedCells:
     """Sums over cells of ``clip(d_i * v_cell, lo, hi)`` in O(cells log n).
 
     Units are sorted by (cell, design weight) once; for a cell multiplier ``v`` the
@@ -256,7 +256,7 @@ class _ClippedCells:
         return np.clip(d * v[inv], lo, hi)
 
 
-def _bounded_step(cells: _ClippedCells, code, k, target, u, max_steps=100):
+def _bounded_step(cells: ClippedCells, code, k, target, u, max_steps=100):
     """Category factors f with sum over the category of clip(d u f) = target."""
     lo = -np.inf if cells.lo is None else cells.lo
     hi = np.inf if cells.hi is None else cells.hi
@@ -302,7 +302,7 @@ def _converged(history: list[float], err: float, tol: float) -> bool | None:
     return None
 
 
-def _ipf(codes, ncats, targets, w, tol, max_iter):
+def ipf(codes, ncats, targets, w, tol, max_iter):
     """Raking of cell totals ``w`` (one per cell of the raking variables)."""
     w = w.copy()
     total = float(sum(targets[0]))
@@ -322,7 +322,7 @@ def _ipf(codes, ncats, targets, w, tol, max_iter):
     return w, it, err
 
 
-def _ipf_bounded(cells: _ClippedCells, codes, ncats, targets, u, tol, max_iter):
+def ipf_bounded(cells: ClippedCells, codes, ncats, targets, u, tol, max_iter):
     """Bounded raking: cell multipliers ``u`` with unit weights ``clip(d u, lo, hi)``.
 
     Each margin step solves exactly (safeguarded Newton) for the category factors

@@ -1,10 +1,10 @@
 """Numerical core of the investment weighting model (:mod:`cxlab.drivers`); private.
 
 Weighted least squares with a cluster-robust sandwich written in numpy
-(:func:`_cluster_wls`, also used by :mod:`cxlab.importance`), the random-intercept mixed
+(:func:`cluster_wls`, also used by :mod:`cxlab.importance`), the random-intercept mixed
 model (:func:`_mixed`, statsmodels MixedLM), Fieller intervals for a ratio
-(:func:`_fieller`), the moderation design matrix (:func:`_design`), weights, difference
-and ratio at given investment levels (:func:`_weights_at`), and :func:`_estimate`, which
+(:func:`fieller`), the moderation design matrix (:func:`design_matrix`), weights, difference
+and ratio at given investment levels (:func:`weights_at`), and :func:`estimate`, which
 fits one model (coefficients, joint Wald test of the moderation (F on 2 and G - 1 df
 with clustering, chi-square for the mixed model), crossover with its
 Fieller interval, per-event weights) and returns the fields of
@@ -14,10 +14,10 @@ Fieller interval, per-event weights) and returns the fields of
 
 Examples
 --------
->>> lo, hi = _fieller(2.0, 1.0, 0.01, 0.01, 0.0, 1.96)
+>>> lo, hi = fieller(2.0, 1.0, 0.01, 0.01, 0.0, 1.96)
 >>> bool(lo < 2.0 < hi)
 True
->>> _fieller(2.0, 0.1, 0.01, 0.01, 0.0, 1.96)  # denominator not clearly non-zero
+>>> fieller(2.0, 0.1, 0.01, 0.01, 0.0, 1.96)  # denominator not clearly non-zero
 (-inf, inf)
 """
 
@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._stats import Fit, cluster_wls, critical
 from cxlab.errors import ConvergenceWarning, ModelError
 
 # positions of the model terms in the design matrix
@@ -40,50 +41,7 @@ _C, _T, _E, _I, _TI, _EI = range(6)
 # --------------------------------------------------------------------------- estimation
 
 
-@dataclass(frozen=True, eq=False)
-class _Fit:
-    beta: np.ndarray
-    cov: np.ndarray
-    n: int
-    n_clusters: int
-    df: float  # degrees of freedom of the t reference distribution (inf: normal)
-
-
-def _cluster_wls(x: np.ndarray, y: np.ndarray, w: np.ndarray, codes: np.ndarray) -> _Fit:
-    """Weighted least squares with a cluster-robust (sandwich) covariance.
-
-    ``codes`` are integer cluster codes ``0..G-1``. The covariance equals statsmodels'
-    ``WLS(...).fit(cov_type="cluster")`` with its default small-sample correction
-    ``G/(G-1) * (N-1)/(N-K)``; with one cluster per row it is HC1.
-    """
-    n, k = x.shape
-    xw = x * w[:, None]
-    xtwx = x.T @ xw
-    try:
-        bread = np.linalg.inv(xtwx)
-    except np.linalg.LinAlgError as err:
-        raise ModelError("the design matrix is singular (a term does not vary)") from err
-    if not np.isfinite(bread).all() or np.linalg.cond(xtwx) > 1e13:
-        raise ModelError("the design matrix is singular or nearly so (a term does not vary)")
-    beta = bread @ (xw.T @ y)
-    resid = y - x @ beta
-    scores = xw * resid[:, None]
-    n_clusters = int(codes.max()) + 1 if codes.size else 0
-    if n_clusters == n:
-        sums = scores
-    else:
-        sums = np.empty((n_clusters, k))
-        for j in range(k):
-            sums[:, j] = np.bincount(codes, weights=scores[:, j], minlength=n_clusters)
-    if n_clusters < 2:
-        raise ModelError("cluster-robust standard errors need at least two respondents")
-    meat = sums.T @ sums
-    corr = n_clusters / (n_clusters - 1) * (n - 1) / (n - k)
-    cov = corr * bread @ meat @ bread
-    return _Fit(beta, (cov + cov.T) / 2, n, n_clusters, float(n_clusters - 1))
-
-
-def _mixed(x: np.ndarray, y: np.ndarray, codes: np.ndarray, names: list[str]) -> _Fit:
+def _mixed(x: np.ndarray, y: np.ndarray, codes: np.ndarray, names: list[str]) -> Fit:
     """Random-intercept linear mixed model (REML, statsmodels MixedLM)."""
     from statsmodels.regression.mixed_linear_model import MixedLM
     from statsmodels.tools.sm_exceptions import ConvergenceWarning as SmConvergenceWarning
@@ -105,10 +63,10 @@ def _mixed(x: np.ndarray, y: np.ndarray, codes: np.ndarray, names: list[str]) ->
             stacklevel=3,
         )
     cov = np.asarray(res.cov_params())[:k, :k]
-    return _Fit(np.asarray(res.fe_params), cov, x.shape[0], int(codes.max()) + 1, np.inf)
+    return Fit(np.asarray(res.fe_params), cov, x.shape[0], int(codes.max()) + 1, np.inf)
 
 
-def _fieller(
+def fieller(
     a: float, b: float, vaa: float, vbb: float, vab: float, crit: float
 ) -> tuple[float, float]:
     """Fieller confidence interval for ``a / b``; ``(-inf, inf)`` when unbounded."""
@@ -163,7 +121,7 @@ class ModerationTest:
 # --------------------------------------------------------------------------- helpers
 
 
-def _weights_at(beta: np.ndarray, cov: np.ndarray, crit: float, pi: np.ndarray) -> pd.DataFrame:
+def weights_at(beta: np.ndarray, cov: np.ndarray, crit: float, pi: np.ndarray) -> pd.DataFrame:
     pi = np.asarray(pi, dtype=float)
     k = beta.size
     g_t = np.zeros((pi.size, k))
@@ -180,7 +138,7 @@ def _weights_at(beta: np.ndarray, cov: np.ndarray, crit: float, pi: np.ndarray) 
     ratio = np.divide(we, wt, out=np.full_like(we, np.nan), where=wt != 0)
     bounds = np.array(
         [
-            _fieller(a, b, va, vb, vab, crit)
+            fieller(a, b, va, vb, vab, crit)
             for a, b, va, vb, vab in zip(we, wt, ve, vt, vte, strict=True)
         ]
     )
@@ -223,7 +181,7 @@ def _statement(row: pd.Series) -> str:
     return text
 
 
-def _design(
+def design_matrix(
     frame: pd.DataFrame, tactile: str, emotive: str, investment: str, controls: list[str]
 ) -> tuple[np.ndarray, list[str]]:
     t = frame[tactile].to_numpy(float)
@@ -256,7 +214,7 @@ def _design(
 # --------------------------------------------------------------------------- one model
 
 
-def _estimate(
+def estimate(
     frame: pd.DataFrame,
     v: dict,
     controls: list[str],
@@ -269,18 +227,14 @@ def _estimate(
     n_dropped: int,
 ) -> dict:
     """Fit one investment model; the fields of an ``InvestmentWeighting``, as a dict."""
-    x, names = _design(frame, v["tactile"], v["emotive"], v["investment"], controls)
+    x, names = design_matrix(frame, v["tactile"], v["emotive"], v["investment"], controls)
     y = frame[v["outcome"]].to_numpy(float)
     w = frame[v["weights"]].to_numpy(float) if weighted else np.ones(y.size)
     codes = pd.factorize(frame[v["respondent"]])[0]
     if x.shape[0] <= x.shape[1] + 1:
         raise ModelError(f"{x.shape[0]} complete ratings: too few for {x.shape[1]} model terms")
-    fit = _cluster_wls(x, y, w, codes) if method == "cluster" else _mixed(x, y, codes, names)
-    crit = (
-        float(stats.t.ppf(0.5 + level / 2, fit.df))
-        if np.isfinite(fit.df)
-        else float(stats.norm.ppf(0.5 + level / 2))
-    )
+    fit = cluster_wls(x, y, w, codes) if method == "cluster" else _mixed(x, y, codes, names)
+    crit = critical(level, fit.df)
     beta, cov = fit.beta, fit.cov
     se = np.sqrt(np.diag(cov))
     tstat = beta / se
@@ -313,7 +267,7 @@ def _estimate(
     pi = frame[v["investment"]].to_numpy(float)
     lo, hi = float(pi.min()), float(pi.max())
     grid_pts = np.linspace(lo, hi, int(grid)) if np.isscalar(grid) else np.asarray(grid, float)
-    table = _weights_at(beta, cov, crit, grid_pts)
+    table = weights_at(beta, cov, crit, grid_pts)
 
     # crossover: t0 + t1 x = e0 + e1 x  ->  x = (t0 - e0) / (e1 - t1)
     ga = np.zeros(beta.size)
@@ -326,7 +280,7 @@ def _estimate(
     other = "tactile" if b > 0 else "emotive"
     crossover = None
     if np.isfinite(est) and lo <= est <= hi:
-        c_lo, c_hi = _fieller(a, b, ga @ cov @ ga, gb @ cov @ gb, ga @ cov @ gb, crit)
+        c_lo, c_hi = fieller(a, b, ga @ cov @ ga, gb @ cov @ gb, ga @ cov @ gb, crit)
         crossover = Crossover(
             float(est),
             float(c_lo),
@@ -354,7 +308,7 @@ def _estimate(
             .agg(n=("w", "size"), pi_w=("pi_w", "sum"), w=("w", "sum"))
         )
         ev_pi = (ev["pi_w"] / ev["w"]).to_numpy()
-        by_event = _weights_at(beta, cov, crit, ev_pi)
+        by_event = weights_at(beta, cov, crit, ev_pi)
         by_event.insert(0, "event_id", ev.index.to_numpy())
         by_event.insert(1, "n", ev["n"].to_numpy())
         by_event["significant"] = (by_event["ratio_ci_low"] > 1) | (by_event["ratio_ci_high"] < 1)

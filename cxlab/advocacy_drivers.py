@@ -28,14 +28,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._advocacy import advocacy_groups
+from cxlab._checks import frames, renamed
+from cxlab._stats import critical
+from cxlab._style import ADVOCACY_COLORS, new_ax
 from cxlab.errors import DataError, ModelError, ParameterError, SuppressionWarning
-from cxlab.segments import _PALETTE, _frames, _respondent_groups
 
 __all__ = ["advocacy_drivers", "AdvocacyDrivers", "defector_promoter"]
 
 
 # ------------------------------------------------------------------------ drivers
-def _wide(respondents, event_table, measures, min_raters):
+def _wide(respondents, event_table, measures, min_base):
     """Respondent x (event, measure) matrix, mean-imputed, with not-rated indicators."""
     if event_table is None:
         raise ParameterError("advocacy drivers need the event table (pass a Survey)")
@@ -46,10 +49,10 @@ def _wide(respondents, event_table, measures, min_raters):
         index="respondent_id", columns="event_id", values=list(measures), observed=True
     ).reindex(respondents["respondent_id"])
     raters = wide.notna().sum()
-    few = raters[raters < min_raters]
+    few = raters[raters < min_base]
     if len(few):
         warnings.warn(
-            f"events with fewer than {min_raters} raters left out: "
+            f"events with fewer than {min_base} raters left out: "
             + ", ".join(sorted({str(e) for _, e in few.index})),
             SuppressionWarning,
             stacklevel=3,
@@ -57,7 +60,7 @@ def _wide(respondents, event_table, measures, min_raters):
         wide = wide.drop(columns=few.index)
     if wide.shape[1] == 0:
         raise ModelError(
-            f"no event has at least {min_raters} raters; lower min_raters or pool events",
+            f"no event has at least {min_base} raters; lower min_base or pool events",
             column=list(measures),
         )
     rated = wide.notna()
@@ -139,12 +142,17 @@ class AdvocacyDrivers:
         """Dot-and-whisker chart of the change in advocate and antagonist probability.
 
         ``names`` maps ``event_id`` to a display name (e.g. from ``survey.events``).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        names : sequence of str
+            The names.
         """
-        import matplotlib.pyplot as plt
 
         t = self.table.sort_values("rank", ascending=False)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7.5, 0.45 * len(t) + 1.6))
+        ax = new_ax(ax, (7.5, 0.45 * len(t) + 1.6))
         names = dict(names or {})
         labels = [
             names.get(e, e) if m == "satisfaction" else f"{names.get(e, e)} ({m})"
@@ -152,8 +160,8 @@ class AdvocacyDrivers:
         ]
         y = np.arange(len(t))
         for off, key, colour, name in (
-            (0.15, "advocate", _PALETTE["advocate"], "Advocate"),
-            (-0.15, "antagonist", _PALETTE["agitator"], "Antagonist"),
+            (0.15, "advocate", ADVOCACY_COLORS["advocate"], "Advocate"),
+            (-0.15, "antagonist", ADVOCACY_COLORS["agitator"], "Antagonist"),
         ):
             err = np.vstack(
                 [t[f"{key}_pp"] - t[f"{key}_ci_low"], t[f"{key}_ci_high"] - t[f"{key}_pp"]]
@@ -170,13 +178,14 @@ class AdvocacyDrivers:
         return ax
 
 
+@renamed(min_raters="min_base")
 def advocacy_drivers(
     survey_or_frames,
     *,
     measure: str | Sequence[str] = "satisfaction",
     weights: str | None = "weight",
     group=None,
-    min_raters: int = 30,
+    min_base: int = 30,
     level: float = 0.95,
 ) -> AdvocacyDrivers:
     """Ordinal logit of antagonist < neutral < advocate on event experiences.
@@ -200,7 +209,7 @@ def advocacy_drivers(
         Respondent weight column (ignored when absent).
     group : Series or column name, optional
         Advocacy group; default from ``recommend`` (see :func:`advocacy_economics`).
-    min_raters : int
+    min_base : int
         Events rated by fewer respondents are left out (with a warning).
     level : float
 
@@ -216,10 +225,10 @@ def advocacy_drivers(
     >>> res.table.loc[res.table["rank"] == 1, "event_id"].item() in truth["advocacy_impact"]
     True
     """
-    respondents, event_table = _frames(survey_or_frames)
+    respondents, event_table = frames(survey_or_frames)
     measures = [measure] if isinstance(measure, str) else list(measure)
-    X, rated, cols = _wide(respondents, event_table, measures, min_raters)
-    g = _respondent_groups(respondents, group, three=True)
+    X, rated, cols = _wide(respondents, event_table, measures, min_base)
+    g = advocacy_groups(respondents, group, three=True)
     if weights is not None and weights in respondents.columns:
         w = respondents[weights].to_numpy(float)
     else:
@@ -245,7 +254,7 @@ def advocacy_drivers(
 
         warnings.warn("ordinal advocacy model did not converge", ConvergenceWarning, stacklevel=2)
     exog = Xk.to_numpy()
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = critical(level)
     rows = []
     for j, (m, e) in enumerate(cols):
         r = rk[:, j]
@@ -303,13 +312,14 @@ def advocacy_drivers(
 
 
 # ------------------------------------------------------------- defector/promoter
+@renamed(min_n="min_base")
 def defector_promoter(
     survey_or_frames,
     *,
     weights: str | None = "weight",
     group=None,
     attributes: bool = True,
-    min_n: int = 10,
+    min_base: int = 10,
     level: float = 0.95,
 ) -> pd.DataFrame:
     """Which events and attributes separate antagonists from advocates most.
@@ -328,7 +338,7 @@ def defector_promoter(
     group : Series or column name, optional
     attributes : bool
         Include attribute rows (``kind="attribute"``) besides events.
-    min_n : int
+    min_base : int
         Items with fewer advocates or antagonists are left out.
     level : float
 
@@ -345,10 +355,10 @@ def defector_promoter(
     >>> defector_promoter(survey)[["kind", "item"]].iloc[0].tolist()[0] in ("event", "attribute")
     True
     """
-    respondents, event_table = _frames(survey_or_frames)
+    respondents, event_table = frames(survey_or_frames)
     if event_table is None:
         raise ParameterError("defector/promoter analysis needs the event table (pass a Survey)")
-    g = _respondent_groups(respondents, group, three=True)
+    g = advocacy_groups(respondents, group, three=True)
     ids = respondents["respondent_id"]
     if weights is not None and weights in respondents.columns:
         w = respondents[weights].to_numpy(float)
@@ -384,14 +394,14 @@ def defector_promoter(
         for c in attr_cols:
             items[("attribute", c)] = means[c].reindex(ids).to_numpy(float)
     codes = g.cat.codes.to_numpy()
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = critical(level)
     rows = []
     for (kind, item), x in items.items():
         stats_ = []
         for code in (2, 0):
             ok = (codes == code) & np.isfinite(x) & np.isfinite(w)
             xx, ww = x[ok], w[ok]
-            if ok.sum() < max(min_n, 2):
+            if ok.sum() < max(min_base, 2):
                 break
             m = np.average(xx, weights=ww)
             v = np.average((xx - m) ** 2, weights=ww) * ok.sum() / (ok.sum() - 1)

@@ -76,6 +76,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxlab._style import OKABE_ITO, new_ax
 from cxlab.errors import DataError, ModelError
 from cxlab.segments import AdvocacyCuts, advocacy_cuts, agitator_flags
 
@@ -188,7 +189,13 @@ class SectionPlan:
         raise KeyError(key)
 
     def included(self, key: str) -> bool:
-        """True when section ``key`` is in the report."""
+        """True when section ``key`` is in the report.
+
+        Parameters
+        ----------
+        key : str
+            A section key (``SECTIONS``).
+        """
         return self[key].included
 
     @property
@@ -204,7 +211,15 @@ class SectionPlan:
         return self.table
 
     def skip(self, key: str, reason: str) -> SectionPlan:
-        """A copy with section ``key`` left out for ``reason``."""
+        """A copy with section ``key`` left out for ``reason``.
+
+        Parameters
+        ----------
+        key : str
+            A section key (``SECTIONS``).
+        reason : str
+            Why the section is left out.
+        """
         sections = tuple(
             replace(s, included=False, reason=reason, basis="") if s.key == key else s
             for s in self.sections
@@ -751,11 +766,23 @@ class ReportResults:
     skipped: dict = field(default_factory=dict)
 
     def included(self, key: str) -> bool:
-        """True when section ``key`` is in the report (planned and computed)."""
+        """True when section ``key`` is in the report (planned and computed).
+
+        Parameters
+        ----------
+        key : str
+            The key.
+        """
         return self.plan.included(key)
 
     def reason(self, key: str) -> str:
-        """Why section ``key`` is left out ("" when it is included)."""
+        """Why section ``key`` is left out ("" when it is included).
+
+        Parameters
+        ----------
+        key : str
+            A section key (``SECTIONS``).
+        """
         return self.plan[key].reason
 
     @property
@@ -801,8 +828,13 @@ def analyse(inputs, params, *, n_boot: int = 200) -> ReportResults:
 
     Examples
     --------
-    >>> results = analyse(load_inputs(params), params)  # doctest: +SKIP
-    >>> results.coverage  # doctest: +SKIP
+    >>> from cxlab.datasets import sample_files
+    >>> from cxlab.params import load_params
+    >>> from cxlab.report import load_inputs
+    >>> params = load_params(sample_files("banking")["params"])
+    >>> results = analyse(load_inputs(params), params)
+    >>> list(results.coverage.columns)
+    ['section', 'included', 'reason', 'basis']
     """
     import cxlab.advocacy_drivers
     import cxlab.drivers
@@ -867,7 +899,7 @@ def analyse(inputs, params, *, n_boot: int = 200) -> ReportResults:
 
         def fit():
             return cxlab.drivers.investment_weighting(
-                weighted.event_table(), weights="weight", min_respondents=min_base
+                weighted.event_table(), weights="weight", min_base=min_base
             )
 
         investment = _attempt(
@@ -887,7 +919,7 @@ def analyse(inputs, params, *, n_boot: int = 200) -> ReportResults:
             skipped,
             "advocacy_drivers",
             lambda: cxlab.advocacy_drivers.advocacy_drivers(
-                weighted, group=groups, min_raters=min_base
+                weighted, group=groups, min_base=min_base
             ),
             f"too few respondents (fewer than {min_base} raters per event) to model what "
             "drives advocacy",
@@ -1096,7 +1128,7 @@ def _segments(resp, plan: SectionPlan, agitator, min_base: int):
                 )
             else:
                 t = cxlab.estimates.weighted_mean(
-                    resp, plan.key_driver_outcome, by=c, weight="weight", min_base=min_base
+                    resp, plan.key_driver_outcome, by=c, weights="weight", min_base=min_base
                 ).rename(columns={"estimate": "value"})
             t = t.loc[t[c].notna()].reset_index(drop=True)
             by_segment[c] = t
@@ -1216,7 +1248,13 @@ def _key_figures(r: ReportResults) -> dict:
 
 
 def top_event(value) -> pd.Series | None:
-    """The best valued event of a value case (highest NPV, or benefit without costs)."""
+    """The best valued event of a value case (highest NPV, or benefit without costs).
+
+    Parameters
+    ----------
+    value : pandas.DataFrame or None
+        A value-case ranking (``ValueCase.table``).
+    """
     if value is None:
         return None
     col = "npv" if value.cost_based else "benefit"
@@ -1227,18 +1265,34 @@ def top_event(value) -> pd.Series | None:
 def plot_key_drivers(table: pd.DataFrame, ax=None, outcome: str | None = None):
     """Share of the explained variance per driver (a key-driver table), with intervals.
 
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+    outcome : str
+        The outcome column.
+
     Examples
     --------
-    >>> ax = plot_key_drivers(results.key_drivers)  # doctest: +SKIP
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from cxlab.importance import relative_importance
+    >>> from cxlab.synth import make_study
+    >>> survey, _ = make_study("banking", n_respondents=300, seed=0)
+    >>> r = survey.respondents.assign(x1=survey.respondents["recommend"] * 0.5)
+    >>> table = relative_importance(r.dropna(subset=["recommend"]), "recommend", ["x1", "tenure"])
+    >>> ax = plot_key_drivers(table)
+    >>> ax.get_title().startswith("Key drivers of recommend")
+    True
     """
-    import matplotlib.pyplot as plt
 
     t = table.dropna(subset=["share"]).iloc[::-1]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.4 * len(t) + 1.6))
+    ax = new_ax(ax, (8, 0.4 * len(t) + 1.6))
     ypos = np.arange(len(t))
     share = 100 * t["share"].to_numpy()
-    ax.barh(ypos, share, color="#0072B2", edgecolor="black", linewidth=0.5)
+    ax.barh(ypos, share, color=OKABE_ITO["blue"], edgecolor="black", linewidth=0.5)
     if {"share_ci_low", "share_ci_high"} <= set(t.columns):
         err = np.vstack([share - 100 * t["share_ci_low"], 100 * t["share_ci_high"] - share]).clip(0)
         ax.errorbar(share, ypos, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)

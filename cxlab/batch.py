@@ -33,15 +33,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxlab._runs import ignore_signals, owner, publish_by_rename
+from cxlab._style import OKABE_ITO, new_ax
 from cxlab.errors import CxlabError, CxlabWarning, ParameterError, ReportError
 from cxlab.params import OWNER_MARKER, load_params, parse_formats, reports_root
 from cxlab.report import (
     Interrupted,
     RunResult,
-    _ignore_signals,
-    _owner,
     end_child_processes,
-    new_run_id,
     remove_stale_runs,
     run_report,
     stop_on_signals,
@@ -78,7 +77,13 @@ class BatchResult:
         return table.assign(message=message.str.slice(0, 70))
 
     def plot(self, ax=None):
-        """Net advocacy per client with its interval (see :func:`plot_key_figures`)."""
+        """Net advocacy per client with its interval (see :func:`plot_key_figures`).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        """
         return plot_key_figures(self.key_figures, ax=ax)
 
 
@@ -195,6 +200,12 @@ def run_batch(
         The report notebook (default ``notebooks/client_report.ipynb``).
 
     A parameter file named twice runs once (a :class:`~cxlab.errors.CxlabWarning`).
+    kernel_name : str, optional
+        Jupyter kernel to run the notebook in (default: the Python running cxlab).
+    start_timeout : float
+        Seconds allowed for a kernel to start.
+    progress : bool
+        Show progress.
 
     Raises
     ------
@@ -243,7 +254,7 @@ def run_batch(
                     results[index[fut.key]] = _collect(fut, index[fut.key])
                     bar.update()
             except KeyboardInterrupt as err:
-                _ignore_signals()
+                ignore_signals()
                 bar.close()
                 client.cancel(futures)  # the cluster's workers stop these reports
                 result = _finish(files, results, reports)
@@ -259,7 +270,7 @@ def run_batch(
                 results[futures[fut]] = _collect(fut, futures[fut])
                 bar.update()
         except KeyboardInterrupt as err:
-            _ignore_signals()  # a second signal must not cut the clean-up short
+            ignore_signals()  # a second signal must not cut the clean-up short
             bar.close()
             _stop_pool(pool, futures if "futures" in locals() else {}, results)
             result = _finish(files, results, reports)
@@ -356,6 +367,13 @@ def key_figures_table(
     Columns: ``client``, ``net_advocacy``, ``net_advocacy_low``, ``net_advocacy_high``,
     ``moments_of_truth``, ``top_action``, ``top_event`` (missing figures are NaN),
     and ``params_file`` when ``clients`` is given.
+
+    Parameters
+    ----------
+    by_client : mapping, optional
+        Per-client overrides.
+    clients : sequence of str or path-like
+        Parameter files, one per client.
     """
     rows = []
     for key, figs in by_client.items():
@@ -385,15 +403,21 @@ def key_figures_table(
 
 def plot_key_figures(table: pd.DataFrame, ax=None):
     """Horizontal bars of net advocacy per client with interval whiskers; each label
-    also names the client's number of moments of truth and top action."""
-    import matplotlib.pyplot as plt
+    also names the client's number of moments of truth and top action.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+    """
     import numpy as np
 
     data = table.dropna(subset=["net_advocacy"]).sort_values("net_advocacy")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.6 * max(len(data), 2) + 1.5))
+    ax = new_ax(ax, (8, 0.6 * max(len(data), 2) + 1.5))
     y = np.arange(len(data))
-    ax.barh(y, data["net_advocacy"], color="#0072B2", height=0.6)
+    ax.barh(y, data["net_advocacy"], color=OKABE_ITO["blue"], height=0.6)
     if data["net_advocacy_low"].notna().any():
         lo = (data["net_advocacy"] - data["net_advocacy_low"]).to_numpy()
         hi = (data["net_advocacy_high"] - data["net_advocacy"]).to_numpy()
@@ -429,7 +453,7 @@ def _write_batch(reports: Path, table: pd.DataFrame, figures: pd.DataFrame) -> P
     batches.mkdir(parents=True, exist_ok=True)
     remove_stale_runs(batches)
     folder = Path(tempfile.mkdtemp(prefix=".tmp-", dir=batches))  # renamed when complete
-    (folder / OWNER_MARKER).write_text(json.dumps(_owner()), encoding="utf-8")
+    (folder / OWNER_MARKER).write_text(json.dumps(owner()), encoding="utf-8")
     table.to_csv(folder / "summary.csv", index=False)
     summary = {
         "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
@@ -442,21 +466,18 @@ def _write_batch(reports: Path, table: pd.DataFrame, figures: pd.DataFrame) -> P
         plot_key_figures(figures, ax=fig.subplots())
         fig.savefig(folder / "key_figures.png", dpi=150, bbox_inches="tight")
     (folder / OWNER_MARKER).unlink()
-    for _ in range(20):
-        final = batches / new_run_id()
-        if final.exists():
-            continue
-        try:
-            os.rename(folder, final)  # a non-empty folder never replaces an existing batch
-        except OSError:
-            continue
-        return final
-    raise ReportError(f"could not find a free batch id under {batches}")
+    return publish_by_rename(folder, batches, what="batch")
 
 
 def failed_in_last_batch(reports_dir: str | os.PathLike | None = None) -> list[str]:
     """Parameter files of the clients that failed in the most recent batch (under
-    ``reports_dir``, default ``./reports``)."""
+    ``reports_dir``, default ``./reports``).
+
+    Parameters
+    ----------
+    reports_dir : str or path-like, optional
+        The reports folder (default ``./reports``).
+    """
     reports = Path(reports_dir).resolve() if reports_dir else reports_root()
     batches = [p / "summary.json" for p in (reports / "_batches").glob("[!.]*")]
     batches = [p for p in batches if p.exists()]

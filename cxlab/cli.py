@@ -154,7 +154,13 @@ def _common(sub: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 when everything succeeded)."""
+    """Entry point; returns the exit status (0 when everything succeeded).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments (default ``sys.argv[1:]``).
+    """
     args = build_parser().parse_args(argv)
     try:
         if args.command == "init":

@@ -33,8 +33,11 @@ from scipy.special import logsumexp
 from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
+from cxlab._advocacy import advocacy_groups
+from cxlab._checks import frames
+from cxlab._style import ADVOCACY_COLORS, new_ax
 from cxlab.errors import ConvergenceWarning, DataError, ParameterError
-from cxlab.segments import _PALETTE, _frames, _respondent_groups, net_advocacy
+from cxlab.segments import net_advocacy
 
 __all__ = ["segment_customers", "Segmentation"]
 
@@ -187,12 +190,16 @@ class Segmentation:
         return self.profiles[[c for c in cols if c in self.profiles]].round(2)
 
     def plot(self, ax=None):
-        """Advocacy mix per segment (stacked bars), labelled with size and net advocacy."""
-        import matplotlib.pyplot as plt
+        """Advocacy mix per segment (stacked bars), labelled with size and net advocacy.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        """
 
         p = self.profiles.iloc[::-1]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 0.6 * len(p) + 1.8))
+        ax = new_ax(ax, (8, 0.6 * len(p) + 1.8))
         labels = [
             f"S{s}: {lab}\n(n={n}, net advocacy {na:+.0f})"
             for s, lab, n, na in zip(p.segment, p.label, p.n, p.net_advocacy, strict=True)
@@ -207,7 +214,7 @@ class Segmentation:
                 labels,
                 p[key],
                 left=left,
-                color=_PALETTE[name],
+                color=ADVOCACY_COLORS[name],
                 label=name.capitalize(),
                 edgecolor="white",
             )
@@ -262,7 +269,7 @@ def segment_customers(
     -------
     Segmentation
     """
-    respondents, event_table = _frames(survey_or_frames)
+    respondents, event_table = frames(survey_or_frames)
     ks = sorted({int(k) for k in k_range})
     if not ks or ks[0] < 1 or len(respondents) < 10 * ks[-1]:
         raise ParameterError(f"k_range {ks} needs k >= 1 and at least 10 respondents per segment")
@@ -326,7 +333,7 @@ def _profiles(respondents, event_table, segment, k, categorical, weights, top):
         rows.append(row)
     profiles = pd.DataFrame(rows)
     if "recommend" in respondents:
-        g = _respondent_groups(respondents, three=True)
+        g = advocacy_groups(respondents, three=True)
         frame = pd.DataFrame({"g": g.astype(object), "seg": segment, "w": w})[g.notna().to_numpy()]
         mix = frame.pivot_table(index="seg", columns="g", values="w", aggfunc="sum", fill_value=0)
         mix = 100 * mix.div(mix.sum(axis=1), axis=0)
@@ -346,7 +353,7 @@ def _profiles(respondents, event_table, segment, k, categorical, weights, top):
     return profiles[first + [c for c in profiles if c not in first]], importance
 
 
-def _event_importance(respondents, event_table, seg: pd.Series, min_n: int = 15):
+def _event_importance(respondents, event_table, seg: pd.Series, min_base: int = 15):
     cols = ["segment", "event_id", "importance", "n", "rank"]
     if event_table is None or "recommend" not in respondents or "respondent_id" not in respondents:
         return pd.DataFrame(columns=cols)
@@ -369,7 +376,7 @@ def _event_importance(respondents, event_table, seg: pd.Series, min_n: int = 15)
             "n": grouped.size(),
         }
     ).reset_index()
-    out = out[out["n"] >= min_n].dropna(subset=["importance"])
+    out = out[out["n"] >= min_base].dropna(subset=["importance"])
     out["rank"] = (
         out.groupby("segment")["importance"].rank(ascending=False, method="first").astype(int)
     )

@@ -163,7 +163,13 @@ class Scale:
     max: float
 
     def reverse(self, value):
-        """Reverse-code ``value`` on this scale (``min + max - value``)."""
+        """Reverse-code ``value`` on this scale (``min + max - value``).
+
+        Parameters
+        ----------
+        value : float or array-like
+            Rating(s) on this scale.
+        """
         return self.min + self.max - value
 
 
@@ -310,7 +316,13 @@ class Codebook:
         return self.raw
 
     def save(self, path: str | Path) -> Path:
-        """Write the codebook as YAML."""
+        """Write the codebook as YAML.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file.
+        """
         path = Path(path)
         path.write_text(
             yaml.safe_dump(self.raw, sort_keys=False, allow_unicode=True), encoding="utf-8"

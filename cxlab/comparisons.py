@@ -4,7 +4,8 @@
 passed as a dict) for a difference of a weighted mean, proportion or top-box share,
 with the design-based (Taylor-linearised) variance of :mod:`cxlab.estimates`,
 Welch-Satterthwaite degrees of freedom and p-values adjusted over the table (Holm by
-default). Also importable as ``cxlab.estimates.compare``.
+default). Also importable as ``cxlab.estimates.compare`` (a plain import: this module
+does not import :mod:`cxlab.estimates`).
 
 Examples
 --------
@@ -19,7 +20,6 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from itertools import combinations
 
@@ -27,17 +27,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxlab.errors import DataError, ParameterError, SuppressionWarning
-from cxlab.estimates import (
-    _check_common,
-    _column,
-    _Design,
-    _holm,
-    _indicator,
-    _linearise,
-    _t_quantile,
-    top_box,
-)
+from cxlab._checks import Design, check_common, indicator, numeric_column, renamed, top_box
+from cxlab._stats import critical, holm, linearise
+from cxlab.errors import DataError, ParameterError
+from cxlab.suppression import suppress, warn_suppressed
 
 __all__ = ["compare"]
 
@@ -63,6 +56,7 @@ def _stack_waves(waves: Mapping, by: str, cluster) -> tuple[pd.DataFrame, str | 
     return pd.concat(frames, ignore_index=True), cluster
 
 
+@renamed(weight="weights")
 def compare(
     data: pd.DataFrame | Mapping[str, pd.DataFrame],
     column: str,
@@ -74,7 +68,7 @@ def compare(
     k: int = 2,
     within: str | Sequence[str] | None = None,
     reference=None,
-    weight: str | None = "weight",
+    weights: str | None = "weight",
     cluster: str | None = "auto",
     min_base: float = 30,
     level: float = 0.95,
@@ -103,7 +97,7 @@ def compare(
     ----------
     data : pandas.DataFrame or dict of DataFrame
         As in :func:`weighted_mean`, or ``{wave label: frame}``.
-    column, weight, cluster, min_base, level
+    column, weights, cluster, min_base, level
         As in :func:`weighted_mean`.
     by : str
         The column whose levels are compared (the new wave column for a dict).
@@ -115,6 +109,12 @@ def compare(
         Compare every other level with this one instead of all pairs.
     method : str or None
         Multiple-testing adjustment passed to ``multipletests`` (``None``: none).
+    value : object
+        The value.
+    scale_max : float
+        The top of the rating scale.
+    k : int
+        How many.
 
     Returns
     -------
@@ -135,22 +135,22 @@ def compare(
     """
     from statsmodels.stats.multitest import multipletests
 
-    _check_common(min_base, level)
+    check_common(min_base, level)
     if isinstance(data, Mapping):
         data, cluster = _stack_waves(data, by, cluster)
     within_cols = [] if within is None else ([within] if isinstance(within, str) else list(within))
-    design = _Design(data, weight, within_cols + [by], cluster)
+    design = Design(data, weights, within_cols + [by], cluster)
     if stat == "mean":
-        y = _column(data, column)
+        y = numeric_column(data, column)
     elif stat == "proportion":
-        y = _indicator(data, column, value)
+        y = indicator(data, column, value)
     elif stat == "top_box":
         if scale_max is None:
             raise ParameterError("stat='top_box' needs scale_max")
-        y = top_box(_column(data, column), scale_max, k)
+        y = top_box(numeric_column(data, column), scale_max, k)
     else:
         raise ParameterError(f"stat must be 'mean', 'proportion' or 'top_box', got {stat!r}")
-    res = _linearise(design, y, want_cov=True)
+    res = linearise(y, design.w, design.g, design.G, design.cl, want_cov=True)
     keys = design.keys
     rows = []
     cells = keys.groupby(within_cols, sort=False, observed=True) if within_cols else [((), keys)]
@@ -204,14 +204,14 @@ def compare(
     out = pd.DataFrame(rows)
     if out.empty:
         return pd.DataFrame(columns=cols)
-    q = _t_quantile(level, out["df"].to_numpy())
+    q = critical(level, out["df"].to_numpy())
     with np.errstate(invalid="ignore", divide="ignore"):
         out["statistic"] = out["difference"] / out["se"]
         out["p_value"] = 2 * stats.t.sf(np.abs(out["statistic"]), np.maximum(out["df"], 1))
     out["ci_low"] = out["difference"] - q * out["se"]
     out["ci_high"] = out["difference"] + q * out["se"]
-    small = (out["n_a"] < min_base) | (out["n_b"] < min_base)
-    out["suppressed"] = small
+    # one rule: a comparison is suppressed when either group's base is under min_base
+    out["_base"] = np.minimum(out["n_a"], out["n_b"])
     value_cols = [
         "estimate_a",
         "estimate_b",
@@ -223,19 +223,20 @@ def compare(
         "df",
         "p_value",
     ]
-    out.loc[small, value_cols] = np.nan
+    out = suppress(out, min_base, n_col="_base", columns=value_cols, warn=False)
+    out = out.drop(columns="_base")
+    small = out["suppressed"].to_numpy()
     out["p_adjusted"] = out["p_value"]
     testable = out["p_value"].notna().to_numpy()
     if method is not None and testable.sum() > 1:
         p = out.loc[testable, "p_value"].to_numpy()
         out.loc[testable, "p_adjusted"] = (
-            _holm(p) if method == "holm" else multipletests(p, method=method)[1]
+            holm(p) if method == "holm" else multipletests(p, method=method)[1]
         )
-    if small.any():
-        warnings.warn(
-            f"comparison of {column!r} by {by!r}: {int(small.sum())} comparison(s) involve a "
-            f"group below the minimum base of {min_base:g} respondents and were suppressed",
-            SuppressionWarning,
-            stacklevel=2,
-        )
+    warn_suppressed(
+        f"comparison of {column!r} by {by!r} (a group under the base)",
+        int(small.sum()),
+        min_base,
+        stacklevel=2,
+    )
     return out[cols]

@@ -81,6 +81,11 @@ def sample_files(name: str) -> dict[str, Path]:
     sample client's parameter file) and, for ``"banking"``, ``executive_data`` and
     ``initiatives``.
 
+    Parameters
+    ----------
+    name : str
+        A sample study (:func:`sample_names`).
+
     Examples
     --------
     >>> sample_files("automotive")["data_path"].name
@@ -129,6 +134,11 @@ def load_sample(name: str, *, quiet: bool = True):
 
 def load_truth(name: str) -> dict:
     """The parameters planted in a sample study (what the statistics should recover).
+
+    Parameters
+    ----------
+    name : str
+        A sample study (:func:`sample_names`).
 
     Examples
     --------

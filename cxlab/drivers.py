@@ -42,10 +42,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cxlab._regression import Crossover, ModerationTest, _estimate, _weights_at
-from cxlab._regression import _cluster_wls as _cluster_wls  # used by cxlab.importance
-from cxlab._regression import _design as _design  # used by benchmarks/bench_drivers.py
-from cxlab._regression import _fieller as _fieller
+from cxlab._checks import check_weights, renamed
+from cxlab._regression import Crossover, ModerationTest, estimate, weights_at
+from cxlab._style import new_ax
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError, SuppressionWarning
 from cxlab.importance import MAX_EXACT, penalty_reward, relative_importance
 
@@ -105,10 +104,36 @@ class InvestmentWeighting:
     _crit: float = field(default=1.96, repr=False)
 
     def at(self, investment: float | Sequence[float]) -> pd.DataFrame:
-        """Weights, difference and ratio (with CIs) at given personal-investment levels."""
-        return _weights_at(self._beta, self._cov, self._crit, np.atleast_1d(investment))
+        """Weights, difference and ratio (with CIs) at given personal-investment levels.
 
-    def summary(self) -> str:
+        Parameters
+        ----------
+        investment : float or sequence of float
+            Personal-investment level(s).
+        """
+        return weights_at(self._beta, self._cov, self._crit, np.atleast_1d(investment))
+
+    def summary(self) -> pd.DataFrame:
+        """The model in one table: ``statistic, value`` (outcome, method, bases, the
+        moderation test, the crossover and its interval)."""
+        v, m, c = self.variables, self.moderation, self.crossover
+        rows = [
+            ("outcome", v["outcome"]),
+            ("method", _METHOD_TEXT[self.method]),
+            ("scale", self.scale),
+            ("ratings", self.n_obs),
+            ("respondents", self.n_respondents),
+            ("rows dropped (missing values)", self.n_dropped),
+            ("moderation test", m.test),
+            ("moderation statistic", m.statistic),
+            ("moderation p-value", m.p_value),
+            ("crossover", None if c is None else c.estimate),
+            ("crossover ci_low", None if c is None else c.ci_low),
+            ("crossover ci_high", None if c is None else c.ci_high),
+        ]
+        return pd.DataFrame(rows, columns=["statistic", "value"])
+
+    def describe(self) -> str:
         """A short plain-text account of the model (returned, not printed)."""
         v = self.variables
         m = self.moderation
@@ -141,12 +166,16 @@ class InvestmentWeighting:
         return "\n".join(lines)
 
     def plot(self, ax=None):
-        """Both weight curves with CI bands, events on the investment axis, the crossover."""
-        import matplotlib.pyplot as plt
+        """Both weight curves with CI bands, events on the investment axis, the crossover.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        """
         import seaborn as sns
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7.5, 4.8))
+        ax = new_ax(ax, (7.5, 4.8))
         pal = sns.color_palette("colorblind")
         t = self.table
         for kind, colour in (("tactile", pal[0]), ("emotive", pal[1])):
@@ -231,7 +260,24 @@ class SegmentedInvestmentWeighting:
     moderation: pd.DataFrame
     scale: str
 
-    def summary(self) -> str:
+    def summary(self) -> pd.DataFrame:
+        """One row per segment: ratings, moderation p-value, crossover and its interval."""
+        rows = []
+        for key, fit in self.fits.items():
+            c = fit.crossover
+            rows.append(
+                {
+                    "segment": key,
+                    "n": fit.n_obs,
+                    "moderation_p": fit.moderation.p_value,
+                    "crossover": np.nan if c is None else c.estimate,
+                    "crossover_ci_low": np.nan if c is None else c.ci_low,
+                    "crossover_ci_high": np.nan if c is None else c.ci_high,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def describe(self) -> str:
         """One line per segment: moderation test, crossover, ratio at the extremes."""
         lines = [f"Investment weighting by {', '.join(self.by)} ({self.scale})"]
         for key, fit in self.fits.items():
@@ -247,12 +293,16 @@ class SegmentedInvestmentWeighting:
         return "\n".join(lines)
 
     def plot(self, ax=None):
-        """Emotive/tactile ratio by investment for each segment, with CI bands."""
-        import matplotlib.pyplot as plt
+        """Emotive/tactile ratio by investment for each segment, with CI bands.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        """
         import seaborn as sns
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7.5, 4.8))
+        ax = new_ax(ax, (7.5, 4.8))
         pal = sns.color_palette("colorblind", n_colors=max(len(self.fits), 3))
         finite = []
         styles = ["-", "--", "-.", ":"]
@@ -310,15 +360,16 @@ def _fit_one(
     scale: str,
     n_dropped: int,
 ) -> InvestmentWeighting:
-    """One model: the fit of :func:`cxlab._regression._estimate` as a result object."""
+    """One model: the fit of :func:`cxlab._regression.estimate` as a result object."""
     return InvestmentWeighting(
-        **_estimate(frame, v, controls, method, weighted, event, grid, level, scale, n_dropped)
+        **estimate(frame, v, controls, method, weighted, event, grid, level, scale, n_dropped)
     )
 
 
 # --------------------------------------------------------------------------- public
 
 
+@renamed(min_respondents="min_base")
 def investment_weighting(
     data: pd.DataFrame,
     outcome: str = "satisfaction",
@@ -335,7 +386,7 @@ def investment_weighting(
     event: str | None = "event_id",
     grid: int | Sequence[float] = 25,
     level: float = 0.95,
-    min_respondents: int = 30,
+    min_base: int = 30,
 ) -> InvestmentWeighting | SegmentedInvestmentWeighting:
     """Weight of emotive and tactile performance as a function of personal investment.
 
@@ -373,7 +424,7 @@ def investment_weighting(
         observed range, or the points themselves.
     level : float
         Confidence level of every interval.
-    min_respondents : int
+    min_base : int
         Minimum base (respondents with complete ratings). Without ``by``, a smaller
         base raises :class:`~cxlab.errors.ModelError`; with ``by``, segments with
         fewer respondents are skipped (SuppressionWarning).
@@ -433,10 +484,7 @@ def investment_weighting(
     frame = frame.loc[ok].reset_index(drop=True)
     weighted = weights is not None
     if weighted:
-        wv = frame[weights].to_numpy(float)
-        bad = np.flatnonzero(~(wv >= 0))
-        if bad.size:
-            raise DataError("survey weights must be non-negative", column=weights, rows=bad + 1)
+        wv = check_weights(frame[weights], weights)
         if method == "mixed" and not np.allclose(wv, wv[0]):
             warnings.warn(
                 "the mixed model cannot honour survey weights; it was fitted unweighted "
@@ -467,10 +515,10 @@ def investment_weighting(
     args = (controls, method, weighted, use_event, grid, level, scale)
     if not by_cols:
         n_resp = int(frame[respondent].nunique())
-        if n_resp < min_respondents:
+        if n_resp < min_base:
             raise ModelError(
                 f"{n_resp} respondents with complete ratings: below the minimum base of "
-                f"min_respondents={min_respondents} for the investment model",
+                f"min_base={min_base} for the investment model",
                 column=respondent,
             )
         return _fit_one(frame, v, *args, n_dropped)
@@ -480,9 +528,9 @@ def investment_weighting(
         key = key if len(by_cols) > 1 else key[0]
         label = dict(zip(by_cols, key if len(by_cols) > 1 else (key,), strict=True))
         n_resp = part[respondent].nunique()
-        if n_resp < min_respondents:
+        if n_resp < min_base:
             warnings.warn(
-                f"segment {label} skipped: {n_resp} respondents (minimum {min_respondents})",
+                f"segment {label} skipped: {n_resp} respondents (minimum {min_base})",
                 SuppressionWarning,
                 stacklevel=2,
             )

@@ -22,32 +22,20 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from cxlab.errors import DataError, ModelError, ParameterError, SuppressionWarning
-from cxlab.segments import _PALETTE, ADVOCACY_LEVELS, _resolve, _respondent_groups, _weights
+from cxlab._advocacy import ADVOCACY_LEVELS, advocacy_groups
+from cxlab._checks import resolve_weights
+from cxlab._stats import intervals, linearise
+from cxlab._style import ADVOCACY_COLORS, new_ax
+from cxlab.errors import DataError, ModelError
+from cxlab.suppression import suppress
 
 __all__ = ["advocacy_economics", "customer_value", "CustomerValue"]
-
-
-def _small_bases(n: pd.Series, min_base: float, what: str) -> np.ndarray:
-    """Rows whose base is under ``min_base``; warns (SuppressionWarning) if any."""
-    if min_base is None or min_base < 0:
-        raise ParameterError(f"min_base must be a non-negative number, got {min_base!r}")
-    small = (pd.to_numeric(n, errors="coerce").fillna(0) < min_base).to_numpy()
-    if small.any():
-        warnings.warn(
-            f"{int(small.sum())} {what} with a base under {min_base:g} suppressed",
-            SuppressionWarning,
-            stacklevel=3,
-        )
-    return small
 
 
 def advocacy_economics(
@@ -61,8 +49,10 @@ def advocacy_economics(
 ) -> pd.DataFrame:
     """Weighted means of behaviour by advocacy group, with CIs.
 
-    Standard errors are linearisation (ratio-mean) SEs, ``sqrt(n/(n-1) * sum w_i**2
-    (x_i - m)**2) / sum w_i``; CIs use the t distribution on ``n - 1`` df.
+    Standard errors are the linearised ratio-mean SEs of :func:`cxlab.estimates.weighted_mean`
+    (domain estimation over all respondents, ``sqrt(m/(m-1) * sum w_i**2 (x_i - mean)**2)
+    / sum w_i`` with ``m`` respondents in the data); CIs use the t distribution on
+    ``n - 1`` df, ``n`` the group's respondents.
 
     Parameters
     ----------
@@ -96,10 +86,10 @@ def advocacy_economics(
     >>> list(eco.columns[:4])
     ['advocacy_group', 'measure', 'mean', 'se']
     """
-    g = _respondent_groups(respondents, group)
+    g = advocacy_groups(respondents, group)
     if isinstance(weights, str) and weights not in respondents.columns:
         weights = None
-    w_all = _weights(_resolve(weights, respondents, "weight"), len(g), g.index)
+    w_all = resolve_weights(weights, respondents, len(g))
     missing = [m for m in measures if m not in respondents.columns]
     if missing:
         raise DataError("measure columns not found", column=missing)
@@ -107,16 +97,12 @@ def advocacy_economics(
     rows = []
     for m in measures:
         x = pd.to_numeric(respondents[m], errors="coerce").to_numpy(dtype=float)
-        ok = (codes >= 0) & np.isfinite(x)
-        c, xx, w = codes[ok], x[ok], w_all[ok]
-        n = np.bincount(c, minlength=4).astype(float)
-        sw = np.bincount(c, weights=w, minlength=4)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.bincount(c, weights=w * xx, minlength=4) / sw
-            resid2 = np.bincount(c, weights=(w * (xx - mean[c])) ** 2, minlength=4)
-            se = np.sqrt(n / (n - 1) * resid2) / sw
-            neff = sw**2 / np.bincount(c, weights=w * w, minlength=4)
-            tq = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
+        # linearised ratio-mean SEs by group (cxlab._stats), respondents as clusters
+        res = linearise(np.where(codes >= 0, x, np.nan), w_all, codes, 4)
+        est = intervals(res, level)
+        n = res["n"].astype(float)
+        mean, se, neff = est["estimate"].to_numpy(), est["se"].to_numpy(), res["n_effective"]
+        lo, hi = est["ci_low"].to_numpy(), est["ci_high"].to_numpy()
         for j, lev in enumerate(ADVOCACY_LEVELS):
             if n[j] == 0:
                 continue
@@ -126,8 +112,8 @@ def advocacy_economics(
                     "measure": m,
                     "mean": mean[j],
                     "se": se[j],
-                    "ci_low": mean[j] - tq[j] * se[j],
-                    "ci_high": mean[j] + tq[j] * se[j],
+                    "ci_low": lo[j],
+                    "ci_high": hi[j],
                     "n": int(n[j]),
                     "n_effective": neff[j],
                     "ratio_to_neutral": mean[j] / mean[2] if n[2] else np.nan,
@@ -135,10 +121,10 @@ def advocacy_economics(
             )
     out = pd.DataFrame(rows)
     out["advocacy_group"] = pd.Categorical(out["advocacy_group"], ADVOCACY_LEVELS, ordered=True)
-    small = _small_bases(out["n"], min_base, "advocacy group x measure row(s)")
-    out["suppressed"] = small
+    labels = out["advocacy_group"].astype(str) + " x " + out["measure"]
+    out = suppress(out, min_base, what="advocacy economics", labels=labels)
+    small = out["suppressed"].to_numpy()
     neutral_small = out.loc[small & out["advocacy_group"].eq("neutral").to_numpy(), "measure"]
-    out.loc[small, ["mean", "se", "ci_low", "ci_high", "n_effective", "ratio_to_neutral"]] = np.nan
     out.loc[out["measure"].isin(neutral_small), "ratio_to_neutral"] = np.nan
     return out
 
@@ -170,11 +156,15 @@ class CustomerValue:
         return self.moves.round(1)
 
     def plot(self, ax=None):
-        """Lifetime value per customer by advocacy group with bootstrap CIs."""
-        import matplotlib.pyplot as plt
+        """Lifetime value per customer by advocacy group with bootstrap CIs.
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6.5, 4))
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        """
+
+        ax = new_ax(ax, (6.5, 4))
         t = self.table
         labels = t["advocacy_group"].astype(str).tolist()
         err = np.vstack([t["lifetime_value"] - t["ci_low"], t["ci_high"] - t["lifetime_value"]])
@@ -184,7 +174,7 @@ class CustomerValue:
             t["lifetime_value"],
             yerr=err,
             capsize=4,
-            color=[_PALETTE[g] for g in labels],
+            color=[ADVOCACY_COLORS[g] for g in labels],
             edgecolor="black",
             linewidth=0.5,
         )
@@ -261,10 +251,10 @@ def customer_value(
     missing = [c for c in need if c not in respondents.columns]
     if missing:
         raise DataError("customer_value needs these columns", column=missing)
-    g = _respondent_groups(respondents, group)
+    g = advocacy_groups(respondents, group)
     if isinstance(weights, str) and weights not in respondents.columns:
         weights = None
-    w_all = _weights(_resolve(weights, respondents, "weight"), len(g), g.index)
+    w_all = resolve_weights(weights, respondents, len(g))
     num = respondents[need].apply(pd.to_numeric, errors="coerce")
     annual = num["spend"] - num["service_cost"]
     if referral_value:
@@ -316,10 +306,10 @@ def customer_value(
         ],
         columns=["from_group", "to_group", "value", "ci_low", "ci_high"],
     )
-    small = _small_bases(table["n"], min_base, "advocacy group(s)")
-    table["suppressed"] = small
-    value_cols = ["annual_value", "annual_ci_low", "annual_ci_high", "expected_tenure"]
-    table.loc[small, [*value_cols, "lifetime_value", "ci_low", "ci_high"]] = np.nan
+    table = suppress(
+        table, min_base, what="customer value", labels=table["advocacy_group"].astype(str)
+    )
+    small = table["suppressed"].to_numpy()
     hidden = set(table.loc[small, "advocacy_group"])
     moves["suppressed"] = moves["from_group"].isin(hidden) | moves["to_group"].isin(hidden)
     moves.loc[moves["suppressed"], ["value", "ci_low", "ci_high"]] = np.nan

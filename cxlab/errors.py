@@ -61,6 +61,15 @@ def quote_values(values: Iterable, *, personal: bool = False, limit: int = 3) ->
     swapped two columns would otherwise leak). Withheld values are said to be
     withheld.
 
+    Parameters
+    ----------
+    values : iterable
+        The offending values.
+    personal : bool
+        The column may hold personal data: quote nothing.
+    limit : int
+        At most this many values are quoted.
+
     Examples
     --------
     >>> quote_values(["n/a", "ten"])
@@ -181,6 +190,11 @@ def combine_errors(problems: Sequence[CxlabError]) -> CxlabError:
     error of the first problem's class whose message starts with the file and the
     number of problems, then gives one line per problem (location, column, first
     rows, rule). The individual errors are in its ``problems`` attribute.
+
+    Parameters
+    ----------
+    problems : sequence of Exception
+        The problems found.
 
     Examples
     --------

@@ -55,19 +55,16 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
 
-from cxlab.errors import DataError, ParameterError, SuppressionWarning
-from cxlab.suppression import format_suppressed, suppress_small_cells
-
-if TYPE_CHECKING:  # at run time `compare` is loaded lazily by __getattr__ below
-    from cxlab.comparisons import compare
+from cxlab._checks import Design, check_common, indicator, numeric_column, renamed, top_box
+from cxlab._stats import intervals, linearise
+from cxlab.comparisons import compare
+from cxlab.errors import DataError
+from cxlab.suppression import format_suppressed, suppress, suppress_small_cells
 
 __all__ = [
     "weighted_mean",
@@ -83,155 +80,22 @@ __all__ = [
 _EST_COLS = ["estimate", "se", "ci_low", "ci_high"]
 
 
-# --------------------------------------------------------------------------- design
-class _Design:
-    """Weights, domains and clusters of one call, as integer-coded arrays."""
-
-    def __init__(self, data: pd.DataFrame, weight, by, cluster):
-        if not isinstance(data, pd.DataFrame):
-            raise ParameterError("data must be a pandas DataFrame")
-        n = len(data)
-        if n == 0:
-            raise DataError("no rows to estimate from")
-        if weight is None:
-            w = np.ones(n)
-        else:
-            if weight not in data.columns:
-                raise DataError("weight column not found", column=weight)
-            w = pd.to_numeric(data[weight], errors="coerce").to_numpy(dtype=float)
-            bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
-            if bad.size:
-                raise DataError(
-                    "weights must be non-negative and not missing",
-                    column=weight,
-                    rows=(bad + 1).tolist(),
-                )
-        self.w = w
-        self.by = [] if by is None else ([by] if isinstance(by, str) else list(by))
-        for col in self.by:
-            if col not in data.columns:
-                raise DataError("segment column not found", column=col)
-        if self.by:
-            gb = data.groupby(self.by, observed=True, dropna=True, sort=True)
-            self.g = gb.ngroup().fillna(-1).to_numpy(dtype=np.int64)
-            self.keys = gb.size().index.to_frame(index=False)
-        else:
-            self.g = np.zeros(n, dtype=np.int64)
-            self.keys = pd.DataFrame(index=[0])
-        self.G = len(self.keys)
-        if isinstance(cluster, str) and cluster == "auto":
-            cluster = (
-                "respondent_id"
-                if "respondent_id" in data.columns and data["respondent_id"].duplicated().any()
-                else None
-            )
-        if cluster is None:
-            self.cl = np.arange(n, dtype=np.int64)
-        else:
-            if cluster not in data.columns:
-                raise DataError("cluster column not found", column=cluster)
-            codes, _ = pd.factorize(data[cluster])
-            miss = np.flatnonzero(codes < 0)
-            if miss.size:
-                raise DataError(
-                    "missing cluster (respondent) ids", column=cluster, rows=(miss + 1).tolist()
-                )
-            self.cl = codes.astype(np.int64)
-        self.ncl = int(self.cl.max()) + 1 if n else 0
-        self.m = self.ncl
-        self.cluster = cluster
-
-
-def _linearise(design: _Design, y: np.ndarray, want_cov: bool = False) -> dict:
-    """Domain ratio means with linearised (co)variances; see the module docstring."""
-    g, w, cl, G, ncl = design.g, design.w, design.cl, design.G, design.ncl
-    ok = np.isfinite(y) & (g >= 0) & (w > 0)
-    gg, yy, ww, cc = g[ok], y[ok], w[ok], cl[ok]
-    W = np.bincount(gg, weights=ww, minlength=G)
-    S = np.bincount(gg, weights=ww * yy, minlength=G)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        est = S / W
-        z = ww * (yy - est[gg]) / W[gg]
-    key = gg * ncl + cc
-    ukey, inv = np.unique(key, return_inverse=True)
-    zc = np.bincount(inv, weights=z)
-    wc = np.bincount(inv, weights=ww)
-    gk = ukey // ncl
-    m = design.m
-    factor = m / (m - 1) if m > 1 else np.nan
-    var = factor * np.bincount(gk, weights=zc * zc, minlength=G)
-    n = np.bincount(gk, minlength=G)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        n_eff = np.bincount(gk, weights=wc, minlength=G) ** 2 / np.bincount(
-            gk, weights=wc * wc, minlength=G
-        )
-    out = {"estimate": est, "var": var, "n": n, "n_effective": n_eff, "df": n - 1.0}
-    if want_cov:
-        Z = sparse.csr_matrix((zc, (gk, ukey % ncl)), shape=(G, ncl))
-        out["cov"] = factor * (Z @ Z.T).toarray()
-    return out
-
-
-def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:
-    df = np.asarray(df, dtype=float)
-    with np.errstate(invalid="ignore"):
-        return np.where(df > 0, stats.t.ppf(0.5 + level / 2, np.maximum(df, 1)), np.nan)
-
-
-def _intervals(res: dict, level: float, proportion: bool) -> pd.DataFrame:
-    est, se = res["estimate"], np.sqrt(res["var"])
-    q = _t_quantile(level, res["df"])
-    if not proportion:
-        lo, hi = est - q * se, est + q * se
-    else:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            inner = (est > 0) & (est < 1)
-            p = np.where(inner, est, 0.5)
-            logit = np.log(p / (1 - p))
-            half = q * se / (p * (1 - p))
-            lo = np.where(inner, 1 / (1 + np.exp(-(logit - half))), np.nan)
-            hi = np.where(inner, 1 / (1 + np.exp(-(logit + half))), np.nan)
-            # exactly 0 or 1: Clopper-Pearson on the effective sample size
-            ne = np.maximum(res["n_effective"], 1.0)
-            alpha = 1 - level
-            cp0 = 1 - (alpha / 2) ** (1 / ne)
-            lo = np.where(est == 0, 0.0, np.where(est == 1, (alpha / 2) ** (1 / ne), lo))
-            hi = np.where(est == 0, cp0, np.where(est == 1, 1.0, hi))
-    return pd.DataFrame({"estimate": est, "se": se, "ci_low": lo, "ci_high": hi})
-
-
-def _check_common(min_base, level) -> None:
-    if min_base is None or not np.isscalar(min_base) or min_base < 0:
-        raise ParameterError(f"min_base must be a non-negative number, got {min_base!r}")
-    if not 0 < level < 1:
-        raise ParameterError(f"level must be between 0 and 1, got {level!r}")
+def _linearise(design: Design, y: np.ndarray, want_cov: bool = False) -> dict:
+    """Domain ratio means with linearised (co)variances (:func:`cxlab._stats.linearise`)."""
+    return linearise(y, design.w, design.g, design.G, design.cl, want_cov=want_cov)
 
 
 def _suppress(
     table: pd.DataFrame, keys: list[str], min_base: float, what: str, stacklevel: int = 3
 ) -> pd.DataFrame:
-    small = table["n"].to_numpy() < min_base
-    table["suppressed"] = small
-    if small.any():
-        table.loc[small, [*_EST_COLS, "n_effective"]] = np.nan
-        if keys:
-            labels = table.loc[small, keys].astype(str).agg(" | ".join, axis=1).unique().tolist()
-        else:
-            labels = ["overall"]
-        shown = ", ".join(labels[:5]) + (
-            f" (and {len(labels) - 5} more)" if len(labels) > 5 else ""
-        )
-        warnings.warn(
-            f"{what}: {len(labels)} group(s) below the minimum base of {min_base:g} respondents "
-            f"suppressed: {shown}",
-            SuppressionWarning,
-            stacklevel=stacklevel,
-        )
-    return table
+    labels = table[keys].astype(str).agg(" | ".join, axis=1) if keys else ["overall"] * len(table)
+    return suppress(
+        table, min_base, keep=["category"], what=what, labels=labels, stacklevel=stacklevel
+    )
 
 
-def _table(design: _Design, res: dict, level, min_base, proportion, what) -> pd.DataFrame:
-    est = _intervals(res, level, proportion)
+def _table(design: Design, res: dict, level, min_base, proportion, what) -> pd.DataFrame:
+    est = intervals(res, level, proportion)
     out = pd.concat([design.keys.reset_index(drop=True), est], axis=1) if design.by else est
     out["n"] = res["n"].astype(np.int64)
     out["n_effective"] = res["n_effective"]
@@ -239,46 +103,14 @@ def _table(design: _Design, res: dict, level, min_base, proportion, what) -> pd.
     return _suppress(out, design.by, min_base, what, stacklevel=4)
 
 
-def _column(data: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in data.columns:
-        raise DataError("column not found", column=column)
-    x = data[column]
-    if x.dtype == bool:
-        return x.to_numpy(dtype=float)
-    y = pd.to_numeric(x, errors="coerce")
-    bad = np.flatnonzero(y.isna().to_numpy() & x.notna().to_numpy())
-    if bad.size:
-        raise DataError(
-            "non-numeric values in a numeric column", column=column, rows=(bad + 1).tolist()
-        )
-    return y.to_numpy(dtype=float)
-
-
-def _indicator(data: pd.DataFrame, column: str, value) -> np.ndarray:
-    if column not in data.columns:
-        raise DataError("column not found", column=column)
-    x = data[column]
-    if value is None:
-        y = _column(data, column)
-        bad = np.flatnonzero(np.isfinite(y) & (y != 0) & (y != 1))
-        if bad.size:
-            raise DataError(
-                "a proportion needs a 0/1 (or boolean) column, or value=",
-                column=column,
-                rows=(bad + 1).tolist(),
-            )
-        return y
-    values = list(value) if isinstance(value, list | tuple | set) else [value]
-    return np.where(x.isna().to_numpy(), np.nan, x.isin(values).to_numpy(dtype=float))
-
-
 # --------------------------------------------------------------------------- public estimates
+@renamed(weight="weights")
 def weighted_mean(
     data: pd.DataFrame,
     column: str,
     *,
     by: str | Sequence[str] | None = None,
-    weight: str | None = "weight",
+    weights: str | None = "weight",
     cluster: str | None = "auto",
     min_base: float = 30,
     level: float = 0.95,
@@ -294,7 +126,7 @@ def weighted_mean(
         The numeric variable; missing values are left out (domain estimation).
     by : str or list of str, optional
         Segment column(s); one output row per observed combination.
-    weight : str or None
+    weights : str or None
         Weight column (``None``: unweighted).
     cluster : str, None or "auto"
         Cluster (respondent) id column for rows that are not independent;
@@ -323,19 +155,20 @@ def weighted_mean(
     >>> float(weighted_mean(df, "y", min_base=2)["estimate"].iloc[0])
     3.0
     """
-    _check_common(min_base, level)
-    design = _Design(data, weight, by, cluster)
-    res = _linearise(design, _column(data, column))
+    check_common(min_base, level)
+    design = Design(data, weights, by, cluster)
+    res = _linearise(design, numeric_column(data, column))
     return _table(design, res, level, min_base, False, f"weighted mean of {column!r}")
 
 
+@renamed(weight="weights")
 def weighted_proportion(
     data: pd.DataFrame,
     column: str,
     value=None,
     *,
     by: str | Sequence[str] | None = None,
-    weight: str | None = "weight",
+    weights: str | None = "weight",
     cluster: str | None = "auto",
     min_base: float = 30,
     level: float = 0.95,
@@ -344,7 +177,7 @@ def weighted_proportion(
 
     Parameters
     ----------
-    data, by, weight, cluster, min_base, level
+    data, by, weights, cluster, min_base, level
         As in :func:`weighted_mean`.
     column : str
         A 0/1 or boolean column (``value=None``) or any column compared with ``value``.
@@ -363,55 +196,14 @@ def weighted_proportion(
     >>> float(weighted_proportion(df, "group", "advocate", min_base=1)["estimate"].iloc[0])
     0.75
     """
-    _check_common(min_base, level)
-    design = _Design(data, weight, by, cluster)
-    res = _linearise(design, _indicator(data, column, value))
+    check_common(min_base, level)
+    design = Design(data, weights, by, cluster)
+    res = _linearise(design, indicator(data, column, value))
     label = f"proportion of {column!r}" + ("" if value is None else f" = {value!r}")
     return _table(design, res, level, min_base, True, label)
 
 
-def top_box(values, scale_max: float, k: int = 2):
-    """Top-k-box indicator: 1 when a rating is in the top ``k`` points of the scale.
-
-    Parameters
-    ----------
-    values : array-like or pandas.Series
-        Ratings on a scale ending at ``scale_max`` (integers, e.g. 1-10).
-    scale_max : float
-        The top of the scale.
-    k : int
-        Number of top points counted (2: top-2-box, 9-10 on a 1-10 scale).
-
-    Returns
-    -------
-    pandas.Series or numpy.ndarray
-        1.0 / 0.0, NaN where the rating is missing (same type as the input).
-
-    Raises
-    ------
-    cxlab.errors.DataError
-        Ratings above ``scale_max``.
-
-    Examples
-    --------
-    >>> top_box([10, 9, 8, None], scale_max=10).tolist()
-    [1.0, 1.0, 0.0, nan]
-    """
-    if k < 1:
-        raise ParameterError(f"k must be >= 1, got {k!r}")
-    is_series = isinstance(values, pd.Series)
-    x = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
-    above = np.flatnonzero(x > scale_max)
-    if above.size:
-        raise DataError(
-            f"ratings above the scale maximum {scale_max:g}",
-            column=getattr(values, "name", None),
-            rows=(above + 1).tolist(),
-        )
-    out = np.where(np.isnan(x), np.nan, (x > scale_max - k).astype(float))
-    return pd.Series(out, index=values.index, name=values.name) if is_series else out
-
-
+@renamed(weight="weights")
 def weighted_top_box(
     data: pd.DataFrame,
     column: str,
@@ -419,7 +211,7 @@ def weighted_top_box(
     k: int = 2,
     *,
     by: str | Sequence[str] | None = None,
-    weight: str | None = "weight",
+    weights: str | None = "weight",
     cluster: str | None = "auto",
     min_base: float = 30,
     level: float = 0.95,
@@ -428,6 +220,27 @@ def weighted_top_box(
 
     Returns the same table as :func:`weighted_proportion`.
 
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The data.
+    column : str
+        The column.
+    scale_max : float
+        The top of the rating scale.
+    k : int
+        How many.
+    by : str or list of str, optional
+        Segment column(s).
+    weights : str, pandas.Series or None
+        Weights (a column name or values); None is unweighted.
+    cluster : str, None or "auto"
+        Cluster (respondent) id column; "auto" uses ``respondent_id`` when it repeats.
+    min_base : float
+        Minimum unweighted base; smaller groups are suppressed.
+    level : float
+        Confidence level of the intervals.
+
     Examples
     --------
     >>> import pandas as pd
@@ -435,20 +248,21 @@ def weighted_top_box(
     >>> float(weighted_top_box(df, "satisfaction", 10, min_base=1)["estimate"].iloc[0])
     0.5
     """
-    _check_common(min_base, level)
-    design = _Design(data, weight, by, cluster)
-    y = top_box(_column(data, column), scale_max, k)
+    check_common(min_base, level)
+    design = Design(data, weights, by, cluster)
+    y = top_box(numeric_column(data, column), scale_max, k)
     res = _linearise(design, y)
     return _table(design, res, level, min_base, True, f"top-{k}-box of {column!r}")
 
 
+@renamed(weight="weights")
 def weighted_distribution(
     data: pd.DataFrame,
     column: str,
     *,
     categories: Sequence | None = None,
     by: str | Sequence[str] | None = None,
-    weight: str | None = "weight",
+    weights: str | None = "weight",
     cluster: str | None = "auto",
     min_base: float = 30,
     level: float = 0.95,
@@ -461,7 +275,7 @@ def weighted_distribution(
         Categories to report, in order (default: the sorted observed values; for a
         categorical column its categories). A segment's shares over all its
         categories sum to 1.
-    data, column, by, weight, cluster, min_base, level
+    data, column, by, weights, cluster, min_base, level
         As in :func:`weighted_mean`; ``n`` is the segment's base.
 
     Returns
@@ -477,8 +291,8 @@ def weighted_distribution(
     >>> weighted_distribution(df, "r", min_base=1)["estimate"].tolist()
     [0.25, 0.5, 0.25]
     """
-    _check_common(min_base, level)
-    design = _Design(data, weight, by, cluster)
+    check_common(min_base, level)
+    design = Design(data, weights, by, cluster)
     if column not in data.columns:
         raise DataError("column not found", column=column)
     x = data[column]
@@ -491,7 +305,7 @@ def weighted_distribution(
     for cat in categories:
         y = np.where(x.isna().to_numpy(), np.nan, (x == cat).to_numpy(dtype=float))
         res = _linearise(design, y)
-        est = _intervals(res, level, True)
+        est = intervals(res, level, True)
         part = pd.concat([design.keys.reset_index(drop=True), est], axis=1) if design.by else est
         part.insert(len(design.by), "category", cat)
         part["n"] = res["n"].astype(np.int64)
@@ -502,25 +316,3 @@ def weighted_distribution(
     out = out.drop(columns="_order")
     out = out[out["n"] > 0].reset_index(drop=True)
     return _suppress(out, design.by, min_base, f"distribution of {column!r}")
-
-
-# --------------------------------------------------------------------------- comparisons
-def _holm(p: np.ndarray) -> np.ndarray:
-    """Holm step-down adjusted p-values (as statsmodels' multipletests "holm", which
-    calls ``gc.collect()`` on every use and so costs tenths of a second per table)."""
-    order = np.argsort(p, kind="stable")
-    m = p.size
-    adj = np.minimum(1.0, np.maximum.accumulate(p[order] * (m - np.arange(m))))
-    out = np.empty_like(adj)
-    out[order] = adj
-    return out
-
-
-def __getattr__(name):
-    # `compare` lives in cxlab.comparisons, which imports this module's helpers; it is
-    # loaded on first use so that importing either module first works
-    if name == "compare":
-        from cxlab.comparisons import compare
-
-        return compare
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,10 +17,15 @@ computes statistics (they take :func:`cxlab.moments.prioritize` /
 
 Examples
 --------
->>> from cxlab.moments import prioritize
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> from cxlab.synth import make_study
+>>> from cxlab.priorities import prioritize
 >>> from cxlab.eventmap import event_map
->>> ax = event_map(prioritize(survey))  # doctest: +SKIP
->>> ax.figure.savefig("event_map.png", dpi=150)  # doctest: +SKIP
+>>> survey, _ = make_study("banking", n_respondents=400, seed=0)
+>>> ax = event_map(prioritize(survey))
+>>> ax.figure is not None
+True
 """
 
 from __future__ import annotations
@@ -33,8 +38,9 @@ import pandas as pd
 from matplotlib.colors import Normalize, to_rgb
 from matplotlib.patches import Patch, Rectangle
 
+from cxlab._style import ACTION_COLORS, OKABE_ITO, new_ax
 from cxlab.errors import DataError, ParameterError
-from cxlab.moments import ACTION_COLORS, ACTIONS
+from cxlab.priorities import ACTIONS
 
 __all__ = ["event_map", "lens_map", "quad_map"]
 
@@ -299,7 +305,10 @@ def event_map(
 
     Examples
     --------
-    >>> ax = event_map(prioritize(survey), by="channel")  # doctest: +SKIP
+    >>> from cxlab.synth import make_study
+    >>> from cxlab.priorities import prioritize
+    >>> survey, _ = make_study("banking", n_respondents=400, seed=0)
+    >>> ax = event_map(prioritize(survey), by="channel")
     """
     if by not in ("stage", "channel"):
         raise ParameterError(f"by must be 'stage' or 'channel', got {by!r}")
@@ -336,7 +345,10 @@ def lens_map(
 
     Examples
     --------
-    >>> ax = lens_map(prioritize(survey), survey.events, lens="capability")  # doctest: +SKIP
+    >>> from cxlab.synth import make_study
+    >>> from cxlab.priorities import prioritize
+    >>> survey, _ = make_study("banking", n_respondents=400, seed=0)
+    >>> ax = lens_map(prioritize(survey), survey.events, lens="capability")
     """
     if lens not in _LENSES:
         raise ParameterError(f"lens must be one of {sorted(_LENSES)}, got {lens!r}")
@@ -454,7 +466,7 @@ def quad_map(
     ----------
     diagnosis : DataFrame
         From :func:`cxlab.moments.diagnose` or :func:`cxlab.moments.prioritize`
-        (``x``, ``y`` and, when present, ``x_lo/x_hi``, ``y_lo/y_hi``; ``action`` colours
+        (``x``, ``y`` and, when present, ``x_ci_low/x_ci_high``, ``y_ci_low/y_ci_high``; ``action`` colours
         the points when present).  Suppressed rows are left out.
     x, y : str
         Columns on the axes (performance and the importance index by default).
@@ -474,7 +486,10 @@ def quad_map(
 
     Examples
     --------
-    >>> ax = quad_map(prioritize(survey), crosshair="midpoint")  # doctest: +SKIP
+    >>> from cxlab.synth import make_study
+    >>> from cxlab.priorities import prioritize
+    >>> survey, _ = make_study("banking", n_respondents=400, seed=0)
+    >>> ax = quad_map(prioritize(survey), crosshair="midpoint")
     """
     if crosshair not in ("mean", "midpoint"):
         raise ParameterError(f"crosshair must be 'mean' or 'midpoint', got {crosshair!r}")
@@ -489,19 +504,16 @@ def quad_map(
         raise DataError("no unsuppressed events to plot", column=[x, y])
     if label not in t.columns:
         label = "event_id"
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(8.5, 6.5))
+    ax = new_ax(ax, (8.5, 6.5))
     xs, ys = t[x].to_numpy(float), t[y].to_numpy(float)
-    xlo = t.get(f"{x}_lo", t[x]).to_numpy(float)
-    xhi = t.get(f"{x}_hi", t[x]).to_numpy(float)
-    ylo = t.get(f"{y}_lo", t[y]).to_numpy(float)
-    yhi = t.get(f"{y}_hi", t[y]).to_numpy(float)
+    xlo = t.get(f"{x}_ci_low", t[x]).to_numpy(float)
+    xhi = t.get(f"{x}_ci_high", t[x]).to_numpy(float)
+    ylo = t.get(f"{y}_ci_low", t[y]).to_numpy(float)
+    yhi = t.get(f"{y}_ci_high", t[y]).to_numpy(float)
     if "action" in t.columns:
         colors = [ACTION_COLORS.get(str(a), "#555555") for a in t["action"]]
     else:
-        colors = ["#0072B2"] * len(t)
+        colors = [OKABE_ITO["blue"]] * len(t)
     ax.errorbar(
         xs,
         ys,

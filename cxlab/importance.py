@@ -40,6 +40,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._checks import check_weights, renamed
+from cxlab._stats import check_level, cluster_wls
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError
 
 __all__ = ["MAX_EXACT", "relative_importance", "penalty_reward"]
@@ -75,9 +77,7 @@ def _numeric_frame(
     if weights is not None:
         w = arr[:, -1]
         arr = arr[:, :-1]
-        bad = np.flatnonzero(w < 0)
-        if bad.size:
-            raise DataError("survey weights must not be negative", column=weights, rows=bad + 1)
+        w = check_weights(w, weights)
     else:
         w = np.ones(arr.shape[0])
     return arr, w, keep
@@ -196,6 +196,7 @@ def _importance(corr: np.ndarray, players: list[list[int]], method: str) -> np.n
 # --------------------------------------------------------------------------- public
 
 
+@renamed(ci="level")
 def relative_importance(
     data: pd.DataFrame,
     outcome: str,
@@ -207,7 +208,7 @@ def relative_importance(
     seed: int | None = None,
     *,
     respondent: str | None = None,
-    ci: float = 0.95,
+    level: float = 0.95,
     progress: bool = False,
     n_jobs: int = 1,
 ) -> pd.DataFrame:
@@ -236,7 +237,7 @@ def relative_importance(
         Seed of the bootstrap; the same seed gives the same intervals.
     respondent : str, optional
         Respondent-id column; when given, the bootstrap resamples whole respondents.
-    ci : float
+    level : float
         Confidence level of the bootstrap intervals.
     progress : bool
         Show a tqdm progress bar during the bootstrap.
@@ -252,7 +253,7 @@ def relative_importance(
         (``"+"``, ``"-"``, or ``"mixed"`` for a group whose members differ), and with
         ``n_boot``: ``ci_low``, ``ci_high`` (importance) and ``share_ci_low``,
         ``share_ci_high``. ``attrs`` holds ``method``, ``r_squared``, ``n``,
-        ``n_dropped`` (rows with a missing value, dropped listwise), ``n_boot``, ``ci``.
+        ``n_dropped`` (rows with a missing value, dropped listwise), ``n_boot``, ``level``.
 
     Raises
     ------
@@ -277,8 +278,7 @@ def relative_importance(
         raise ParameterError("at least one driver is needed")
     if len(set(drivers)) != len(drivers) or outcome in drivers:
         raise ParameterError("drivers must be distinct and must not include the outcome")
-    if not 0 < ci < 1:
-        raise ParameterError(f"ci must be between 0 and 1, not {ci!r}")
+    check_level(level)
 
     # players: groups (in the order given) then ungrouped drivers
     if groups:
@@ -347,7 +347,7 @@ def relative_importance(
     )
     if n_boot:
         boot = _bootstrap(arr, w, ids, players, method, n_boot, seed, progress, n_jobs)
-        alpha = (1 - ci) / 2
+        alpha = (1 - level) / 2
         table["ci_low"] = np.quantile(boot, alpha, axis=0)
         table["ci_high"] = np.quantile(boot, 1 - alpha, axis=0)
         shares = boot / boot.sum(axis=1, keepdims=True)
@@ -363,7 +363,7 @@ def relative_importance(
             "n": int(arr.shape[0]),
             "n_dropped": n_dropped,
             "n_boot": int(n_boot),
-            "ci": ci,
+            "level": level,
             "weights": weights,
         }
     )
@@ -527,9 +527,8 @@ def penalty_reward(
         info.append((a, int(dl.sum()), int(dh.sum())))
     x = np.column_stack(cols)
     y = arr[:, -1]
-    from cxlab._regression import _cluster_wls  # shared sandwich (one cluster per row = HC1)
 
-    fit = _cluster_wls(x, y, w, codes)
+    fit = cluster_wls(x, y, w, codes)  # one cluster per row = HC1
     beta, cov = fit.beta, fit.cov
     # t reference: clusters - 1 df with respondent clusters, rows - terms df for HC1
     df_resid = fit.df if respondent is not None else x.shape[0] - x.shape[1]

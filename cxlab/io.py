@@ -9,8 +9,11 @@ reaches the user.
 Examples
 --------
 >>> import cxlab
->>> survey = cxlab.load_survey("data/sample/banking.csv", "data/sample/banking_codebook.yaml")  # doctest: +SKIP
->>> survey.event_table().head()  # doctest: +SKIP
+>>> from cxlab.datasets import sample_files
+>>> files = sample_files("banking")
+>>> survey = cxlab.load_survey(files["data_path"], files["codebook"])
+>>> len(survey.respondents)
+631
 """
 
 from __future__ import annotations
@@ -322,11 +325,21 @@ def read_table(
     undecodable text. UTF-16 text (with or without a byte-order mark) is decoded;
     a Qualtrics export's header records may hold line breaks.
 
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    format : str
+        File format.
+    text_columns : sequence of str
+        Columns holding free text.
+
     Examples
     --------
     >>> import cxlab
-    >>> frame, info = cxlab.read_table("data/sample/banking.csv")  # doctest: +SKIP
-    >>> info["format"], info["row_offset"]  # doctest: +SKIP
+    >>> from cxlab.datasets import sample_files
+    >>> frame, info = cxlab.read_table(sample_files("banking")["data_path"])
+    >>> info["format"], info["row_offset"]
     ('csv', 2)
     """
     path = Path(path)
@@ -433,8 +446,11 @@ def load_survey(
     Examples
     --------
     >>> import cxlab
-    >>> s = cxlab.load_survey("data/sample/banking.sav", "data/sample/banking_codebook.yaml")  # doctest: +SKIP
-    >>> s.event_table()[["event_id", "tactile", "emotive", "satisfaction"]].head()  # doctest: +SKIP
+    >>> from cxlab.datasets import sample_files
+    >>> files = sample_files("banking")
+    >>> s = cxlab.load_survey(files["data_path"].with_suffix(".sav"), files["codebook"])
+    >>> {"tactile", "emotive", "satisfaction"} <= set(s.event_table().columns)
+    True
     """
     path = Path(path)
     if codebook is None:
@@ -512,6 +528,15 @@ def write_data(frame: pd.DataFrame, path: str | Path, codebook: Codebook | None 
 
     For SAV, value labels of category items and variable labels are written from
     the codebook so that SPSS users see them.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The data.
+    path : str or path-like
+        The file.
+    codebook : str, path-like or Codebook
+        The codebook.
     """
     path = Path(path)
     suffix = path.suffix.lower()

@@ -23,6 +23,7 @@ import pandas as pd
 from cxlab.errors import CxlabError
 
 __all__ = [
+    "advocacy_methods",
     "actions_finding",
     "advocacy_finding",
     "coverage_finding",
@@ -106,6 +107,25 @@ def sample_finding(
     ``weights_text`` says how results are weighted when there is no raking
     ("unweighted", "design weights of column w, not raked"); ``respondent_id`` where
     respondent ids come from ("row number" is said in the text).
+
+    Parameters
+    ----------
+    n_respondents : int
+        Number of respondents.
+    n_events : int
+        Number of events.
+    n_ratings : int
+        Number of respondent x event ratings.
+    quality : pandas.DataFrame, optional
+        ``survey.quality``.
+    weighting : pandas.DataFrame, optional
+        A ``WeightingResult.summary()`` frame.
+    filter_text : str, optional
+        The segment filter, in words.
+    weights_text : str, optional
+        How the data were weighted, in words.
+    respondent_id : str
+        The respondent id column.
     """
     if n_events:
         text = (
@@ -158,6 +178,17 @@ def advocacy_finding(
     ``net`` is a one-row table from :func:`cxlab.segments.net_advocacy`; ``cuts`` the
     cut points used, in words (``AdvocacyCuts.rule``), quoted after the figure;
     ``agitators`` False when the survey cannot tell agitators apart.
+
+    Parameters
+    ----------
+    net : pandas.DataFrame
+        A one-row :func:`cxlab.segments.net_advocacy` table.
+    label : str
+        The label.
+    cuts : cxlab.segments.AdvocacyCuts
+        The cut points used.
+    agitators : bool
+        Whether agitators are reported.
     """
     row = net.iloc[0]
     tail = f" Cut points: {cuts}." if cuts else ""
@@ -178,7 +209,13 @@ def advocacy_finding(
 
 
 def actions_finding(priorities: pd.DataFrame) -> str:
-    """The course of action per event, basics first (a table from ``cxlab.priorities.prioritize``)."""
+    """The course of action per event, basics first (a table from ``cxlab.priorities.prioritize``).
+
+    Parameters
+    ----------
+    priorities : pandas.DataFrame
+        A :func:`cxlab.priorities.prioritize` table.
+    """
     assessed = priorities.loc[priorities["action"].notna()]
     lines = []
     for action in ("basics", "fix", "delight", "right-size"):
@@ -205,6 +242,13 @@ def investment_finding(by_event: pd.DataFrame, crossover: float | None = None) -
     row per event: ``event_id``, ``investment``, ``ratio``, ``ratio_ci_low``,
     ``ratio_ci_high``; ``name`` when present); ``crossover`` the investment level
     where emotive overtakes tactile, if any.
+
+    Parameters
+    ----------
+    by_event : pandas.DataFrame
+        Per-event weights.
+    crossover : float, optional
+        The crossover investment level.
     """
     table = by_event.dropna(subset=["investment", "ratio"]).sort_values("investment")
     if table.empty:
@@ -228,7 +272,13 @@ def investment_finding(by_event: pd.DataFrame, crossover: float | None = None) -
 
 
 def eventmap_finding(priorities: pd.DataFrame) -> str:
-    """Where on the lifecycle the events needing action sit."""
+    """Where on the lifecycle the events needing action sit.
+
+    Parameters
+    ----------
+    priorities : pandas.DataFrame
+        A :func:`cxlab.priorities.prioritize` table.
+    """
     assessed = priorities.loc[priorities["action"].notna()].copy()
     assessed["action"] = assessed["action"].astype(str)
     urgent = assessed.loc[assessed["action"].isin(["basics", "fix"])]
@@ -252,6 +302,15 @@ def segments_finding(by_segment: pd.DataFrame, segment: str, measure: str = "net
 
     ``measure`` names the value ("net advocacy", or e.g. "mean satisfaction": then
     values are quoted with two decimals, unsigned).
+
+    Parameters
+    ----------
+    by_segment : pandas.DataFrame
+        The measure by segment.
+    segment : str
+        The segment variable.
+    measure : str
+        The measure.
     """
     shown = by_segment.loc[~by_segment.get("suppressed", False)].dropna(subset=["value"])
     label = segment.replace("_", " ")
@@ -284,11 +343,22 @@ def value_finding(
 ) -> str:
     """The event with the highest return (a ``ValueCase.table`` from :mod:`cxlab.valuecase`).
 
-    Needs ``name`` (or ``event_id``), ``action``, ``npv``, ``npv_lo``, ``npv_hi`` and ``roi``
-    (``benefit``, ``benefit_lo``, ``benefit_hi`` when ``cost_based`` is False: no costs
+    Needs ``name`` (or ``event_id``), ``action``, ``npv``, ``npv_ci_low``, ``npv_ci_high`` and ``roi``
+    (``benefit``, ``benefit_ci_low``, ``benefit_ci_high`` when ``cost_based`` is False: no costs
     were given, so the benefit alone is quoted). Money is printed with ``currency``
     ("currency units" without); ``customers`` says which base the money is for (e.g.
     "per 1,000 customers").
+
+    Parameters
+    ----------
+    ranking : pandas.DataFrame or None
+        The value case's ranked table.
+    currency : str, optional
+        Currency code or symbol for amounts (None: plain numbers).
+    cost_based : bool
+        Whether the value case rests on improvement costs.
+    customers : pandas.DataFrame
+        The customers to score.
     """
     if ranking.empty:
         return "No event could be valued."
@@ -302,12 +372,12 @@ def value_finding(
     if cost_based:
         text = (
             f"The highest return is to **{top['action']} {name}**: a net present value of "
-            f"{_money(top['npv'], currency)}{base} (95% interval {top['npv_lo']:,.0f} to "
-            f"{top['npv_hi']:,.0f})"
+            f"{_money(top['npv'], currency)}{base} (95% interval {top['npv_ci_low']:,.0f} to "
+            f"{top['npv_ci_high']:,.0f})"
         )
         if pd.notna(top.get("roi")):
             text += f", {top['roi']:.1f} times its cost"
-        positive = int((ranking["npv_lo"] > 0).sum())
+        positive = int((ranking["npv_ci_low"] > 0).sum())
     else:
         text = (
             "No improvement costs were given, so the value case shows the benefit before "
@@ -315,9 +385,9 @@ def value_finding(
             f"to **{top['action']} {name}**: {_money(top['benefit'], currency)}{base} over "
             "the horizon"
         )
-        if pd.notna(top.get("benefit_lo")):
-            text += f" (95% interval {top['benefit_lo']:,.0f} to {top['benefit_hi']:,.0f})"
-        positive = int((ranking["benefit_lo"] > 0).sum()) if "benefit_lo" in ranking else 0
+        if pd.notna(top.get("benefit_ci_low")):
+            text += f" (95% interval {top['benefit_ci_low']:,.0f} to {top['benefit_ci_high']:,.0f})"
+        positive = int((ranking["benefit_ci_low"] > 0).sum()) if "benefit_ci_low" in ranking else 0
     return text + f". {positive} of {len(ranking)} events have an interval entirely above zero."
 
 
@@ -339,6 +409,27 @@ def executive_summary(
     ``net`` is None without a recommend item, ``priorities`` None for a survey
     without events (then the key drivers of ``outcome`` answer "what matters").
     The bullets are :func:`executive_points` (which the slide deck uses).
+
+    Parameters
+    ----------
+    client : str
+        The client's name.
+    net : pandas.DataFrame
+        A one-row :func:`cxlab.segments.net_advocacy` table.
+    priorities : pandas.DataFrame
+        A :func:`cxlab.priorities.prioritize` table.
+    investment : float or sequence of float
+        Personal-investment level(s).
+    ranking : pandas.DataFrame or None
+        The value case's ranked table.
+    key_drivers : pandas.DataFrame or None
+        The key-driver table.
+    outcome : str
+        The outcome column.
+    currency : str, optional
+        Currency code or symbol for amounts (None: plain numbers).
+    cost_based : bool
+        Whether the value case rests on improvement costs.
     """
     points = executive_points(
         net,
@@ -481,6 +572,15 @@ def key_drivers_finding(table: pd.DataFrame, outcome: str, rule: str | None = No
 
     Quotes the top drivers' shares of the explained variance, the R-squared and the
     base; ``rule`` (how outcome and drivers were chosen) is appended.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table.
+    outcome : str
+        The outcome column.
+    rule : str, optional
+        The rule, in words.
     """
     if table is None or table.empty:
         return f"Too few respondents to estimate what drives {outcome}."
@@ -512,7 +612,13 @@ def key_drivers_finding(table: pd.DataFrame, outcome: str, rule: str | None = No
 
 
 def scales_finding(table: pd.DataFrame) -> str:
-    """Reliability of respondent-level multi-item scales (``scale, alpha, omega, n``)."""
+    """Reliability of respondent-level multi-item scales (``scale, alpha, omega, n``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table.
+    """
     if table is None or table.empty:
         return "No multi-item scale to assess."
     parts, small = [], []
@@ -533,10 +639,50 @@ def scales_finding(table: pd.DataFrame) -> str:
     return text
 
 
+def advocacy_methods(cuts) -> str:
+    """The methods-appendix paragraph on advocacy: cut points, agitators and how net
+    advocacy and its interval are estimated (one method, the weighted mean's).
+
+    Parameters
+    ----------
+    cuts : cxlab.segments.AdvocacyCuts
+        The cut points used (``plan.cuts`` of :func:`cxlab.analysis.plan_sections`).
+
+    Returns
+    -------
+    str
+        Markdown.
+
+    Examples
+    --------
+    >>> from cxlab.segments import advocacy_cuts
+    >>> "weighted mean" in advocacy_methods(advocacy_cuts(scale=(0, 10)))
+    True
+    """
+    return (
+        f"Used here: {cuts.rule}. On a 0-10 scale the standard cut points apply (advocates 9-10, "
+        "antagonists 0-6). On any other scale a score is an antagonist at or below 60% of the way up the "
+        "scale and an advocate above 80% of the way up (the 0-10 cut points applied to the score rescaled "
+        "linearly to 0-10), unless the codebook sets `advocate_min` and `antagonist_max` on the recommend "
+        "item. Agitators are antagonists who complained or warned others (`complained` = 1 or "
+        "`warned_others` = 1). Net advocacy is the percentage of advocates minus that of antagonists "
+        "and agitators: the weighted mean of a score of +100 for an advocate, -100 for an antagonist "
+        "or agitator and 0 otherwise. Its standard error is that weighted mean's, by Taylor "
+        "linearisation (the same method as every other weighted mean in the report; raking "
+        "weights treated as fixed), and its interval is the estimate plus or minus the normal "
+        "critical value times that standard error, kept within -100 to 100."
+    )
+
+
 def coverage_finding(coverage: pd.DataFrame) -> str:
     """ "What this report covers": included sections, then each left-out one with its reason.
 
     ``coverage`` is ``ReportResults.coverage`` (``section, included, reason, basis``).
+
+    Parameters
+    ----------
+    coverage : pandas.DataFrame
+        ``ReportResults.coverage`` (``section, included, reason, basis``).
     """
     inc = coverage.loc[coverage["included"].astype(bool)]
     out = coverage.loc[~coverage["included"].astype(bool)]

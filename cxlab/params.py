@@ -358,6 +358,11 @@ def project_root(start: str | os.PathLike | None = None) -> Path:
     It is what the notebook's default parameter values (``data/sample/...``) are
     relative to; a parameter file's paths are relative to the file's folder instead.
 
+    Parameters
+    ----------
+    start : str or path-like, optional
+        Where to start looking (default: the working directory).
+
     Examples
     --------
     >>> (project_root() / "pyproject.toml").exists()
@@ -378,7 +383,13 @@ def project_root(start: str | os.PathLike | None = None) -> Path:
 
 def reports_root(folder: str | os.PathLike | None = None) -> Path:
     """The reports folder: ``$CXLAB_REPORTS_DIR``, else ``<folder>/reports`` (default:
-    the working directory's ``reports``)."""
+    the working directory's ``reports``).
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The folder.
+    """
     env = os.environ.get(REPORTS_ENV)
     if env:
         return Path(env).resolve()
@@ -387,7 +398,15 @@ def reports_root(folder: str | os.PathLike | None = None) -> Path:
 
 def resolve_path(value: str | os.PathLike, root: Path | None = None) -> Path:
     """Resolve ``value`` against the folder ``root`` (default :func:`project_root`);
-    absolute paths are kept, ``~`` is expanded, symbolic links are followed."""
+    absolute paths are kept, ``~`` is expanded, symbolic links are followed.
+
+    Parameters
+    ----------
+    value : str or path-like
+        A path as written in a parameter file.
+    root : str or path-like
+        The root folder.
+    """
     path = Path(os.path.expanduser(str(value)))
     if not path.is_absolute():
         path = (root or project_root()) / path
@@ -395,7 +414,13 @@ def resolve_path(value: str | os.PathLike, root: Path | None = None) -> Path:
 
 
 def client_slug(client: str) -> str:
-    """Folder-safe lower-case name: ``"Acme Bank (UK)"`` -> ``"acme-bank-uk"``."""
+    """Folder-safe lower-case name: ``"Acme Bank (UK)"`` -> ``"acme-bank-uk"``.
+
+    Parameters
+    ----------
+    client : str
+        The client's name.
+    """
     slug = re.sub(r"[^a-z0-9]+", "-", client.lower()).strip("-")
     return slug or "client"
 
@@ -409,6 +434,13 @@ def load_params(
     The report kind is ``kind`` when given (``cxlab report --kind``), else the file's
     ``kind:`` parameter, else ``"client"``; a file whose ``kind:`` differs from the
     ``kind`` asked for is an error. A tracking file gives :class:`TrackingParams`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    check_files : bool
+        Check that the files exist.
 
     Raises
     ------
@@ -449,6 +481,11 @@ def notebook_values(params: ReportParams | TrackingParams) -> dict[str, Any]:
     parameter as written, except input paths, which are absolute (so the kernel
     resolves nothing, whatever its working directory). Run parameters
     (:data:`RUN_PARAMETERS`) are not passed.
+
+    Parameters
+    ----------
+    params : cxlab.params.ReportParams
+        The validated report parameters.
     """
     out = {}
     for name, (_types, kind, _default, _doc) in parameter_table(params.kind).items():

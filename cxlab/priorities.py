@@ -22,7 +22,8 @@ Examples
 >>> from cxlab.priorities import prioritize
 >>> survey, truth = make_study("banking", n_respondents=631, seed=0)
 >>> table = prioritize(survey)
->>> table[["event_id", "action", "moment_of_truth"]].head()  # doctest: +SKIP
+>>> set(table["action"].dropna()) <= {"basics", "fix", "delight", "right-size", "maintain"}
+True
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cxlab._diagnosis import EVENT_INFO, diagnose, importance_index
+from cxlab._stats import critical
+from cxlab._style import ACTION_COLORS
 from cxlab.errors import DataError, ParameterError
-from cxlab.moments import _EVENT_INFO, _crit, diagnose, importance_index
 
 __all__ = [
     "ACTIONS",
@@ -47,15 +50,6 @@ __all__ = [
 #: The framework's courses of action, in the order a report discusses them.
 ACTIONS: tuple[str, ...] = ("basics", "fix", "delight", "right-size", "maintain")
 
-#: Okabe-Ito (colour-blind safe) colour per action, shared by every cxlab chart.
-ACTION_COLORS: dict[str, str] = {
-    "basics": "#D55E00",
-    "fix": "#E69F00",
-    "delight": "#0072B2",
-    "right-size": "#009E73",
-    "maintain": "#BBBBBB",
-}
-
 
 # ------------------------------------------------------------------------- rules
 @dataclass(frozen=True)
@@ -64,7 +58,7 @@ class Rules:
 
     Attributes
     ----------
-    confidence : float
+    level : float
         Confidence level of the gap intervals; a gap *counts* only when its interval
         excludes zero (0.95, i.e. a two-sided 5% significance level).
     min_gap : float
@@ -95,7 +89,7 @@ class Rules:
     the minimum) get no course.
     """
 
-    confidence: float = 0.95
+    level: float = 0.95
     min_gap: float = 0.5
     moment_of_truth_z: float = 1.0
     matters_z: float = 0.0
@@ -107,8 +101,8 @@ class Rules:
     )
 
     def __post_init__(self) -> None:
-        if not 0 < self.confidence < 1:
-            raise ParameterError(f"Rules.confidence must lie in (0, 1), got {self.confidence!r}")
+        if not 0 < self.level < 1:
+            raise ParameterError(f"Rules.level must lie in (0, 1), got {self.level!r}")
         if self.min_gap < 0:
             raise ParameterError(f"Rules.min_gap must be >= 0, got {self.min_gap!r}")
         if not self.low_importance_z < self.matters_z <= self.moment_of_truth_z:
@@ -131,6 +125,11 @@ _COMPONENT_WORDS = {
 def describe_rules(rules: Rules | None = None) -> str:
     """State the prioritisation rules in plain words for a report.
 
+    Parameters
+    ----------
+    rules : cxlab.priorities.Rules, optional
+        The thresholds (default ``Rules()``).
+
     Examples
     --------
     >>> print(describe_rules(Rules()))  # doctest: +ELLIPSIS
@@ -138,7 +137,7 @@ def describe_rules(rules: Rules | None = None) -> str:
     """
     r = rules or Rules()
     comps = ", ".join(_COMPONENT_WORDS.get(c, c) for c in r.importance_components)
-    pct = f"{r.confidence:.0%}"
+    pct = f"{r.level:.0%}"
     beyond = f" and the gap is at least {r.min_gap:g} scale points" if r.min_gap > 0 else ""
     return "\n".join(
         [
@@ -170,9 +169,9 @@ def _reason(row: pd.Series, rules: Rules, n_events: int, pct: str) -> str:
     imp = (
         f"importance {row['importance']:+.2f} SD, rank {int(row['importance_rank'])} of {n_events}"
     )
-    bg = "brand gap " + _fmt_ci(row["brand_gap"], row["brand_gap_lo"], row["brand_gap_hi"])
+    bg = "brand gap " + _fmt_ci(row["brand_gap"], row["brand_gap_ci_low"], row["brand_gap_ci_high"])
     base = "baseline gap " + _fmt_ci(
-        row["baseline_gap"], row["baseline_gap_lo"], row["baseline_gap_hi"]
+        row["baseline_gap"], row["baseline_gap_ci_low"], row["baseline_gap_ci_high"]
     )
     action = row["action"]
     if action == "basics":
@@ -240,8 +239,11 @@ def prioritize(
 
     Examples
     --------
-    >>> p = prioritize(survey)  # doctest: +SKIP
-    >>> p.loc[p["action"] == "fix", ["name", "reason"]]  # doctest: +SKIP
+    >>> from cxlab.synth import make_study
+    >>> survey, _ = make_study("banking", n_respondents=400, seed=0)
+    >>> p = prioritize(survey)
+    >>> bool(p["reason"].notna().all())
+    True
     """
     rules = rules or Rules()
     if diagnosis is None:
@@ -252,7 +254,7 @@ def prioritize(
             by=by,
             min_base=min_base,
             weights=weights,
-            confidence=rules.confidence,
+            level=rules.level,
             importance=rules.importance_components,
         )
     need = ["event_id", "brand_gap", "brand_gap_se", "baseline_gap", "baseline_gap_se"]
@@ -266,17 +268,17 @@ def prioritize(
         d["suppressed"] = False
     d["suppressed"] = d["suppressed"].fillna(True).astype(bool)
     n = d["n"] if "n" in d.columns else pd.Series(np.inf, index=d.index)
-    crit = _crit(rules.confidence, np.where(np.isfinite(n), n - 1, 1e6))
+    crit = critical(rules.level, np.maximum(np.where(np.isfinite(n), n - 1, 1e6), 1.0))
     for g in ("brand_gap", "baseline_gap"):
-        d[f"{g}_lo"] = d[g] - crit * d[f"{g}_se"]
-        d[f"{g}_hi"] = d[g] + crit * d[f"{g}_se"]
-    d = importance_index(d, rules.importance_components, by=by, confidence=rules.confidence)
+        d[f"{g}_ci_low"] = d[g] - crit * d[f"{g}_se"]
+        d[f"{g}_ci_high"] = d[g] + crit * d[f"{g}_se"]
+    d = importance_index(d, rules.importance_components, by=by, level=rules.level)
     usable = ~d["suppressed"] & d["importance"].notna()
     imp = d["importance"]
     mg = rules.min_gap
-    basics = usable & (d["baseline_gap_hi"] < 0) & (d["baseline_gap"] <= -mg)
-    d["_brand_fail"] = usable & (d["brand_gap_hi"] < 0) & (d["brand_gap"] <= -mg)
-    d["_over"] = usable & (d["brand_gap_lo"] > 0) & (d["brand_gap"] >= mg)
+    basics = usable & (d["baseline_gap_ci_high"] < 0) & (d["baseline_gap"] <= -mg)
+    d["_brand_fail"] = usable & (d["brand_gap_ci_high"] < 0) & (d["brand_gap"] <= -mg)
+    d["_over"] = usable & (d["brand_gap_ci_low"] > 0) & (d["brand_gap"] >= mg)
     fix = ~basics & d["_brand_fail"] & (imp >= rules.matters_z)
     mot = usable & (imp >= rules.moment_of_truth_z)
     delight = ~basics & ~fix & mot & ~d["_brand_fail"]
@@ -304,7 +306,7 @@ def prioritize(
         ],
         default=np.nan,
     )
-    pct = f"{rules.confidence:.0%}"
+    pct = f"{rules.level:.0%}"
     counts = usable.groupby(d[by]).transform("sum") if by else pd.Series(usable.sum(), d.index)
     d["reason"] = [
         _reason(row, rules, int(counts.loc[i]), pct)
@@ -313,7 +315,7 @@ def prioritize(
         for i, row in d.iterrows()
     ]
     d = d.drop(columns=["_brand_fail", "_over"])
-    lead = [c for c in (*_EVENT_INFO, by) if c and c in d.columns]
+    lead = [c for c in (*EVENT_INFO, by) if c and c in d.columns]
     lead += ["action", "moment_of_truth", "priority", "reason"]
     return d[lead + [c for c in d.columns if c not in lead]]
 
@@ -321,10 +323,19 @@ def prioritize(
 def moments_of_truth(priorities: pd.DataFrame, rules: Rules | None = None) -> str:
     """How many events are moments of truth, which, and why (one paragraph).
 
+    Parameters
+    ----------
+    priorities : pandas.DataFrame
+        A :func:`cxlab.priorities.prioritize` table.
+    rules : cxlab.priorities.Rules, optional
+        The thresholds (default ``Rules()``).
+
     Examples
     --------
-    >>> moments_of_truth(prioritize(survey))  # doctest: +SKIP
-    '2 of 32 events are moments of truth ...'
+    >>> from cxlab.synth import make_study
+    >>> survey, _ = make_study("banking", n_respondents=400, seed=0)
+    >>> "moment" in moments_of_truth(prioritize(survey))
+    True
     """
     rules = rules or Rules()
     assessed = priorities.loc[priorities["action"].notna()]

@@ -86,6 +86,15 @@ class Recorder:
         A matplotlib Figure goes to ``figures/<name>.png`` (``alt`` is required:
         the report's alt text), a DataFrame to ``tables/<name>.csv``, anything
         else JSON-serialisable to ``key_figures.json``.
+
+        Parameters
+        ----------
+        name : str
+            The name.
+        value : object
+            The value.
+        alt : str
+            Alternative text of the figure (for readers who cannot see it).
         """
         _check_name(name)
         if self.output_dir is None:
@@ -114,6 +123,15 @@ class Recorder:
         Make it the last expression of a notebook cell (or ``display()`` it): the
         figure shows once, with its alt text in the HTML report and as its text
         repr (which nbval compares).
+
+        Parameters
+        ----------
+        name : str
+            The name.
+        fig : matplotlib.figure.Figure
+            The figure.
+        alt : str
+            Alternative text of the figure (for readers who cannot see it).
         """
         from matplotlib import pyplot as plt
 
@@ -169,6 +187,17 @@ class Recorder:
     ) -> pd.DataFrame:
         """Record ``frame`` and return it for display: rounded, indexed by ``index``
         (default: its first column) so that no meaningless row numbers show.
+
+        Parameters
+        ----------
+        name : str
+            The name.
+        frame : pandas.DataFrame
+            The data.
+        decimals : int
+            Decimals shown.
+        index : bool
+            Write the index.
 
         Raises
         ------
@@ -269,6 +298,13 @@ def export_html(notebook, title: str | None = None) -> str:
     Code inputs and prompts are excluded, cells tagged ``parameters`` or
     ``injected-parameters`` are dropped, stderr streams (warnings) are left out,
     and every PNG carries the alt text given to :meth:`Recorder.figure`.
+
+    Parameters
+    ----------
+    notebook : str or path-like
+        The notebook.
+    title : str
+        The title.
 
     Raises
     ------

@@ -53,7 +53,6 @@ import json
 import os
 import platform
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -68,6 +67,7 @@ from typing import Any
 
 import pandas as pd
 
+from cxlab._runs import ignore_signals, new_run_id, owner, process_started, publish_by_rename
 from cxlab.errors import CxlabError, ModelError, ParameterError, ReportError
 from cxlab.params import (
     FORMATS,
@@ -157,6 +157,11 @@ class Inputs:
 def load_inputs(params: ReportParams) -> Inputs:
     """Read the survey, margins, cost table, executive data and initiatives named by ``params``.
 
+    Parameters
+    ----------
+    params : cxlab.params.ReportParams
+        The validated report parameters.
+
     Raises
     ------
     ParameterError
@@ -194,6 +199,15 @@ def analyse(inputs: Inputs, params: ReportParams, **kwargs):
     """Plan the report's sections and run their analyses: :func:`cxlab.analysis.analyse`.
 
     Returns a :class:`cxlab.analysis.ReportResults` (the section plan and every result).
+
+    Parameters
+    ----------
+    inputs : cxlab.report.Inputs
+        The inputs read by :func:`cxlab.report.load_inputs`.
+    params : cxlab.params.ReportParams
+        The validated report parameters.
+    kwargs : dict
+        Passed on.
     """
     from cxlab.analysis import analyse as _analyse
 
@@ -202,6 +216,11 @@ def analyse(inputs: Inputs, params: ReportParams, **kwargs):
 
 def read_margins(path: str | os.PathLike) -> dict:
     """Read a weighting-targets YAML file: ``{variable: {category: share}}``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
 
     Raises
     ------
@@ -214,8 +233,10 @@ def read_margins(path: str | os.PathLike) -> dict:
     Examples
     --------
     >>> from cxlab.report import read_margins
-    >>> read_margins("data/sample/clients/targets/banking_margins.yaml")["country"]["UK"]  # doctest: +SKIP
-    0.2
+    >>> from cxlab.datasets import sample_files
+    >>> margins = read_margins(sample_files("banking")["weighting_targets"])
+    >>> round(sum(margins["country"].values()), 6)
+    1.0
     """
     import yaml
 
@@ -344,14 +365,14 @@ class RunResult:
         }
 
 
-def new_run_id(now: _dt.datetime | None = None) -> str:
-    """``YYYYmmddTHHMMSSZ-xxxxxxxx``: UTC time plus 32 random bits."""
-    now = now or _dt.datetime.now(_dt.UTC)
-    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
-
-
 def file_sha256(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file's bytes."""
+    """Hex SHA-256 of a file's bytes.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -528,7 +549,7 @@ def run_report(
     except BaseException as err:  # interrupted (SIGINT, SIGTERM): end the kernel, keep a record
         if isinstance(err, Exception):
             raise
-        _ignore_signals()  # a second Ctrl-C must not cut the clean-up short
+        ignore_signals()  # a second Ctrl-C must not cut the clean-up short
         end_child_processes(since)
         err.folder = _publish_interrupted(tmp, client_dir, params, err)
         err.client = params.client
@@ -777,25 +798,8 @@ def _make_tmp(client_dir: Path) -> str:
 
     remove_stale_runs(client_dir)
     tmp = tempfile.mkdtemp(prefix=".tmp-", dir=client_dir)
-    (Path(tmp) / OWNER_MARKER).write_text(json.dumps(_owner()), encoding="utf-8")
+    (Path(tmp) / OWNER_MARKER).write_text(json.dumps(owner()), encoding="utf-8")
     return tmp
-
-
-def _owner() -> dict:
-    return {
-        "pid": os.getpid(),
-        "host": socket.gethostname(),
-        "started": _process_started(os.getpid()),
-    }
-
-
-def _process_started(pid: int) -> float | None:
-    try:
-        import psutil
-
-        return psutil.Process(pid).create_time()
-    except Exception:  # noqa: BLE001 - no such process, or psutil missing
-        return None
 
 
 def _owner_alive(owner: dict) -> bool:
@@ -810,7 +814,7 @@ def _owner_alive(owner: dict) -> bool:
         return False
     except PermissionError:
         return True
-    started, now = owner.get("started"), _process_started(pid)
+    started, now = owner.get("started"), process_started(pid)
     if started is not None and now is not None and now > started + 1.0:
         return False  # the pid was reused by a newer process
     return True
@@ -823,6 +827,11 @@ def remove_stale_runs(folder: str | os.PathLike) -> list[Path]:
     made) is provably dead are removed: same host, no live process with that pid.
     Folders of live runs, of other hosts, or without an owner record are kept.
 
+    Parameters
+    ----------
+    folder : str or path-like
+        The folder.
+
     Returns
     -------
     list of Path
@@ -831,7 +840,8 @@ def remove_stale_runs(folder: str | os.PathLike) -> list[Path]:
     Examples
     --------
     >>> from cxlab.report import remove_stale_runs
-    >>> remove_stale_runs("reports/sample-bank")  # doctest: +SKIP
+    >>> import tempfile
+    >>> remove_stale_runs(tempfile.mkdtemp())
     []
     """
     removed = []
@@ -885,13 +895,6 @@ def end_child_processes(since: float | None = None, timeout: float = 5.0) -> Non
     psutil.wait_procs(alive, timeout=timeout)
 
 
-def _ignore_signals() -> None:
-    """Ignore SIGINT/SIGTERM (main thread only) until :func:`stop_on_signals` restores them."""
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_IGN)
-
-
 class Interrupted(KeyboardInterrupt):
     """A run or batch stopped by SIGINT or SIGTERM (the signal's name is the message)."""
 
@@ -919,20 +922,13 @@ def stop_on_signals():
 
 def _publish(tmp: Path, client_dir: Path, manifest: dict, suffix: str = "") -> Path:
     """Rename the finished folder to its run id (plus ``suffix``, ``-failed`` for a
-    failed run); never replace an existing run."""
-    for _ in range(20):
-        run_id = new_run_id() + suffix
-        final = client_dir / run_id
-        if final.exists():
-            continue
+    failed run); never replace an existing run (:func:`cxlab._runs.publish_by_rename`)."""
+
+    def write_manifest(run_id: str) -> None:
         manifest["run_id"] = run_id
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        try:
-            os.rename(tmp, final)  # a non-empty folder never replaces an existing run
-        except OSError:
-            continue
-        return final
-    raise ReportError(f"could not find a free run id under {client_dir}")
+
+    return publish_by_rename(tmp, client_dir, write_manifest, suffix, new_id=lambda: new_run_id())
 
 
 def _cell_seconds(executed: Path) -> float:
@@ -1074,6 +1070,13 @@ def refresh_notebook(path: str | os.PathLike, *, kernel_name: str | None = None)
     (``python -c "from cxlab.report import refresh_notebook as r; r('notebooks/x.ipynb')"``).
     Runs in the notebook's folder like nbval does, records nothing, and keeps
     execution counts.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    kernel_name : str, optional
+        Jupyter kernel to run the notebook in (default: the Python running cxlab).
     """
     import nbformat
     from nbclient import NotebookClient

@@ -28,7 +28,13 @@ BUNDLE_DIR = "bundled"  # the folder inside the installed package holding the co
 
 
 def is_cxlab_checkout(folder: str | os.PathLike) -> bool:
-    """True when ``folder`` holds cxlab's own ``pyproject.toml`` (a clone of cxlab)."""
+    """True when ``folder`` holds cxlab's own ``pyproject.toml`` (a clone of cxlab).
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The folder.
+    """
     pyproject = Path(folder) / "pyproject.toml"
     if not pyproject.is_file():
         return False
@@ -67,6 +73,11 @@ def resource_root() -> Path:
 
 def resource(relative: str | os.PathLike) -> Path:
     """The shipped file ``relative`` (e.g. ``"data/sample/banking.csv"``).
+
+    Parameters
+    ----------
+    relative : str
+        A path inside the resources.
 
     Raises
     ------

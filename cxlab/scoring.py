@@ -32,8 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxlab._advocacy import advocacy_groups
+from cxlab._style import new_ax
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError
-from cxlab.segments import _respondent_groups
 
 __all__ = [
     "Scorer",
@@ -168,6 +169,11 @@ class Scorer:
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Probabilities per advocacy group and the predicted group for each row of ``frame``.
 
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The data.
+
         Raises
         ------
         DataError
@@ -188,6 +194,11 @@ class Scorer:
         """Write the scorer (joblib pickle with metadata) to ``path``; returns the path.
 
         An existing file is never overwritten (:class:`~cxlab.errors.ParameterError`).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file.
         """
         import joblib
 
@@ -208,12 +219,16 @@ class Scorer:
         return path
 
     def plot(self, ax=None):
-        """Held-out confusion matrix as row percentages."""
-        import matplotlib.pyplot as plt
+        """Held-out confusion matrix as row percentages.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        """
         import seaborn as sns
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5.5, 4.5))
+        ax = new_ax(ax, (5.5, 4.5))
         pct = 100 * self.confusion.div(self.confusion.sum(axis=1), axis=0)
         sns.heatmap(
             pct,
@@ -292,7 +307,7 @@ def fit_scorer(
     features = {c: "numeric" for c in numeric} | {c: "categorical" for c in categorical}
     if not features:
         raise ParameterError("no features: pass numeric= and/or categorical=")
-    g = _respondent_groups(respondents, group, three=True)
+    g = advocacy_groups(respondents, group, three=True)
     keep = g.notna().to_numpy()
     y = g[keep].astype(str).to_numpy()
     counts = pd.Series(y).value_counts()
@@ -350,6 +365,11 @@ def fit_scorer(
 
 def load_scorer(path) -> Scorer:
     """Load a scorer written by :meth:`Scorer.save` (only from a trusted source).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
 
     Raises
     ------
@@ -494,6 +514,15 @@ def score_file(
 def check_new_file(path, what: str, suffixes: tuple[str, ...] | None = None) -> pathlib.Path:
     """Refuse an output path that exists already (cxlab never overwrites a file) or,
     with ``suffixes``, one whose suffix is not among them.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    what : str
+        What the table or figure shows.
+    suffixes : sequence of str
+        File suffixes.
 
     Raises
     ------

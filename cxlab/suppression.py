@@ -6,7 +6,8 @@ of every row under the minimum and sets a boolean ``suppressed`` column;
 :func:`format_suppressed` renders such a table for display, numbers as text and
 suppressed cells as a dash with a flag. The estimate functions of
 :mod:`cxlab.estimates` (and every other function taking ``min_base``) apply the
-same rule to their own output.
+same rule to their own output, through :func:`suppress` (the rule and its one
+warning text, :func:`suppression_message`).
 
 Policy
 ------
@@ -36,15 +37,179 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
-from cxlab.errors import DataError, ParameterError
+from cxlab._checks import check_min_base
+from cxlab.errors import DataError, ParameterError, SuppressionWarning
 
-__all__ = ["suppress_small_cells", "suppress_complementary", "format_suppressed"]
+__all__ = [
+    "suppress",
+    "suppression_message",
+    "warn_suppressed",
+    "suppress_small_cells",
+    "suppress_complementary",
+    "format_suppressed",
+]
+
+
+def suppression_message(
+    what: str,
+    count: int,
+    min_base: float,
+    labels: Sequence[str] | None = None,
+    complementary: int = 0,
+) -> str:
+    """The one text of every :class:`~cxlab.errors.SuppressionWarning` about small bases.
+
+    Parameters
+    ----------
+    what : str
+        The table (e.g. ``"weighted mean of 'recommend'"``).
+    count : int
+        Rows suppressed because their base is under ``min_base``.
+    min_base : float
+    labels : sequence of str, optional
+        Which rows (segments, events...); the first five are named.
+    complementary : int
+        Rows suppressed besides, so that the small ones cannot be recomputed.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> suppression_message("net advocacy", 1, 30, ["North"], complementary=1)
+    'net advocacy: 1 row(s) with a base under 30 suppressed (North); 1 more suppressed so that they cannot be recomputed from the totals and the other rows (complementary suppression)'
+    """
+    text = f"{what}: {count} row(s) with a base under {min_base:g} suppressed"
+    if labels:
+        labels = list(dict.fromkeys(str(x) for x in labels))
+        more = f" and {len(labels) - 5} more" if len(labels) > 5 else ""
+        text += f" ({', '.join(labels[:5])}{more})"
+    if complementary:
+        text += (
+            f"; {complementary} more suppressed so that they cannot be recomputed from the "
+            "totals and the other rows (complementary suppression)"
+        )
+    return text
+
+
+def warn_suppressed(
+    what: str,
+    count: int,
+    min_base: float,
+    labels: Sequence[str] | None = None,
+    complementary: int = 0,
+    stacklevel: int = 3,
+) -> None:
+    """Issue the one :class:`~cxlab.errors.SuppressionWarning` of a table (nothing when no
+    row was suppressed). Parameters as :func:`suppression_message`; ``stacklevel`` as
+    :func:`warnings.warn`.
+
+    Parameters
+    ----------
+    what : str
+        What the table or figure shows.
+    count : int
+        Rows suppressed because their base is under ``min_base``.
+    min_base : float
+        Minimum unweighted base; smaller groups are suppressed.
+    labels : sequence of str, optional
+        The rows concerned; the first five are named.
+    complementary : int
+        Rows suppressed besides, so that small ones cannot be recomputed.
+    stacklevel : int
+        As :func:`warnings.warn`.
+    """
+    if count or complementary:
+        warnings.warn(
+            suppression_message(what, count, min_base, labels, complementary),
+            SuppressionWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def suppress(
+    table: pd.DataFrame,
+    min_base: float,
+    *,
+    n_col: str = "n",
+    columns: Sequence[str] | None = None,
+    keep: Sequence[str] = (),
+    what: str = "table",
+    labels: Sequence[str] | None = None,
+    warn: bool = True,
+    stacklevel: int = 3,
+) -> pd.DataFrame:
+    """The one minimum-base rule of every estimator: :func:`suppress_small_cells` plus one
+    :class:`~cxlab.errors.SuppressionWarning` (:func:`suppression_message`).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        An estimator's output with its unweighted base in ``n_col``.
+    min_base : float
+        Rows with a base strictly under it are suppressed.
+    n_col : str
+        The base column (kept).
+    columns : sequence of str, optional
+        Value columns to blank (default every numeric column but ``n_col`` and ``keep``).
+    keep : sequence of str
+        Numeric label columns that are not figures (a rating category, a stage order).
+    what : str
+        The table, for the warning.
+    labels : sequence of str, optional
+        A label per row of ``table``; the suppressed rows' labels are named in the warning.
+    warn : bool
+        False: leave the warning to the caller (:func:`warn_suppressed`), e.g. after
+        complementary suppression.
+    stacklevel : int
+        As :func:`warnings.warn`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with a boolean ``suppressed`` column.
+
+    Examples
+    --------
+    >>> import warnings, pandas as pd
+    >>> t = pd.DataFrame({"segment": ["a", "b"], "estimate": [0.4, 0.9], "n": [120, 12]})
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     out = suppress(t, 30, what="share", labels=t["segment"])
+    >>> out["estimate"].tolist(), str(w[0].message)
+    ([0.4, nan], 'share: 1 row(s) with a base under 30 suppressed (b)')
+    """
+    check_min_base(min_base)
+    if columns is None:
+        columns = [
+            c
+            for c in table.columns
+            if c not in ("suppressed", n_col, *keep)
+            and pd.api.types.is_numeric_dtype(table[c])
+            and not pd.api.types.is_bool_dtype(table[c])
+        ]
+    prior = (
+        table["suppressed"].fillna(False).to_numpy(dtype=bool)
+        if "suppressed" in table
+        else np.zeros(len(table), bool)
+    )
+    out = suppress_small_cells(
+        table.drop(columns="suppressed", errors="ignore"), n_col, min_base, columns
+    )
+    small = out["suppressed"].to_numpy()
+    out["suppressed"] = small | prior
+    if warn and small.any():
+        names = None if labels is None else np.asarray(list(labels), dtype=object)[small].tolist()
+        warn_suppressed(what, int(small.sum()), min_base, names, stacklevel=stacklevel + 1)
+    return out
 
 
 def suppress_small_cells(

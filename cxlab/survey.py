@@ -163,6 +163,11 @@ class Survey:
 
         ``mask`` is a boolean Series aligned with ``respondents`` (or an array). The
         data-quality checks (``quality``) are recomputed on the kept respondents.
+
+        Parameters
+        ----------
+        mask : array-like of bool
+            Which rows.
         """
         mask = np.asarray(mask, dtype=bool)
         resp = self.respondents.loc[mask].reset_index(drop=True)
@@ -174,7 +179,13 @@ class Survey:
         return Survey(resp, personal, self.events, self.codebook, quality, dict(self.source), ev)
 
     def with_weights(self, weights) -> Survey:
-        """A survey whose ``weight`` column (respondents and event table) is ``weights``."""
+        """A survey whose ``weight`` column (respondents and event table) is ``weights``.
+
+        Parameters
+        ----------
+        weights : str, pandas.Series or None
+            Weights (a column name or values); None is unweighted.
+        """
         w = np.asarray(weights, dtype=float)
         if w.shape != (len(self.respondents),):
             raise DataError(
@@ -451,6 +462,11 @@ def suspicious_constants(values: np.ndarray) -> list[tuple[float, int]]:
     (9s, 9s ending in 6-8, -1, -9 and their negatives) and lies beyond the other
     values' quartiles by more than three interquartile ranges (or is negative when
     every other value is not).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        A numeric column.
 
     Examples
     --------

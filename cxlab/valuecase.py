@@ -34,8 +34,9 @@ Examples
 >>> from cxlab.synth import make_study
 >>> from cxlab.valuecase import value_case, default_costs
 >>> survey, truth = make_study("banking", n_respondents=631, seed=0)
->>> vc = value_case(survey, default_costs(survey), n_boot=100)  # doctest: +SKIP
->>> vc.summary().head(3)  # doctest: +SKIP
+>>> vc = value_case(survey, default_costs(survey), n_boot=50, seed=0)
+>>> list(vc.summary().columns)[:3]
+['rank', 'event', 'action']
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._checks import renamed, weights_of
+from cxlab._diagnosis import advocacy_design, wls_hc1
+from cxlab._style import ACTION_COLORS, new_ax
 from cxlab.errors import (
     CxlabWarning,
     DataError,
@@ -56,7 +60,7 @@ from cxlab.errors import (
     ModelError,
     ParameterError,
 )
-from cxlab.moments import ACTION_COLORS, _advocacy_design, _weights, _wls_sandwich, prioritize
+from cxlab.priorities import prioritize
 from cxlab.segments import ADVOCACY_LEVELS, AdvocacyCuts, agitator_flags, classify_advocacy
 
 __all__ = [
@@ -107,7 +111,7 @@ class ValueCase:
         do), ``advocate_change, neutral_change, antagonist_change, agitator_change,
         net_advocacy_change`` (percentage points of the whole base),
         ``benefit_per_customer``, ``benefit``, ``cost`` (per year), ``cost_pv``,
-        ``npv, npv_lo, npv_hi``, ``roi, roi_lo, roi_hi`` (NPV / PV of cost; NaN for
+        ``npv, npv_ci_low, npv_ci_high``, ``roi, roi_ci_low, roi_ci_high`` (NPV / PV of cost; NaN for
         savings), ``p_positive`` (share of the event's evaluable bootstrap draws with
         NPV > 0), ``p_best`` (share of the successful draws in which the event has the
         highest NPV; failed draws are counted in ``assumptions["n_boot_failed"]``),
@@ -194,7 +198,7 @@ class ValueCase:
                     "benefit": t["benefit"].round(-1),
                     "benefit 95% CI": [
                         f"{lo:,.0f} to {hi:,.0f}"
-                        for lo, hi in zip(t["benefit_lo"], t["benefit_hi"], strict=True)
+                        for lo, hi in zip(t["benefit_ci_low"], t["benefit_ci_high"], strict=True)
                     ],
                 }
             ).reset_index(drop=True)
@@ -207,7 +211,7 @@ class ValueCase:
                 "NPV": t["npv"].round(-3),
                 "NPV 95% CI": [
                     f"{lo:,.0f} to {hi:,.0f}"
-                    for lo, hi in zip(t["npv_lo"], t["npv_hi"], strict=True)
+                    for lo, hi in zip(t["npv_ci_low"], t["npv_ci_high"], strict=True)
                 ],
                 "ROI": t["roi"].round(2),
                 "P(NPV > 0)": (100 * t["p_positive"]).round(0),
@@ -217,18 +221,22 @@ class ValueCase:
         return out.reset_index(drop=True)
 
     def plot(self, ax=None):
-        """Net present value per event with bootstrap intervals, coloured by action."""
-        import matplotlib.pyplot as plt
+        """Net present value per event with bootstrap intervals, coloured by action.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        """
         from matplotlib.patches import Patch
         from matplotlib.ticker import FuncFormatter
 
         col = "npv" if self.cost_based else "benefit"
         t = self.table.dropna(subset=[col]).sort_values(col)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 0.45 * len(t) + 1.8))
+        ax = new_ax(ax, (8, 0.45 * len(t) + 1.8))
         ypos = np.arange(len(t))
         colors = [ACTION_COLORS.get(str(a), "#BBBBBB") for a in t["action"]]
-        err = np.vstack([t[col] - t[f"{col}_lo"], t[f"{col}_hi"] - t[col]]).clip(0)
+        err = np.vstack([t[col] - t[f"{col}_ci_low"], t[f"{col}_ci_high"] - t[col]]).clip(0)
         ax.barh(ypos, t[col], color=colors, edgecolor="black", linewidth=0.5)
         ax.errorbar(t[col], ypos, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
         ax.axvline(0, color="black", lw=0.8)
@@ -272,6 +280,15 @@ def money(x: float, currency: str | None = None, digits: int = 0) -> str:
     """A money amount with its currency: ``money(1234567, "EUR")`` -> ``"EUR 1,234,567"``.
 
     Without a currency the amount is labelled "currency units"; NaN gives "n/a".
+
+    Parameters
+    ----------
+    x : float
+        The amount.
+    currency : str, optional
+        Currency code or symbol for amounts (None: plain numbers).
+    digits : int
+        Decimals.
 
     Examples
     --------
@@ -321,7 +338,10 @@ def default_costs(
 
     Examples
     --------
-    >>> default_costs(survey).head()  # doctest: +SKIP
+    >>> from cxlab.synth import make_study
+    >>> survey, _ = make_study("banking", n_respondents=300, seed=0)
+    >>> list(default_costs(survey).columns)
+    ['event_id', 'cost', 'basis']
     """
     if priorities is None:
         if survey is None:
@@ -385,7 +405,7 @@ def _prepare(survey, weights, outcome, cuts, scale=(0, 10)) -> dict:
             f"no respondent answered {outcome!r}: the value case models advocacy from it",
             column=outcome,
         )
-    design = _advocacy_design(et, resp, weights, outcome)
+    design = advocacy_design(et, resp, weights, outcome)
     rid = design["respondent_id"]
     r = resp.set_index("respondent_id").loc[rid]
     groups = classify_advocacy(r[outcome], agitator=agitator_flags(r), scale=scale, cuts=cuts)
@@ -407,7 +427,7 @@ def _prepare(survey, weights, outcome, cuts, scale=(0, 10)) -> dict:
         "annual": (num["spend"] - num["service_cost"]).to_numpy(float),
         "tenure": num["tenure"].to_numpy(float),
         "row_pos": pos[keep],
-        "w_all": _weights(resp, weights),
+        "w_all": weights_of(resp, weights),
         "yidx": all_ids.get_indexer(rid),
         "row_event": code[keep],
         "perf": rows["performance"].to_numpy(float),
@@ -478,7 +498,7 @@ def _evaluate(prep, omega, actions, costs, a: dict, lift: float) -> dict:
     k = len(prep["events"])
     ev = _event_sums(prep, omega, k)
     omega = omega[prep["yidx"]]
-    beta, _, sigma = _wls_sandwich(prep["X"], prep["y"], omega)
+    beta, _, sigma = wls_hc1(prep["X"], prep["y"], omega)
     mu = prep["X"] @ beta
     lifts = np.where(
         actions == "fix",
@@ -557,6 +577,7 @@ def _check_assumptions(a: dict, where: str = "") -> dict:
 
 
 # ---------------------------------------------------------------------- public
+@renamed(confidence="level")
 def value_case(
     survey,
     costs,
@@ -571,7 +592,7 @@ def value_case(
     weights: str | None = "weight",
     n_boot: int = 500,
     seed: int = 0,
-    confidence: float = 0.95,
+    level: float = 0.95,
     cuts: tuple[float, float] | AdvocacyCuts = (6, 8),
     sources: Mapping[str, str] | None = None,
 ) -> ValueCase:
@@ -614,7 +635,7 @@ def value_case(
         the course of action per event is held fixed.
     seed : int
         Seed of the bootstrap.
-    confidence : float
+    level : float
         Level of the bootstrap percentile intervals.
     cuts : (antagonist_max, neutral_max) or AdvocacyCuts
         Advocacy cut points on ``recommend`` (as :func:`cxlab.segments.classify_advocacy`),
@@ -633,11 +654,14 @@ def value_case(
 
     Examples
     --------
-    >>> vc = value_case(survey, truth["improvement_costs"], n_boot=200)  # doctest: +SKIP
-    >>> vc.table[["rank", "event_id", "npv", "roi"]].head(3)  # doctest: +SKIP
+    >>> from cxlab.synth import make_study
+    >>> survey, truth = make_study("banking", n_respondents=400, seed=0)
+    >>> vc = value_case(survey, truth["improvement_costs"], n_boot=50, seed=0)
+    >>> int(vc.table["rank"].iloc[0])
+    1
     """
-    if not 0 < confidence < 1:
-        raise ParameterError(f"confidence must lie in (0, 1), got {confidence!r}")
+    if not 0 < level < 1:
+        raise ParameterError(f"level must lie in (0, 1), got {level!r}")
     n_boot_value = n_boot
     n_boot = _number("n_boot", n_boot)
     if n_boot < 0 or n_boot != int(n_boot):
@@ -692,7 +716,7 @@ def value_case(
         with np.errstate(invalid="ignore", divide="ignore"):
             res = _evaluate(prep, omega * counts, actions, cost, central, lift)
         draws[b], roi_draws[b], benefit_draws[b] = res["npv"], res["roi"], res["benefit"]
-    alpha = (1 - confidence) / 2
+    alpha = (1 - level) / 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         npv_lo, npv_hi = (
@@ -750,23 +774,32 @@ def value_case(
             "net_advocacy_change": 100 * (dmix[:, 3] - dmix[:, 1] - dmix[:, 0]),
             "benefit_per_customer": point["benefit_per_customer"],
             "benefit": point["benefit"],
-            "benefit_lo": benefit_lo,
-            "benefit_hi": benefit_hi,
+            "benefit_ci_low": benefit_lo,
+            "benefit_ci_high": benefit_hi,
             "cost": cost,
             "cost_pv": point["cost_pv"],
             "npv": point["npv"],
-            "npv_lo": npv_lo,
-            "npv_hi": npv_hi,
+            "npv_ci_low": npv_lo,
+            "npv_ci_high": npv_hi,
             "roi": point["roi"],
-            "roi_lo": roi_lo,
-            "roi_hi": roi_hi,
+            "roi_ci_low": roi_lo,
+            "roi_ci_high": roi_hi,
             "p_positive": p_pos,
             "p_best": best,
             "break_even_customers": point["break_even_customers"],
         }
     )
     if not cost_based:  # nothing rests on costs nobody gave
-        none = ["cost", "cost_pv", "npv", "npv_lo", "npv_hi", "roi", "roi_lo", "roi_hi"]
+        none = [
+            "cost",
+            "cost_pv",
+            "npv",
+            "npv_ci_low",
+            "npv_ci_high",
+            "roi",
+            "roi_ci_low",
+            "roi_ci_high",
+        ]
         table[none + ["break_even_customers"]] = np.nan
         with np.errstate(invalid="ignore", divide="ignore"):
             table["p_positive"] = (benefit_draws > 0).sum(axis=0) / np.isfinite(benefit_draws).sum(
@@ -823,7 +856,7 @@ def value_case(
         "n_boot": n_boot,
         "n_boot_failed": n_failed,
         "seed": seed,
-        "confidence": confidence,
+        "level": level,
         "cuts": tuple(cuts),
         "scale": tuple(scale),
         "cuts_rule": cuts_rule,

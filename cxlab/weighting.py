@@ -41,17 +41,19 @@ import numpy as np
 import pandas as pd
 
 from cxlab._raking import (
-    _TARGET_NAMES,
-    _cells,
-    _check_targets,
-    _ClippedCells,
-    _codes_for,
-    _ipf,
-    _ipf_bounded,
-    _parse_margins,
-    _resolve_bounds,
-    _start_weights,
+    TARGET_NAMES,
+    ClippedCells,
+    check_targets,
+    codes_for,
+    collapse_cells,
+    ipf,
+    ipf_bounded,
+    parse_margins,
+    resolve_bounds,
+    start_weights,
 )
+from cxlab._stats import kish
+from cxlab._style import new_ax
 from cxlab.errors import ConvergenceWarning, ModelError, ParameterError
 
 __all__ = [
@@ -82,14 +84,16 @@ def kish_n_effective(weights: Sequence[float] | np.ndarray | pd.Series) -> float
     >>> kish_n_effective([1, 1, 1, 1])
     4.0
     """
-    w = np.asarray(weights, dtype=float)
-    w = w[np.isfinite(w)]
-    ss = float(np.sum(w * w))
-    return float(np.sum(w) ** 2 / ss) if ss > 0 else float("nan")
+    return kish(weights)
 
 
 def kish_design_effect(weights: Sequence[float] | np.ndarray | pd.Series) -> float:
     """Kish design effect due to weighting, ``n * sum w^2 / (sum w)^2 = 1 + cv^2``.
+
+    Parameters
+    ----------
+    weights : str, pandas.Series or None
+        Weights (a column name or values); None is unweighted.
 
     Examples
     --------
@@ -170,18 +174,21 @@ class WeightingResult:
     def plot(self, ax=None):
         """Dot plot of sample, weighted and target shares per variable and category.
 
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+
         Returns
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
         import seaborn as sns
 
         t = self.table
         labels = [f"{v}: {c}" for v, c in zip(t["variable"], t["category"], strict=True)]
         y = np.arange(len(t))[::-1]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 0.35 * len(t) + 1.5))
+        ax = new_ax(ax, (7, 0.35 * len(t) + 1.5))
         pal = sns.color_palette("colorblind")
         ax.scatter(
             t["sample_share"],
@@ -262,9 +269,9 @@ def check_margins(margins, *, counts: bool | None = None, sum_tol: float = 0.01)
 
 
 def _checked_margins(margins, counts, sum_tol: float):
-    spec = _parse_margins(margins)
+    spec = parse_margins(margins)
     for col, s in spec.items():
-        _check_targets(col, s)
+        check_targets(col, s)
     sums = {col: float(s.sum()) for col, s in spec.items()}
     if counts is None:
         counts = _explicit_counts(margins)
@@ -375,7 +382,7 @@ def rake(
         raise ModelError("raking needs a non-empty DataFrame of respondents")
     spec, counts = _checked_margins(margins, counts, sum_tol)
     first = float(next(iter(spec.values())).sum())
-    w0 = _start_weights(data, weights)
+    w0 = start_weights(data, weights)
     if total is None:
         total = first if counts else float(w0.sum())
     if not total > 0:
@@ -383,7 +390,7 @@ def rake(
 
     codes, ncats, targets, cats = [], [], [], []
     for col, s in spec.items():
-        c = _codes_for(data, col, list(s.index))
+        c = codes_for(data, col, list(s.index))
         counts = np.bincount(c, minlength=len(s))
         share = s.to_numpy() / s.sum()
         empty = np.flatnonzero((counts == 0) & (share > 0))
@@ -407,19 +414,19 @@ def rake(
         targets.append(share * total)
         cats.append(list(s.index))
 
-    lo, hi = _resolve_bounds(bounds, max_ratio, total / len(data))
+    lo, hi = resolve_bounds(bounds, max_ratio, total / len(data))
     bounded = lo is not None or hi is not None
-    inv, cell_codes, ncell = _cells(codes, ncats)
+    inv, cell_codes, ncell = collapse_cells(codes, ncats)
     scale = total / float(w0.sum())
     if bounded:
-        cells = _ClippedCells(inv, w0, ncell, lo, hi)
-        u, it, err = _ipf_bounded(
+        cells = ClippedCells(inv, w0, ncell, lo, hi)
+        u, it, err = ipf_bounded(
             cells, cell_codes, ncats, targets, np.full(ncell, scale), tol, max_iter
         )
         w = cells.weights(inv, w0, u)
     else:
         wc = np.bincount(inv, weights=w0, minlength=ncell)
-        wc_new, it, err = _ipf(cell_codes, ncats, targets, wc * scale, tol, max_iter)
+        wc_new, it, err = ipf(cell_codes, ncats, targets, wc * scale, tol, max_iter)
         w = w0 * (wc_new / wc)[inv]
     converged = bool(err <= tol)
     if not converged:
@@ -518,7 +525,7 @@ def poststratify(
     [0.75, 0.75, 1.5]
     """
     if target is None:
-        target = next((c for c in joint_table.columns if str(c).lower() in _TARGET_NAMES), None)
+        target = next((c for c in joint_table.columns if str(c).lower() in TARGET_NAMES), None)
         if target is None:
             raise ParameterError(
                 "name the target column of the joint table with target=",
@@ -538,7 +545,7 @@ def poststratify(
         raise ModelError(
             f"cell {tab[keys].iloc[j].tolist()} has a negative or missing target", column=target
         )
-    w0 = _start_weights(data, weights)
+    w0 = start_weights(data, weights)
     if total is None:
         total = float(t.sum()) if abs(t.sum() - 1.0) > 0.01 else float(w0.sum())
     for k in keys:

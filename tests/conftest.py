@@ -15,9 +15,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from cxlab.codebook import DEFAULT_STAGES  # noqa: E402
+
 os.environ.setdefault("PYTHONHASHSEED", "0")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STAGES = ["Aware", "Shop/Buy", "Set Up", "Use & Support", "Pay"]
+STAGES = list(DEFAULT_STAGES[:5])  # the first five stages of the one stage list
 
 
 @pytest.fixture(autouse=True)

@@ -58,8 +58,9 @@ def test_advocacy_drivers_rank_planted_impacts(study):
 
 
 def test_advocacy_drivers_delta_se_matches_parametric_simulation(banking):
+    from cxlab._checks import frames as _frames
     from cxlab.advocacy_drivers import _weighted_ordered_model, _wide
-    from cxlab.segments import _frames, _respondent_groups
+    from cxlab.segments import advocacy_groups as _respondent_groups
 
     survey, _ = banking
     res = advocacy_drivers(survey)
@@ -125,7 +126,7 @@ def test_advocacy_drivers_no_event_with_enough_raters_is_a_model_error(banking):
     survey, _ = banking
     most = int(survey.event_table().groupby("event_id", observed=True).size().max())
     with pytest.warns(SuppressionWarning), pytest.raises(ModelError, match=f"at least {most + 1}"):
-        advocacy_drivers(survey, min_raters=most + 1)
+        advocacy_drivers(survey, min_base=most + 1)
 
 
 # ------------------------------------------------------------ defector/promoter
@@ -212,8 +213,9 @@ def test_antagonist_and_advocate_effects_by_an_analytic_delta_method(banking):
     sandwich covariance of the weighted ordinal fit."""
     from scipy.special import expit
 
+    from cxlab._checks import frames as _frames
     from cxlab.advocacy_drivers import _weighted_ordered_model, _wide
-    from cxlab.segments import _frames, _respondent_groups
+    from cxlab.segments import advocacy_groups as _respondent_groups
 
     survey, _ = banking
     res = advocacy_drivers(survey)

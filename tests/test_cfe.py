@@ -15,7 +15,7 @@ import yaml
 from scipy import stats
 
 from cxlab import cfe
-from cxlab.cfe.promise import _wilson
+from cxlab._stats import wilson
 from cxlab.errors import CodebookError, DataError, ParameterError, SuppressionWarning
 from cxlab.synth.executive import EXECUTIVE_INDUSTRIES, make_executive_study, write_executive_study
 
@@ -238,7 +238,7 @@ def test_maturity_matches_an_independent_peer(study):
     from statsmodels.stats.weightstats import DescrStatsW
 
     data, _ = study
-    table = cfe.maturity(data, "competency", confidence=0.9).set_index("competency")
+    table = cfe.maturity(data, "competency", level=0.9).set_index("competency")
     comp = "human_performance"
     part = data[data["competency"] == comp]
     cur = part.pivot_table(
@@ -342,7 +342,7 @@ def test_rwg_extremes():
     ).iloc[0]
     assert uniform["rwg"] < 0.35  # uniform answers: item variance ~ the null variance 2
     with pytest.raises(ParameterError):
-        cfe.agreement(base.assign(current=3.0, target=4.0), level="overall")
+        cfe.agreement(base.assign(current=3.0, target=4.0), competency="overall")
 
 
 # ------------------------------------------------------------------ promise gap
@@ -435,8 +435,8 @@ def test_assess_bundles_everything(study, banking):
     assert result.table.equals(cfe.maturity(data, "competency"))
     weakest = result.table.sort_values("current")["name"].iloc[0]
     assert (
-        f"Weakest: {weakest}" in result.summary()
-        and "Customer focused organization (middle - top" in result.summary()
+        f"Weakest: {weakest}" in result.describe()
+        and "Customer focused organization (middle - top" in result.describe()
     )
     assert cfe.assess(data).promise is None
 
@@ -588,7 +588,7 @@ def test_simulation_error_rates_and_coverage():
                           and table.loc[strong, "current_ci_low"].min() > table.loc[rest_s, "current_ci_high"].max())  # fmt: skip
         people = data.drop_duplicates("executive_id")
         k = int((people["brand_promise"] >= 4).sum())
-        lo, hi = _wilson(k, len(people), 0.95)
+        lo, hi = wilson(k / len(people), len(people), 0.95)
         share_cover.append(lo <= truth["self_assessment"]["brand_promise"]["share_agree"] <= hi)
     figures = {"seeds": n_seeds, "power": hits / n_seeds, "fwer": false_families / n_seeds,
                "separated": separated / n_seeds, "share_coverage": float(np.mean(share_cover)),
@@ -604,7 +604,7 @@ def test_simulation_error_rates_and_coverage():
     exact = sum(
         stats.binom.pmf(k, n, p)
         for k in range(n + 1)
-        if _wilson(k, n, 0.95)[0] <= p <= _wilson(k, n, 0.95)[1]
+        if wilson(k / n, n, 0.95)[0] <= p <= wilson(k / n, n, 0.95)[1]
     )
     assert abs(figures["share_coverage"] - exact) < mc
 

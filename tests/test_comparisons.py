@@ -31,7 +31,7 @@ def test_compare_two_independent_groups_matches_welch():
     rng = np.random.default_rng(4)
     a, b = rng.normal(0, 1, 150), rng.normal(0.4, 2, 90)
     df = pd.DataFrame({"y": np.r_[a, b], "g": ["a"] * 150 + ["b"] * 90})
-    out = compare(df, "y", by="g", weight=None)
+    out = compare(df, "y", by="g", weights=None)
     welch = stats.ttest_ind(a, b, equal_var=False)
     row = out.iloc[0]
     assert row["difference"] == pytest.approx(a.mean() - b.mean())

@@ -10,12 +10,12 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
+from cxlab._regression import fieller as _fieller
+from cxlab._stats import cluster_wls as _cluster_wls
 from cxlab.drivers import (
     Crossover,
     InvestmentWeighting,
     SegmentedInvestmentWeighting,
-    _cluster_wls,
-    _fieller,
     investment_weighting,
 )
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError
@@ -118,7 +118,7 @@ def test_model_coefficients_and_wald_match_statsmodels():
     assert res.moderation.df == 2 == wald.df_num
     assert res.moderation.df_denom == wald.df_denom == df.respondent_id.nunique() - 1
     assert res.moderation.p_value == pytest.approx(float(wald.pvalue), rel=1e-6, abs=1e-300)
-    assert "Wald F" in res.summary() and f"2 and {res.moderation.df_denom:g} df" in res.summary()
+    assert "Wald F" in res.describe() and f"2 and {res.moderation.df_denom:g} df" in res.describe()
 
 
 def test_moderation_f_uses_cluster_df_on_few_respondents():
@@ -284,7 +284,7 @@ def test_mixed_variant_matches_statsmodels_mixedlm(automotive):
     np.testing.assert_allclose(res.coefficients["estimate"], ref.fe_params, rtol=1e-4)
     c = res.crossover
     assert c.ci_low < truth["crossover"] < c.ci_high
-    assert "mixed" in res.summary()
+    assert "mixed" in res.describe()
 
 
 def test_mixed_warns_that_weights_are_not_honoured():
@@ -347,7 +347,7 @@ def test_no_crossover_in_range_gives_none_and_message():
     assert res.crossover is None
     assert "no crossover" in res.crossover_message
     assert "emotive outweighs" in res.crossover_message
-    assert "no crossover" in res.summary()
+    assert "no crossover" in res.describe()
 
 
 def test_standardised_weights_are_rescaled_raw_weights():
@@ -380,21 +380,21 @@ def test_by_segment_stacks_the_fits_of_each_subset():
     assert seg.moderation.loc[seg.moderation.channel == "web", "statistic"].item() == (
         pytest.approx(alone.moderation.statistic)
     )
-    assert "web" in seg.summary()
+    assert "web" in seg.describe()
     web = seg.moderation.loc[seg.moderation.channel == "web"].iloc[0]
     assert web["test"] == "Wald F" and web["df_denom"] == alone.moderation.df_denom
 
 
-def test_pooled_model_refuses_a_base_under_min_respondents():
+def test_pooled_model_refuses_a_base_under_min_base():
     df = _toy(n_resp=19, seed=23)
-    with pytest.raises(ModelError, match=r"19 respondents.*min_respondents=30"):
+    with pytest.raises(ModelError, match=r"19 respondents.*min_base=30"):
         investment_weighting(df)
     # rows dropped for missing values do not count towards the base
     df31 = _toy(n_resp=31, seed=23)
     df31.loc[df31.respondent_id.isin(["R0000", "R0001"]), "emotive"] = np.nan
     with pytest.raises(ModelError, match="29 respondents"):
         investment_weighting(df31)
-    assert investment_weighting(df, min_respondents=19).n_respondents == 19
+    assert investment_weighting(df, min_base=19).n_respondents == 19
     assert investment_weighting(_toy(n_resp=30, seed=23)).n_respondents == 30
 
 
@@ -443,7 +443,7 @@ def test_summary_and_plot(banking, tmp_path):
     survey, _ = banking
     res = investment_weighting(survey.event_table(), weights="weight")
     assert isinstance(res, InvestmentWeighting)
-    text = res.summary()
+    text = res.describe()
     assert isinstance(text, str) and "Fieller" in text and "moderation" in text
     ax = res.plot()
     assert ax.get_title()
@@ -453,7 +453,7 @@ def test_summary_and_plot(banking, tmp_path):
     assert {"tactile", "emotive"} <= {ln.get_label() for ln in ax.get_lines()}
     ax.figure.savefig(tmp_path / "weights.png")
     seg = investment_weighting(
-        survey.event_table(), by="channel", min_respondents=50, grid=[2.0, 5.0, 8.0]
+        survey.event_table(), by="channel", min_base=50, grid=[2.0, 5.0, 8.0]
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -8,6 +8,7 @@ import pytest
 
 from cxlab.economics import advocacy_economics, customer_value
 from cxlab.errors import DataError
+from cxlab.estimates import weighted_mean
 from cxlab.segments import classify_advocacy
 
 
@@ -43,10 +44,16 @@ def test_advocacy_economics_se_matches_peer(banking):
     # peer: weighted least squares of spend on a constant with HC0 -> same ratio-mean SE
     fit = sm.WLS(adv.spend, np.ones(len(adv)), weights=adv.w).fit()
     assert eco.loc["advocate", "mean"] == pytest.approx(fit.params.iloc[0])
-    n = len(adv)
+    # unified rule (issue 13): the domain ratio-mean SE of weighted_mean, with the
+    # m/(m-1) correction on all m respondents (the group's size is random)
+    m = len(r)
     resid = adv.spend - fit.params.iloc[0]
-    se_peer = np.sqrt(n / (n - 1) * ((adv.w * resid) ** 2).sum()) / adv.w.sum()
+    se_peer = np.sqrt(m / (m - 1) * ((adv.w * resid) ** 2).sum()) / adv.w.sum()
     assert eco.loc["advocate", "se"] == pytest.approx(se_peer)
+    wm = weighted_mean(
+        r.assign(g=g.astype(str).where(r.spend.notna())), "spend", by="g", weights="w", min_base=0
+    ).set_index("g")
+    assert eco.loc["advocate", "se"] == pytest.approx(wm.loc["advocate", "se"], rel=1e-12)
 
 
 def test_customer_value_moves_and_bootstrap(banking):

@@ -94,7 +94,7 @@ def test_overall_mean_and_proportion_match_samplics(clustered):
 def test_unweighted_iid_mean_se_is_the_textbook_one():
     rng = np.random.default_rng(0)
     y = rng.normal(5, 2, 300)
-    res = weighted_mean(pd.DataFrame({"y": y}), "y", weight=None)
+    res = weighted_mean(pd.DataFrame({"y": y}), "y", weights=None)
     assert res["se"].iloc[0] == pytest.approx(y.std(ddof=1) / np.sqrt(300), rel=1e-12)
     q = stats.t.ppf(0.975, 299)
     assert res["ci_high"].iloc[0] == pytest.approx(y.mean() + q * y.std(ddof=1) / np.sqrt(300))
@@ -175,7 +175,7 @@ def test_weighting_moves_recommend_toward_the_population(banking):
     survey, truth = banking
     resp = survey.respondents.copy()
     resp["weight"] = rake(resp, truth["population_margins"], weights="weight").weights
-    unweighted = weighted_mean(resp, "recommend", weight=None)["estimate"].iloc[0]
+    unweighted = weighted_mean(resp, "recommend", weights=None)["estimate"].iloc[0]
     weighted = weighted_mean(resp, "recommend")["estimate"].iloc[0]
     # older respondents (higher recommend) are under-sampled; weighting raises the mean
     effect = truth["age_effect_on_recommend"]
@@ -281,7 +281,7 @@ def test_bad_parameters():
 def test_holm_matches_statsmodels():
     from statsmodels.stats.multitest import multipletests
 
-    from cxlab.estimates import _holm
+    from cxlab._stats import holm as _holm
 
     p = np.random.default_rng(0).uniform(0, 0.2, 25) ** 2
     np.testing.assert_allclose(_holm(p), multipletests(p, method="holm")[1], rtol=1e-12)

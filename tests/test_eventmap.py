@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cxlab.codebook import DEFAULT_STAGES
 from cxlab.errors import DataError, ParameterError
 from cxlab.eventmap import event_map, lens_map, quad_map
 from cxlab.moments import ACTION_COLORS, ACTIONS, prioritize
 
-STAGES = ["Aware", "Shop/Buy", "Set Up", "Use & Support", "Pay", "Add/Renew/Upgrade", "Leave"]
+STAGES = list(DEFAULT_STAGES)
 
 
 def table32(seed: int = 0) -> pd.DataFrame:
@@ -44,8 +45,11 @@ def table32(seed: int = 0) -> pd.DataFrame:
             }
         )
     t = pd.DataFrame(rows)
-    t["performance_lo"], t["performance_hi"] = t["performance"] - 0.3, t["performance"] + 0.3
-    t["importance_lo"], t["importance_hi"] = t["importance"] - 0.25, t["importance"] + 0.25
+    t["performance_ci_low"], t["performance_ci_high"] = (
+        t["performance"] - 0.3,
+        t["performance"] + 0.3,
+    )
+    t["importance_ci_low"], t["importance_ci_high"] = t["importance"] - 0.25, t["importance"] + 0.25
     t.loc[t["suppressed"], ["performance", "importance"]] = np.nan
     return t
 

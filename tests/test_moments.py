@@ -33,7 +33,7 @@ def test_diagnose_means_and_ses_match_an_independent_peer(fake_survey_factory):
         for e in ("E1", "E4", "E6"):
             assert d.loc[e, m] == pytest.approx(peer.point_est[e], rel=1e-10)
             assert d.loc[e, f"{m}_se"] == pytest.approx(peer.stderror[e], rel=1e-8)
-            assert d.loc[e, f"{m}_lo"] < d.loc[e, m] < d.loc[e, f"{m}_hi"]
+            assert d.loc[e, f"{m}_ci_low"] < d.loc[e, m] < d.loc[e, f"{m}_ci_high"]
     # slope of satisfaction on performance: WLS with HC1 (statsmodels)
     for e in ("E1", "E4"):
         part = et[et["event_id"] == e]
@@ -95,7 +95,7 @@ def test_diagnose_rejects_bad_input(fake_survey_factory):
     with pytest.raises(DataError):
         diagnose(survey, by="no_such_segment")
     with pytest.raises(ParameterError):
-        diagnose(survey, confidence=1.5)
+        diagnose(survey, level=1.5)
 
 
 # ------------------------------------------------------------ importance

@@ -67,9 +67,9 @@ def test_key_drivers_finding_quotes_its_numbers():
 def test_value_finding_without_costs_speaks_of_benefit_in_the_currency():
     ranking = pd.DataFrame(
         {"name": ["Call", "Apply"], "action": ["delight", "fix"], "npv": [np.nan, np.nan],
-         "npv_lo": [np.nan] * 2, "npv_hi": [np.nan] * 2, "roi": [np.nan] * 2,
-         "benefit": [52_000.0, 9_000.0], "benefit_lo": [30_000.0, -1_000.0],
-         "benefit_hi": [80_000.0, 20_000.0]}
+         "npv_ci_low": [np.nan] * 2, "npv_ci_high": [np.nan] * 2, "roi": [np.nan] * 2,
+         "benefit": [52_000.0, 9_000.0], "benefit_ci_low": [30_000.0, -1_000.0],
+         "benefit_ci_high": [80_000.0, 20_000.0]}
     )  # fmt: skip
     text = narrative.value_finding(ranking, currency="EUR", cost_based=False,
                                    customers="per 1,000 customers")  # fmt: skip

@@ -148,7 +148,7 @@ def test_rules_validation_and_description():
     with pytest.raises(ParameterError):
         Rules(matters_z=2.0, moment_of_truth_z=1.0)
     with pytest.raises(ParameterError):
-        Rules(confidence=0)
+        Rules(level=0)
     with pytest.raises(ParameterError):
         Rules(min_gap=-1)
     text = describe_rules(Rules(min_gap=0.3))
@@ -184,7 +184,7 @@ def test_planted_actions_recovered(study, request):
     # driver-model weights: emotive leads at the highest-investment event, tactile at the lowest
     hi, lo = p.loc[truth["highest_investment_event"]], p.loc[truth["lowest_investment_event"]]
     assert hi["emotive_weight"] > hi["tactile_weight"]
-    assert lo["emotive_weight_hi"] < lo["tactile_weight_lo"]
+    assert lo["emotive_weight_ci_high"] < lo["tactile_weight_ci_low"]
     assert "emotive" in hi["emphasis"]
     text = moments_of_truth(p.reset_index())
     assert text.startswith(f"{int(p['moment_of_truth'].sum())} of ")
@@ -226,5 +226,5 @@ def test_prioritize_by_segment(fake_survey_factory):
         prioritize(diagnosis=d)
     # the planted brand failure of E5 (performance 1 point below the promise) and the
     # over-delivery of E2 (1.2 above it) are seen in every segment
-    assert p.loc[p["event_id"] == "E5", "brand_gap_hi"].lt(0).all()
-    assert p.loc[p["event_id"] == "E2", "brand_gap_lo"].gt(0).all()
+    assert p.loc[p["event_id"] == "E5", "brand_gap_ci_high"].lt(0).all()
+    assert p.loc[p["event_id"] == "E2", "brand_gap_ci_low"].gt(0).all()

@@ -328,7 +328,7 @@ def test_findings_quote_the_numbers_of_their_tables():
 
     ranking = pd.DataFrame(
         {"name": ["Call", "Apply"], "action": ["delight", "fix"], "npv": [2.5e6, 1e5],
-         "npv_lo": [1e6, -5e4], "npv_hi": [4e6, 2e5], "roi": [3.0, 0.5]}
+         "npv_ci_low": [1e6, -5e4], "npv_ci_high": [4e6, 2e5], "roi": [3.0, 0.5]}
     )  # fmt: skip
     value = narrative.value_finding(ranking)
     assert "delight Call" in value and "2,500,000" in value and "1 of 2 events" in value
@@ -522,7 +522,7 @@ def test_findings_say_too_few_respondents_when_everything_is_suppressed():
     )  # fmt: skip
     ranking = pd.DataFrame(
         {"name": ["Apply", "Bill"], "action": [np.nan, np.nan], "npv": [np.nan, np.nan],
-         "npv_lo": [np.nan, np.nan], "npv_hi": [np.nan, np.nan], "roi": [np.nan, np.nan]}
+         "npv_ci_low": [np.nan, np.nan], "npv_ci_high": [np.nan, np.nan], "roi": [np.nan, np.nan]}
     )  # fmt: skip
     by_event = pd.DataFrame(
         {"event_id": ["a"], "investment": [np.nan], "ratio": [np.nan],
@@ -555,7 +555,7 @@ def test_valued_events_are_summarised_when_only_some_are_suppressed():
 
     ranking = pd.DataFrame(
         {"name": ["Apply", "Bill"], "action": [np.nan, "fix"], "npv": [np.nan, 2e5],
-         "npv_lo": [np.nan, 1e5], "npv_hi": [np.nan, 3e5], "roi": [np.nan, 1.5]}
+         "npv_ci_low": [np.nan, 1e5], "npv_ci_high": [np.nan, 3e5], "roi": [np.nan, 1.5]}
     )  # fmt: skip
     text = narrative.value_finding(ranking)
     assert "**fix Bill**" in text and "1 of 1 events" in text and "nan" not in text

@@ -77,7 +77,7 @@ def test_classify_outside_scale_names_rows():
 
 # ------------------------------------------------------------------- net advocacy
 def _peer_net(df: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Independent pandas computation of weighted net advocacy and its Kish SE."""
+    """Independent pandas computation of weighted net advocacy and its linearised SE."""
     d = df.dropna(subset=["recommend"]).assign(
         adv=lambda x: (x.recommend >= 9).astype(float),
         ant=lambda x: (x.recommend <= 6).astype(float),
@@ -89,7 +89,11 @@ def _peer_net(df: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
         p = np.average(g["adv"], weights=w)
         q = np.average(g["ant"], weights=w)
         neff = w.sum() ** 2 / (w**2).sum()
-        var = 1e4 * (p + q - (p - q) ** 2) / neff
+        # unified rule (issue 13): the linearised SE of the weighted mean of the
+        # +/-100 score, m/(m-1) on all m rows of the data (domain estimation)
+        m = len(df)
+        score = 100 * g["adv"] - 100 * g["ant"]
+        var = m / (m - 1) * ((w * (score - 100 * (p - q))) ** 2).sum() / w.sum() ** 2
         rows.append({"key": key, "value": 100 * (p - q), "se": np.sqrt(var), "n_eff": neff})
     return pd.DataFrame(rows)
 
@@ -302,7 +306,7 @@ def test_advocacy_shares_suppressed_rows_blank_count_too(toy):
 def test_holm_is_statsmodels_holm_with_ties():
     from statsmodels.stats.multitest import multipletests
 
-    from cxlab.segments import _holm
+    from cxlab._stats import holm as _holm
 
     rng = np.random.default_rng(5)
     p = np.round(rng.uniform(0, 0.2, 40), 2)  # many ties, longer than insertion-sort runs
@@ -500,3 +504,30 @@ def test_advocacy_shares_and_net_advocacy_long_coverage_simulation():
     coverage = shares_coverage(4000, seed=78)
     print(coverage)
     assert all(0.93 <= v <= 0.97 for v in coverage.values()), coverage
+
+
+def test_net_advocacy_se_is_the_weighted_mean_se_of_the_plus_minus_100_score():
+    """One method for the headline (issue 13): net advocacy and its SE are the weighted
+    mean of the +/-100 score (advocate +100, antagonist/agitator -100, else 0) and its
+    linearised SE, on the sample study raked to its targets (as the report does)."""
+    import yaml
+
+    from cxlab.datasets import load_sample, sample_files
+    from cxlab.estimates import weighted_mean
+    from cxlab.segments import agitator_flags
+    from cxlab.weighting import rake
+
+    survey = load_sample("banking")
+    margins = yaml.safe_load(sample_files("banking")["weighting_targets"].read_text())
+    raking = rake(survey.respondents, margins, weights="weight")
+    r = survey.with_weights(raking.weights.to_numpy()).respondents
+    groups = classify_advocacy(r["recommend"], agitator=agitator_flags(r))
+    score = pd.Series(0.0, index=r.index).mask(groups.eq("advocate"), 100.0)
+    score = score.mask(groups.isin(["antagonist", "agitator"]), -100.0).where(groups.notna())
+    wm = weighted_mean(r.assign(score=score), "score", cluster=None, min_base=0)
+    na = net_advocacy("recommend", weights="weight", data=r, agitator=agitator_flags(r))
+    assert na["value"].iloc[0] == pytest.approx(wm["estimate"].iloc[0], rel=1e-12)
+    assert na["se"].iloc[0] == pytest.approx(wm["se"].iloc[0], rel=1e-12)
+    # the sample's figures (issue 13: 12.11, SE 3.468 rather than the Kish 3.548)
+    assert round(na["value"].iloc[0], 2) == 12.11
+    assert round(na["se"].iloc[0], 3) == 3.468

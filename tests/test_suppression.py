@@ -132,6 +132,10 @@ def _case(name: str, base: int, request):
         g = df.groupby("seg").agg(n=("y", "size"), mean=("y", "mean"), spend=("weight", "sum"))
         t = suppress_small_cells(g.reset_index(), "n", MB)
         return t, small(t), ["n"], ["mean", "spend"]
+    if name == "net_advocacy.overall":  # no segments: no complementary suppression
+        t = segments.net_advocacy("y", "weight", None, df[df["seg"] == "small"], MB)
+        cols = ["value", "se", "ci_low", "ci_high", "n_effective", "pct_advocate"]
+        return t, np.ones(len(t), bool), ["n"], [*cols, "pct_antagonist"]
     if name in ("net_advocacy", "advocacy_shares"):
         t = getattr(segments, name)("y", "weight", "seg", df, MB)
         cols = (
@@ -187,7 +191,7 @@ def _case(name: str, base: int, request):
             event_table=lambda: et.copy(),
         )
         t = diagnose(s, min_base=MB) if name == "moments.diagnose" else prioritize(s, min_base=MB)
-        cols = ["base", "performance", "performance_se", "brand_gap_lo", "satisfaction_impact"]
+        cols = ["base", "performance", "performance_se", "brand_gap_ci_low", "satisfaction_impact"]
         cols += ["advocacy_impact", "tactile_weight", "importance"]
         if name == "priorities.prioritize":
             cols += ["priority"]
@@ -203,6 +207,7 @@ CASES = [
     "compare",
     "suppress_small_cells",
     "net_advocacy",
+    "net_advocacy.overall",
     "advocacy_shares",
     "advocacy_economics",
     "customer_value.table",
@@ -246,7 +251,13 @@ def test_every_min_base_function_follows_one_policy(name, base, request):
         assert not part["suppressed"].any(), f"{name}: a base equal to min_base was suppressed"
         missing = [c for c in reported if part[c].isna().any()]
         assert not missing, f"{name}: not reported at min_base: {missing}"
-    if name in ("weighted_mean", "net_advocacy", "advocacy_shares", "suppress_small_cells"):
+    if name in (
+        "weighted_mean",
+        "net_advocacy",
+        "net_advocacy.overall",
+        "advocacy_shares",
+        "suppress_small_cells",
+    ):
         assert (part["n"] == base).all()
 
 
@@ -407,3 +418,46 @@ def test_without_complementary_suppression_the_small_segment_is_recovered():
     truth = net_advocacy("recommend", by="life_stage", data=uk, min_base=0)
     actual = truth.loc[truth["n"] == n_small, "value"].iloc[0]
     assert recovered / n_small == pytest.approx(actual, abs=0.5)
+
+
+# ------------------------------------------------------------------ the contract (issue 13)
+# Every public estimator given a 12-respondent group (under MB = 20): NaN values,
+# suppressed=True, the base n kept, and exactly one SuppressionWarning with the one text
+# of cxlab.suppression.suppression_message.
+ESTIMATORS = [c for c in CASES if c not in ("suppress_small_cells", "customer_value.moves")]
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_every_estimator_given_a_12_respondent_group_warns_once(name, request):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table, rows, kept, _ = _case(name, 12, request)
+    part = table[rows]
+    assert part["suppressed"].all()
+    numeric = [
+        c
+        for c in table.columns
+        if pd.api.types.is_numeric_dtype(table[c])
+        and not pd.api.types.is_bool_dtype(table[c])
+        and c not in kept
+        and c not in LABELS
+    ]
+    assert part[numeric].isna().all().all()
+    sup = [w for w in caught if issubclass(w.category, SuppressionWarning)]
+    assert len(sup) == 1, [str(w.message) for w in sup]
+    assert "with a base under 20 suppressed" in str(sup[0].message)
+
+
+def test_suppress_is_the_one_rule_and_names_the_rows():
+    from cxlab.suppression import suppress, suppression_message
+
+    t = pd.DataFrame({"seg": ["a", "b", "c"], "est": [1.0, 2.0, 3.0], "n": [19, 20, 5]})
+    with pytest.warns(SuppressionWarning) as rec:
+        out = suppress(t, 20, what="test", labels=t["seg"])
+    assert out["suppressed"].tolist() == [True, False, True]
+    assert out["n"].tolist() == [19, 20, 5] and out["est"].isna().tolist() == [True, False, True]
+    assert len(rec) == 1
+    assert str(rec[0].message) == suppression_message("test", 2, 20, ["a", "c"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        suppress(t, 5)  # nothing under the base: no warning

@@ -265,7 +265,7 @@ def test_opinion_shape_is_a_weighted_spss_file(shape_files):
     est = weighted_mean(resp, "trust_gov").iloc[0]
     truth = shape.truth["population_mean"]["trust_gov"]
     assert abs(est["estimate"] - truth) < 4 * est["se"]
-    plain = weighted_mean(resp, "trust_gov", weight=None).iloc[0]
+    plain = weighted_mean(resp, "trust_gov", weights=None).iloc[0]
     assert abs(plain["estimate"] - shape.truth["unweighted_mean"]["trust_gov"]) < 4 * plain["se"]
     assert abs(est["estimate"] - plain["estimate"]) > 4 * est["se"]  # the weight matters
 

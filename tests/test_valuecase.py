@@ -53,7 +53,7 @@ def test_high_value_event_ranked_first(study, request):
     first = vc.table.iloc[0]
     assert first["event_id"] == truth["high_value_event"], vc.table[["event_id", "npv"]]
     assert first["rank"] == 1 and first["npv"] > 0
-    assert first["npv_lo"] > 0  # clearly worth it, not just on the point estimate
+    assert first["npv_ci_low"] > 0  # clearly worth it, not just on the point estimate
     assert vc.table["npv"].is_monotonic_decreasing
 
 
@@ -137,7 +137,7 @@ def test_zero_lift_is_worth_nothing(banking):
     assert flat.any()
     np.testing.assert_allclose(t.loc[flat, "benefit"], 0.0, atol=1e-6)
     np.testing.assert_allclose(t.loc[flat, "npv"], -t.loc[flat, "cost_pv"])
-    assert t["npv_lo"].isna().all()  # no bootstrap, no interval
+    assert t["npv_ci_low"].isna().all()  # no bootstrap, no interval
 
 
 def test_scaling_and_sensitivity(banking):
@@ -224,8 +224,8 @@ def test_bootstrap_is_seeded(banking):
     pd.testing.assert_frame_equal(a.draws, b.draws)
     assert not np.allclose(a.draws.to_numpy(), c.draws.to_numpy())
     t = a.table
-    ok = t["npv_lo"].notna()
-    assert (t.loc[ok, "npv_lo"] <= t.loc[ok, "npv_hi"]).all()
+    ok = t["npv_ci_low"].notna()
+    assert (t.loc[ok, "npv_ci_low"] <= t.loc[ok, "npv_ci_high"]).all()
     assert t["p_best"].sum() == pytest.approx(1.0)
 
 
@@ -316,11 +316,19 @@ def test_without_costs_only_the_benefit_is_valued(bank_case):
     free = value_case(survey, None, diagnosis=pri, n_boot=50, seed=2, customers=100_000)
     assert not free.cost_based and priced.cost_based
     t = free.table
-    for col in ("cost", "cost_pv", "npv", "npv_lo", "npv_hi", "roi", "break_even_customers"):
+    for col in (
+        "cost",
+        "cost_pv",
+        "npv",
+        "npv_ci_low",
+        "npv_ci_high",
+        "roi",
+        "break_even_customers",
+    ):
         assert t[col].isna().all(), col
     # the benefit and its intervals do not depend on the costs
     a, b = t.set_index("event_id"), priced.table.set_index("event_id").loc[t["event_id"]]
-    for col in ("benefit", "benefit_lo", "benefit_hi", "net_advocacy_change"):
+    for col in ("benefit", "benefit_ci_low", "benefit_ci_high", "net_advocacy_change"):
         np.testing.assert_allclose(a[col], b[col], rtol=1e-12)
     assert t["benefit"].dropna().is_monotonic_decreasing and t["rank"].iloc[0] == 1
     assert free.sensitivity["npv"].isna().all()
@@ -356,7 +364,7 @@ def test_money_is_printed_with_its_currency():
 
 
 def test_bootstrap_intervals_and_shares_recomputed_from_the_draws(bank_case):
-    """npv_lo/npv_hi are the 2.5% / 97.5% percentiles of the event's bootstrap NPVs;
+    """npv_ci_low/npv_hi are the 2.5% / 97.5% percentiles of the event's bootstrap NPVs;
     P(NPV > 0) and P(best) are counted from the same draws (none failed here)."""
     *_, vc = bank_case
     draws = vc.draws
@@ -368,13 +376,13 @@ def test_bootstrap_intervals_and_shares_recomputed_from_the_draws(bank_case):
         lo_pos, hi_pos = 0.025 * (len(d) - 1), 0.975 * (len(d) - 1)
         lo = d[int(lo_pos)] + (lo_pos % 1) * (d[int(lo_pos) + 1] - d[int(lo_pos)])
         hi = d[int(hi_pos)] + (hi_pos % 1) * (d[int(hi_pos) + 1] - d[int(hi_pos)])
-        assert t.loc[event, "npv_lo"] == pytest.approx(lo, rel=1e-12)
-        assert t.loc[event, "npv_hi"] == pytest.approx(hi, rel=1e-12)
+        assert t.loc[event, "npv_ci_low"] == pytest.approx(lo, rel=1e-12)
+        assert t.loc[event, "npv_ci_high"] == pytest.approx(hi, rel=1e-12)
         assert t.loc[event, "p_positive"] == sum(x > 0 for x in d) / len(d)
     winners = draws.idxmax(axis=1).value_counts().reindex(draws.columns, fill_value=0)
     np.testing.assert_allclose(t["p_best"], winners.to_numpy() / len(draws))
     # the point NPV sits inside its bootstrap interval for every costed event
-    assert ((t["npv_lo"] <= t["npv"]) & (t["npv"] <= t["npv_hi"])).all()
+    assert ((t["npv_ci_low"] <= t["npv"]) & (t["npv"] <= t["npv_ci_high"])).all()
 
 
 def test_all_missing_recommend_is_a_model_error():

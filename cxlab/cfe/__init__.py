@@ -19,7 +19,7 @@ Examples
 >>> from cxlab.synth.executive import make_executive_study
 >>> from cxlab import cfe
 >>> data, truth = make_executive_study(n_executives=108, seed=0)
->>> table = cfe.maturity(data, level="competency")
+>>> table = cfe.maturity(data, competency="competency")
 >>> table.sort_values("current")["competency"].iloc[0] in truth["weak_competencies"]
 True
 """

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from cxlab._checks import renamed
 from cxlab.cfe.plots import plot_competencies, plot_indicator_heatmap
 from cxlab.cfe.promise import PromiseGap, promise_gap
 from cxlab.cfe.stats import agreement, maturity, weakest_indicators
@@ -77,12 +78,24 @@ class CFEAssessment:
             text += " " + self.promise.verdict
         return text
 
-    def summary(self) -> str:
-        """The verdict (a string; tables are in the attributes)."""
+    def summary(self) -> pd.DataFrame:
+        """The competency table (current, target and gap with their intervals)."""
+        return self.table
+
+    def describe(self) -> str:
+        """The verdict in words."""
         return self.verdict
 
     def plot(self, ax=None, kind: str = "competencies"):
-        """``kind``: ``"competencies"`` (dot plot), ``"indicators"`` (heat map) or ``"promise"``."""
+        """``kind``: ``"competencies"`` (dot plot), ``"indicators"`` (heat map) or ``"promise"``.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        kind : str
+            Which chart.
+        """
         if kind in ("competencies", "indicators"):
             draw = plot_competencies if kind == "competencies" else plot_indicator_heatmap
             ax = draw(self.table if kind == "competencies" else self.indicators, ax=ax)
@@ -99,8 +112,9 @@ class CFEAssessment:
         )
 
 
+@renamed(confidence="level")
 def assess(
-    executive_data: pd.DataFrame, survey=None, *, k: int = 10, min_base: int = 30, confidence: float = 0.95,
+    executive_data: pd.DataFrame, survey=None, *, k: int = 10, min_base: int = 30, level: float = 0.95,
     industry: str | None = None,
 ) -> CFEAssessment:  # fmt: skip
     """The whole CFE assessment in one call (what the client report uses).
@@ -113,7 +127,7 @@ def assess(
         The company's customer survey; adds the promise gap.
     k : int
         Weakest indicators to list.
-    min_base, confidence
+    min_base, level
         Passed to :func:`maturity`, :func:`weakest_indicators`, :func:`agreement`
         and :func:`promise_gap`: figures on fewer executives (customers) are
         suppressed and the verdict says so.
@@ -137,7 +151,7 @@ def assess(
     """
     promise = None
     if survey is not None:
-        promise = promise_gap(executive_data, survey, industry=industry, confidence=confidence,
+        promise = promise_gap(executive_data, survey, industry=industry, level=level,
                               min_base=min_base)  # fmt: skip
     n = executive_data["executive_id"].nunique()
     industries = set(executive_data["industry"].dropna()) if "industry" in executive_data else set()
@@ -147,16 +161,16 @@ def assess(
         population = f"all {n} executives, all {industry}"
     else:
         population = f"all {n} executives (cross-industry benchmark)"
-    tables = {level: maturity(executive_data, level, min_base=min_base, confidence=confidence)
-              for level in ("competency", "indicator", "overall")}  # fmt: skip
+    tables = {lev: maturity(executive_data, lev, min_base=min_base, level=level)
+              for lev in ("competency", "indicator", "overall")}  # fmt: skip
     for table in tables.values():
         table.attrs["population"] = population
     return CFEAssessment(
         table=tables["competency"],
         indicators=tables["indicator"],
         overall=tables["overall"],
-        weakest=weakest_indicators(executive_data, k=k, confidence=confidence, min_base=min_base),
-        agreement=agreement(executive_data, confidence=confidence, min_base=min_base),
+        weakest=weakest_indicators(executive_data, k=k, level=level, min_base=min_base),
+        agreement=agreement(executive_data, level=level, min_base=min_base),
         promise=promise,
         population=population,
         min_base=min_base,

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxlab.cfe.model import _SELF_ITEMS, COLUMNS, ROLES, ExecutiveCodebook, default_codebook
+from cxlab.cfe.model import COLUMNS, ROLES, SELF_ITEMS, ExecutiveCodebook, default_codebook
 from cxlab.errors import DataError, quote_values
 
 
@@ -117,7 +117,7 @@ def executive_data_from_frame(
         people[key] = (
             frame[col].astype("string").str.strip().to_numpy(dtype=object) if col else None
         )
-    for key in _SELF_ITEMS:
+    for key in SELF_ITEMS:
         people[key] = _rating(frame, c[key], cb, file, row_offset) if c.get(key) else np.nan
     cur = np.column_stack(
         [_rating(frame, col, cb, file, row_offset) for col in cb.indicators["current"]]
@@ -168,8 +168,10 @@ def load_executive_survey(
 
     Examples
     --------
-    >>> data = load_executive_survey("data/sample/executive/executive.csv",
-    ...                              "data/sample/executive/executive_codebook.yaml")  # doctest: +SKIP
+    >>> from cxlab.datasets import sample_files
+    >>> data = load_executive_survey(sample_files("banking")["executive_data"])
+    >>> sorted(data["role"].unique())
+    ['middle', 'top']
     """
     from cxlab.io import read_table
 

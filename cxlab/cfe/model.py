@@ -85,7 +85,7 @@ ROLES: tuple[str, ...] = ("top", "middle")
 #: the tidy executive frame's columns
 COLUMNS = ("executive_id", "role", "business_unit", "industry", "competency", "indicator",
            "current", "target", "brand_promise", "customer_understanding")  # fmt: skip
-_SELF_ITEMS = ("brand_promise", "customer_understanding")
+SELF_ITEMS = ("brand_promise", "customer_understanding")
 _CODEBOOK_KEYS = {"name", "kind", "executive_id", "role", "business_unit", "industry", "scale",
                   "missing_codes", "self_assessment", "competencies"}  # fmt: skip
 
@@ -167,10 +167,8 @@ class ExecutiveCodebook:
         if not isinstance(missing, list):
             fail("'missing_codes' must be a list", "missing_codes")
         self_items = data.get("self_assessment") or {}
-        if not isinstance(self_items, dict) or set(self_items) - set(_SELF_ITEMS):
-            fail(
-                f"'self_assessment' may map only {list(_SELF_ITEMS)} to columns", "self_assessment"
-            )
+        if not isinstance(self_items, dict) or set(self_items) - set(SELF_ITEMS):
+            fail(f"'self_assessment' may map only {list(SELF_ITEMS)} to columns", "self_assessment")
         rows = []
         comps = data.get("competencies")
         if not isinstance(comps, list) or not comps:
@@ -212,7 +210,7 @@ class ExecutiveCodebook:
             fail(f"columns used twice: {dup}", "competencies")
         columns = {"executive_id": data["executive_id"], "role": role,
                    "business_unit": data.get("business_unit"), "industry": data.get("industry"),
-                   **{k: self_items.get(k) for k in _SELF_ITEMS}}  # fmt: skip
+                   **{k: self_items.get(k) for k in SELF_ITEMS}}  # fmt: skip
         return cls(table, columns, labels, (scale["min"], scale["max"]), tuple(missing),
                    data.get("name", "CFE executive self-assessment"), source)  # fmt: skip
 
@@ -229,14 +227,14 @@ class ExecutiveCodebook:
                 "business_unit": c["business_unit"], "industry": c["industry"],
                 "scale": {"min": self.scale[0], "max": self.scale[1]},
                 "missing_codes": list(self.missing_codes),
-                "self_assessment": {k: c[k] for k in _SELF_ITEMS if c.get(k)},
+                "self_assessment": {k: c[k] for k in SELF_ITEMS if c.get(k)},
                 "competencies": comps}  # fmt: skip
 
     def file_columns(self) -> list[str]:
         """Every file column the codebook names, in order."""
         named = [self.columns[k] for k in ("executive_id", "role", "business_unit", "industry")]
         return [c for c in named if c] + [c for pair in zip(self.indicators["current"], self.indicators["target"], strict=True)
-                                          for c in pair] + [self.columns[k] for k in _SELF_ITEMS if self.columns.get(k)]  # fmt: skip
+                                          for c in pair] + [self.columns[k] for k in SELF_ITEMS if self.columns.get(k)]  # fmt: skip
 
 
 def default_codebook() -> ExecutiveCodebook:

@@ -5,19 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxlab.cfe.stats import _names
+from cxlab._style import CFE_COLORS, new_ax
+from cxlab.cfe.stats import display_names
 from cxlab.errors import ParameterError
-
-_OKABE_ITO = {"current": "#0072B2", "target": "#E69F00", "gap": "#009E73",
-              "executive": "#D55E00", "customer": "#0072B2", "grey": "#999999"}  # fmt: skip
-
-
-def _new_ax(ax, size):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def plot_competencies(table: pd.DataFrame, ax=None, scale: tuple[float, float] = (1, 5)):
@@ -37,15 +27,15 @@ def plot_competencies(table: pd.DataFrame, ax=None, scale: tuple[float, float] =
     """
     if "competency" not in table or table["competency"].duplicated().any():
         raise ParameterError(
-            "plot_competencies needs maturity(data, level='competency') without 'by'"
+            "plot_competencies needs maturity(data, competency='competency') without 'by'"
         )
-    ax = _new_ax(ax, (8, 0.55 * len(table) + 1.8))
+    ax = new_ax(ax, (8, 0.55 * len(table) + 1.8))
     t = table.reset_index(drop=True)
     y = np.arange(len(t))[::-1]
-    ax.hlines(y, t["current"], t["target"], color=_OKABE_ITO["grey"], lw=3, alpha=0.5, zorder=1)
+    ax.hlines(y, t["current"], t["target"], color=CFE_COLORS["grey"], lw=3, alpha=0.5, zorder=1)
     for col, marker in (("current", "o"), ("target", "s")):
         err = np.vstack([t[col] - t[f"{col}_ci_low"], t[f"{col}_ci_high"] - t[col]])
-        ax.errorbar(t[col], y, xerr=err, fmt=marker, color=_OKABE_ITO[col], ms=8, capsize=3, lw=1.2,
+        ax.errorbar(t[col], y, xerr=err, fmt=marker, color=CFE_COLORS[col], ms=8, capsize=3, lw=1.2,
                     label=f"{col.capitalize()} maturity", zorder=2)  # fmt: skip
     for yy, g, x in zip(y, t["gap"], t["target_ci_high"], strict=True):
         ax.text(x + 0.06, yy, f"gap {g:+.1f}", va="center", fontsize=9, color="#333333")
@@ -72,6 +62,8 @@ def plot_indicator_heatmap(table: pd.DataFrame, ax=None, scale: tuple[float, flo
     table : DataFrame
         :func:`maturity` at indicator level (without ``by``).
     ax : matplotlib Axes, optional
+    scale : tuple of float
+        The rating scale (low, high).
 
     Returns
     -------
@@ -81,10 +73,10 @@ def plot_indicator_heatmap(table: pd.DataFrame, ax=None, scale: tuple[float, flo
 
     if "indicator" not in table or table["indicator"].duplicated().any():
         raise ParameterError(
-            "plot_indicator_heatmap needs maturity(data, level='indicator') without 'by'"
+            "plot_indicator_heatmap needs maturity(data, competency='indicator') without 'by'"
         )
     t = table.reset_index(drop=True)
-    ax = _new_ax(ax, (9, 0.26 * len(t) + 2))
+    ax = new_ax(ax, (9, 0.26 * len(t) + 2))
     level_map = mpl.colormaps["cividis"]
     gap_map = mpl.colormaps["YlOrBr"]
     level_norm = mpl.colors.Normalize(scale[0], scale[1])
@@ -106,7 +98,7 @@ def plot_indicator_heatmap(table: pd.DataFrame, ax=None, scale: tuple[float, flo
     ax.xaxis.tick_top()
     comp = t["competency"].astype(str).to_numpy()
     starts = [0, *[i for i in range(1, len(t)) if comp[i] != comp[i - 1]]]
-    names = table.attrs.get("names") or _names(pd.DataFrame())
+    names = table.attrs.get("names") or display_names(pd.DataFrame())
     for k, s in enumerate(starts):
         end = starts[k + 1] if k + 1 < len(starts) else len(t)
         if s:

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from cxlab.cfe.plots import _OKABE_ITO
-from cxlab.cfe.stats import _check_data
-from cxlab.errors import DataError, SuppressionWarning
+from cxlab._checks import renamed
+from cxlab._stats import critical, linearise, wilson
+from cxlab._style import CFE_COLORS, OKABE_ITO, new_ax
+from cxlab.cfe.stats import check_data
+from cxlab.errors import DataError
 from cxlab.segments import net_advocacy
-
-
-def _wilson(x: int, n: int, confidence: float) -> tuple[float, float]:
-    if n == 0:
-        return np.nan, np.nan
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    p = x / n
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return centre - half, centre + half
+from cxlab.suppression import warn_suppressed
 
 
 def _clustered_share(
@@ -30,21 +21,18 @@ def _clustered_share(
 ) -> tuple[float, float, int]:
     """Weighted share of ``flag`` with a linearisation SE clustered by respondent."""
     codes, _ = pd.factorize(cluster)
-    y = np.bincount(codes, w * flag)
-    x = np.bincount(codes, w)
-    p = y.sum() / x.sum()
-    m = y.size
-    z = (y - p * x) / x.sum()
-    se = float(np.sqrt(m / (m - 1) * np.sum(z**2))) if m > 1 else np.nan
-    return float(p), se, m
+    res = linearise(flag, w, clusters=codes.astype(np.int64))
+    m = int(codes.max()) + 1
+    se = float(np.sqrt(res["var"][0])) if m > 1 else np.nan
+    return float(res["estimate"][0]), se, m
 
 
 def _net_advocacy(
-    recommend: pd.Series, weight: pd.Series, confidence: float
+    recommend: pd.Series, weight: pd.Series, level: float
 ) -> tuple[float, float, float, int]:
     ok = recommend.notna().to_numpy()
     r, w = recommend[ok].to_numpy(dtype=float), weight[ok].to_numpy(dtype=float)
-    row = net_advocacy(pd.Series(r), pd.Series(w), min_base=1, level=confidence).iloc[0]
+    row = net_advocacy(pd.Series(r), pd.Series(w), min_base=1, level=level).iloc[0]
     return float(row["value"]), float(row["ci_low"]), float(row["ci_high"]), int(row["n"])
 
 
@@ -66,7 +54,7 @@ class PromiseGap:
         when fewer than ``min_base`` respondents rated the event).
     verdict : str
         Plain-language reading of the numbers.
-    confidence : float
+    level : float
     population : str
         The executives the claim comes from, e.g. ``"the 27 banking executives"``.
     min_base : int
@@ -76,12 +64,18 @@ class PromiseGap:
     table: pd.DataFrame
     events: pd.DataFrame
     verdict: str
-    confidence: float = 0.95
+    level: float = 0.95
     population: str = "the executives"
     min_base: int = 30
 
     def value(self, measure: str) -> float:
-        """The estimate of one measure."""
+        """The estimate of one measure.
+
+        Parameters
+        ----------
+        measure : str
+            The measure.
+        """
         return float(self.table.set_index("measure").loc[measure, "value"])
 
     def summary(self) -> pd.DataFrame:
@@ -89,30 +83,34 @@ class PromiseGap:
         t = self.table
         ci = [f"{lo:.0f} to {hi:.0f}" if np.isfinite(lo) and np.isfinite(hi) else "not reported"
               for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)]  # fmt: skip
-        return pd.DataFrame({"measure": t["label"], "value": t["value"].round(1), f"{self.confidence:.0%} CI": ci,
+        return pd.DataFrame({"measure": t["label"], "value": t["value"].round(1), f"{self.level:.0%} CI": ci,
                              "n": t["n"], "unit": t["unit"]})  # fmt: skip
 
     def plot(self, ax=None):
-        """Share of ratings meeting the brand expectation per event, against the executives' claim."""
-        import matplotlib.pyplot as plt
+        """Share of ratings meeting the brand expectation per event, against the executives' claim.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        """
 
         ev = self.events.sort_values("value", ascending=False).reset_index(drop=True)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 0.45 * len(ev) + 2.2))
+        ax = new_ax(ax, (8, 0.45 * len(ev) + 2.2))
         t = self.table.set_index("measure")
         allr = t.loc["brand_expectation_met"]
         labels = ["All interactions", *ev["name"].astype(str)]
         vals = np.r_[allr["value"], ev["value"]]
         lo, hi = np.r_[allr["ci_low"], ev["ci_low"]], np.r_[allr["ci_high"], ev["ci_high"]]
         y = np.arange(len(labels))[::-1]
-        colours = [_OKABE_ITO["customer"]] + ["#56B4E9"] * len(ev)
+        colours = [CFE_COLORS["customer"]] + [OKABE_ITO["sky"]] * len(ev)
         ax.barh(y, vals, color=colours, height=0.65, xerr=np.vstack([vals - lo, hi - vals]),
                 error_kw={"ecolor": "#333333", "capsize": 3, "lw": 1})  # fmt: skip
         ex = t.loc["brand_promise_fulfilled"]
         if np.isfinite(ex["value"]):
-            ax.axvspan(ex["ci_low"], ex["ci_high"], color=_OKABE_ITO["executive"], alpha=0.15, lw=0,
-                       label=f"{self.confidence:.0%} CI of the executives' share")  # fmt: skip
-            ax.axvline(ex["value"], color=_OKABE_ITO["executive"], ls="--", lw=2,
+            ax.axvspan(ex["ci_low"], ex["ci_high"], color=CFE_COLORS["executive"], alpha=0.15, lw=0,
+                       label=f"{self.level:.0%} CI of the executives' share")  # fmt: skip
+            ax.axvline(ex["value"], color=CFE_COLORS["executive"], ls="--", lw=2,
                        label=f"{_cap(self.population)} who say they fulfil the brand promise: {ex['value']:.0f}%")  # fmt: skip
         for i, (yy, v) in enumerate(zip(y, vals, strict=True)):
             ax.text(1.5, yy, "n/a" if np.isnan(v) else f"{v:.0f}%", va="center", ha="left", fontsize=9,
@@ -141,7 +139,7 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _verdict(t: pd.DataFrame, events: pd.DataFrame, confidence: float, population: str,
+def _verdict(t: pd.DataFrame, events: pd.DataFrame, level: float, population: str,
              min_base: int) -> str:  # fmt: skip
     r = t.set_index("measure")
     ex, cu, gap = (
@@ -149,7 +147,7 @@ def _verdict(t: pd.DataFrame, events: pd.DataFrame, confidence: float, populatio
         r.loc["brand_expectation_met"],
         r.loc["promise_gap"],
     )
-    ci = f"{confidence:.0%} CI"
+    ci = f"{level:.0%} CI"
     if ex["suppressed"]:
         n = int(ex["n"])
         claim = (f"The executives' claim is not reported: {n} answer{'' if n == 1 else 's'} from {population} to "
@@ -191,13 +189,14 @@ def _verdict(t: pd.DataFrame, events: pd.DataFrame, confidence: float, populatio
     return text
 
 
+@renamed(confidence="level")
 def promise_gap(
     executive_data: pd.DataFrame,
     survey,
     *,
     industry: str | None = None,
     agree: float = 4,
-    confidence: float = 0.95,
+    level: float = 0.95,
     min_base: int = 30,
 ) -> PromiseGap:
     """Executives' belief that they keep the brand promise against customers' experience.
@@ -223,7 +222,7 @@ def promise_gap(
         banking executives").
     agree : float
         Lowest answer counted as agreeing (4 = "agree" on a 1-5 scale).
-    confidence : float
+    level : float
     min_base : int
         Smallest base for a reported figure: executive shares with fewer answers
         (and then the promise gap), customer shares with fewer respondents and
@@ -244,7 +243,7 @@ def promise_gap(
     >>> promise_gap(execs, survey).verdict.split(";")[0]  # doctest: +ELLIPSIS
     '...% of the 108 executives (95% CI ...) say the company fulfils its brand promise'
     """
-    _check_data(executive_data)
+    check_data(executive_data)
     if "brand_promise" not in executive_data.columns:
         raise DataError(
             "executive data has no 'brand_promise' self-assessment", column="brand_promise"
@@ -259,7 +258,7 @@ def promise_gap(
             raise DataError(f"no executives of industry {industry!r}", column="industry")
     who = f"{industry} executives" if industry is not None else "executives"
     population = f"the {len(people)} {who}" if len(people) != 1 else f"the one {who[:-1]}"
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = critical(level)
     rows = []
     labels = {"brand_promise": ("brand_promise_fulfilled", f"{_cap(who)}: 'we fulfil our brand promise'"),
               "customer_understanding": ("deep_customer_understanding", f"{_cap(who)}: deep understanding of customers")}  # fmt: skip
@@ -267,7 +266,7 @@ def promise_gap(
     for item, (measure, label) in labels.items():
         x = people[item].dropna().to_numpy(dtype=float) if item in people else np.array([])
         k, n = int((x >= agree).sum()), x.size
-        lo, hi = _wilson(k, n, confidence)
+        lo, hi = wilson(k / n, n, level) if n else (np.nan, np.nan)
         p = k / n if n else np.nan
         if item == "brand_promise":
             se_exec = np.sqrt(p * (1 - p) / n) if n else np.nan
@@ -288,7 +287,7 @@ def promise_gap(
                  "unit": "percent", "base": m_c})  # fmt: skip
     resp = survey.respondents
     if "recommend" in resp and resp["recommend"].notna().any():
-        na, na_lo, na_hi, na_n = _net_advocacy(resp["recommend"], resp["weight"], confidence)
+        na, na_lo, na_hi, na_n = _net_advocacy(resp["recommend"], resp["weight"], level)
     else:  # no likelihood-to-recommend question: the row stays, empty
         na, na_lo, na_hi, na_n = np.nan, np.nan, np.nan, 0
     rows.append({"measure": "net_advocacy", "side": "customer", "label": "Customers: net advocacy",
@@ -317,8 +316,7 @@ def promise_gap(
     events = pd.DataFrame(ev_rows)
     ev_small = events["suppressed"].to_numpy(dtype=bool)
     events.loc[ev_small, ["value", "ci_low", "ci_high"]] = np.nan
-    if small.any() or ev_small.any():
-        warnings.warn(f"promise gap: {int(small.sum())} measure(s) and {int(ev_small.sum())} event(s) with a base "
-                      f"under {min_base} suppressed ({population})", SuppressionWarning, stacklevel=2)  # fmt: skip
-    verdict = _verdict(table, events, confidence, population, min_base)
-    return PromiseGap(table, events, verdict, confidence, population, min_base)
+    warn_suppressed(f"promise gap ({population})", int(small.sum()) + int(ev_small.sum()), min_base,
+                    [*table.loc[small, "measure"], *events.loc[ev_small, "event_id"].astype(str)], stacklevel=2)  # fmt: skip
+    verdict = _verdict(table, events, level, population, min_base)
+    return PromiseGap(table, events, verdict, level, population, min_base)

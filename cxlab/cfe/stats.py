@@ -8,13 +8,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._checks import check_min_base, renamed
+from cxlab._stats import critical, holm
 from cxlab.cfe.model import COMPETENCIES
-from cxlab.errors import DataError, ParameterError, SuppressionWarning
+from cxlab.errors import DataError, ParameterError
+from cxlab.suppression import suppress, warn_suppressed
 
 _LEVELS = {"indicator": ["competency", "indicator"], "competency": ["competency"], "overall": []}
 
 
-def _check_data(data: pd.DataFrame) -> None:
+def check_data(data: pd.DataFrame) -> None:
     if not isinstance(data, pd.DataFrame):
         raise ParameterError(
             "executive data must be the tidy DataFrame of load_executive_survey / make_executive_study"
@@ -34,7 +37,7 @@ def _as_list(by) -> list[str]:
     return [] if by is None else [by] if isinstance(by, str) else list(by)
 
 
-def _names(data: pd.DataFrame) -> dict[str, str]:
+def display_names(data: pd.DataFrame) -> dict[str, str]:
     """Display names of competencies and indicators (codebook in ``attrs``, else the CFE model)."""
     names = {comp: name for comp, (name, _) in COMPETENCIES.items()}
     names.update({ind: label for _, inds in COMPETENCIES.values() for ind, label in inds})
@@ -49,17 +52,17 @@ def _scale(data: pd.DataFrame) -> tuple[float, float]:
     return float(s["min"]), float(s["max"])
 
 
-def _per_executive(data: pd.DataFrame, level: str, by: list[str]) -> pd.DataFrame:
+def _per_executive(data: pd.DataFrame, competency: str, by: list[str]) -> pd.DataFrame:
     """One row per executive (x competency / indicator): mean current, target and paired gap."""
-    if level not in _LEVELS:
-        raise ParameterError(f"level must be one of {list(_LEVELS)}, got {level!r}")
+    if competency not in _LEVELS:
+        raise ParameterError(f"competency must be one of {list(_LEVELS)}, got {competency!r}")
     unknown = [b for b in by if b not in data.columns]
     if unknown:
         raise ParameterError(
             "'by' names columns that are not in the executive data", location=str(unknown)
         )
     d = data.assign(gap=data["target"] - data["current"])
-    keys = list(dict.fromkeys([*by, *_LEVELS[level], "executive_id"]))
+    keys = list(dict.fromkeys([*by, *_LEVELS[competency], "executive_id"]))
     return (
         d.groupby(keys, observed=True, sort=True, dropna=False)[["current", "target", "gap"]]
         .mean()
@@ -67,7 +70,7 @@ def _per_executive(data: pd.DataFrame, level: str, by: list[str]) -> pd.DataFram
     )
 
 
-def _mean_ci(x: np.ndarray, confidence: float) -> tuple[float, float, float, float, int]:
+def _mean_ci(x: np.ndarray, level: float) -> tuple[float, float, float, float, int]:
     """Mean, t-interval, two-sided p of mean = 0, n (NaNs dropped)."""
     x = x[~np.isnan(x)]
     n = x.size
@@ -77,27 +80,34 @@ def _mean_ci(x: np.ndarray, confidence: float) -> tuple[float, float, float, flo
     if n < 2:
         return m, np.nan, np.nan, np.nan, n
     se = float(x.std(ddof=1)) / np.sqrt(n)
-    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * se
+    half = critical(level, n - 1) * se
     p = float(2 * stats.t.sf(abs(m) / se, n - 1)) if se > 0 else (0.0 if m != 0 else 1.0)
     return m, m - half, m + half, p, n
 
 
-def _suppress(table: pd.DataFrame, min_base: int, cols: list[str]) -> pd.DataFrame:
-    small = table["n"] < min_base
-    table["suppressed"] = small.to_numpy()
-    if small.any():
-        table.loc[small, cols] = np.nan
-        warnings.warn(f"{int(small.sum())} row(s) with fewer than {min_base} executives suppressed",
-                      SuppressionWarning, stacklevel=3)  # fmt: skip
-    return table
+def _old_level(competency, level):
+    """``level="indicator"`` is the old name of ``competency=``; a str there is taken so."""
+    if isinstance(level, str):
+        warnings.warn(
+            "level= now means the confidence level; the breakdown is competency=",
+            FutureWarning,
+            stacklevel=3,
+        )
+        return level, 0.95
+    return competency, level
 
 
+def _suppress(table: pd.DataFrame, min_base: int, cols: list[str], what: str) -> pd.DataFrame:
+    return suppress(table, min_base, columns=cols, what=what, stacklevel=4)
+
+
+@renamed(confidence="level")
 def maturity(
     data: pd.DataFrame,
-    level: str = "competency",
+    competency: str = "competency",
     by=None,
     min_base: int = 30,
-    confidence: float = 0.95,
+    level: float = 0.95,
 ) -> pd.DataFrame:
     """Current and target maturity with the gap between them, per competency, indicator or overall.
 
@@ -110,13 +120,13 @@ def maturity(
     ----------
     data : DataFrame
         Tidy executive data (:func:`load_executive_survey`).
-    level : {"competency", "indicator", "overall"}
+    competency : {"competency", "indicator", "overall"}
     by : str or list of str, optional
         Columns to break down by (``role``, ``industry``, ``business_unit``).
     min_base : int
         Rows with fewer executives are suppressed (NaN estimates, ``suppressed``
         True, a :class:`~cxlab.errors.SuppressionWarning`).
-    confidence : float
+    level : float
         Confidence level of the intervals.
 
     Returns
@@ -133,39 +143,41 @@ def maturity(
     >>> maturity(data, "overall")[["n", "current", "target"]].round(1).columns.tolist()
     ['n', 'current', 'target']
     """
-    _check_data(data)
+    competency, level = _old_level(competency, level)
+    check_data(data)
     by = _as_list(by)
-    per = _per_executive(data, level, by)
-    keys = list(dict.fromkeys([*by, *_LEVELS[level]]))
+    per = _per_executive(data, competency, by)
+    keys = list(dict.fromkeys([*by, *_LEVELS[competency]]))
     groups = per.groupby(keys, observed=True, sort=True, dropna=False) if keys else [((), per)]
     rows = []
     for key, part in groups:
         key = key if isinstance(key, tuple) else (key,)
         row = dict(zip(keys, key, strict=True))
         for col in ("current", "target", "gap"):
-            m, lo, hi, p, n = _mean_ci(part[col].to_numpy(dtype=float), confidence)
+            m, lo, hi, p, n = _mean_ci(part[col].to_numpy(dtype=float), level)
             row.update({col: m, f"{col}_ci_low": lo, f"{col}_ci_high": hi})
             if col == "current":
                 row["n"] = n
         row["gap_p"] = p
         rows.append(row)
     table = pd.DataFrame(rows)
-    names = _names(data)
-    unit = _LEVELS[level][-1] if _LEVELS[level] else None
+    names = display_names(data)
+    unit = _LEVELS[competency][-1] if _LEVELS[competency] else None
     table.insert(
         len(keys), "name", table[unit].astype(str).map(names) if unit else "All competencies"
     )
     stat = [f"{c}{s}" for c in ("current", "target", "gap") for s in ("", "_ci_low", "_ci_high")]
     table = table[[*keys, "name", "n", *stat, "gap_p"]]
     table.attrs["names"] = names
-    return _suppress(table, min_base, [*stat, "gap_p"])
+    return _suppress(table, min_base, [*stat, "gap_p"], "CFE maturity")
 
 
+@renamed(confidence="level")
 def weakest_indicators(
     data: pd.DataFrame,
     k: int = 10,
     rank_by: str = "current",
-    confidence: float = 0.95,
+    level: float = 0.95,
     min_base: int = 30,
 ) -> pd.DataFrame:
     """The ``k`` weakest indicators: lowest current maturity (or largest gap to target).
@@ -178,7 +190,7 @@ def weakest_indicators(
         How many to return.
     rank_by : {"current", "gap"}
         Lowest current maturity first, or largest gap to target first.
-    confidence : float
+    level : float
     min_base : int
         Indicators rated by fewer executives are suppressed as in :func:`maturity`
         (NaN estimates, ``suppressed`` True, a warning); they are not ranked
@@ -191,7 +203,7 @@ def weakest_indicators(
     """
     if rank_by not in ("current", "gap"):
         raise ParameterError(f"rank_by must be 'current' or 'gap', got {rank_by!r}")
-    table = maturity(data, "indicator", min_base=min_base, confidence=confidence)
+    table = maturity(data, "indicator", min_base=min_base, level=level)
     table = table.sort_values(
         rank_by, ascending=rank_by == "current", kind="stable", na_position="last"
     )
@@ -202,22 +214,13 @@ def weakest_indicators(
     return table
 
 
-def _holm(p: np.ndarray) -> np.ndarray:
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    if ok.any():
-        from statsmodels.stats.multitest import multipletests
-
-        out[ok] = multipletests(p[ok], method="holm")[1]
-    return out
-
-
+@renamed(confidence="level")
 def agreement(
     data: pd.DataFrame,
-    level: str = "competency",
+    competency: str = "competency",
     rating: str = "current",
     alpha: float = 0.05,
-    confidence: float = 0.95,
+    level: float = 0.95,
     min_base: int = 30,
 ) -> pd.DataFrame:
     """How far executives agree, and where middle and top management disagree.
@@ -233,11 +236,11 @@ def agreement(
     ----------
     data : DataFrame
         Tidy executive data.
-    level : {"competency", "indicator"}
+    competency : {"competency", "indicator"}
     rating : {"current", "target", "gap"}
     alpha : float
         Family-wise error rate for ``disagree`` (Holm).
-    confidence : float
+    level : float
     min_base : int
         Smallest base for a reported figure. Rows with fewer executives have the
         spread (``mean, sd, iqr, rwg``) suppressed (``suppressed`` True); rows with
@@ -254,18 +257,19 @@ def agreement(
         n_middle, top, middle, difference, difference_ci_low, difference_ci_high,
         p_value, p_holm, disagree, suppressed, comparison_suppressed``.
     """
-    _check_data(data)
-    if level not in ("competency", "indicator"):
-        raise ParameterError(f"level must be 'competency' or 'indicator', got {level!r}")
+    competency, level = _old_level(competency, level)
+    check_data(data)
+    if competency not in ("competency", "indicator"):
+        raise ParameterError(f"competency must be 'competency' or 'indicator', got {competency!r}")
     if rating not in ("current", "target", "gap"):
         raise ParameterError(f"rating must be 'current', 'target' or 'gap', got {rating!r}")
     lo, hi = _scale(data)
     null_var = ((hi - lo + 1) ** 2 - 1) / 12.0
-    per = _per_executive(data, level, ["role"])
+    per = _per_executive(data, competency, ["role"])
     item_var = (data.assign(gap=data["target"] - data["current"])
                 .groupby(["competency", "indicator"], observed=True)[rating].var().reset_index())  # fmt: skip
-    keys = _LEVELS[level]
-    names = _names(data)
+    keys = _LEVELS[competency]
+    names = display_names(data)
     rows = []
     for key, part in per.groupby(keys, observed=True, sort=True):
         key = key if isinstance(key, tuple) else (key,)
@@ -302,7 +306,7 @@ def agreement(
                 (vt + vm) ** 2 / (vt**2 / (t.size - 1) + vm**2 / (m.size - 1)) if se > 0 else np.inf
             )
             diff = m.mean() - t.mean()
-            half = stats.t.ppf(0.5 + confidence / 2, df) * se
+            half = critical(level, df) * se
             p = float(2 * stats.t.sf(abs(diff) / se, df)) if se > 0 else 1.0
             row.update(
                 difference=diff,
@@ -319,16 +323,15 @@ def agreement(
             )
         rows.append(row)
     table = pd.DataFrame(rows)
+    check_min_base(min_base)
     small = (table["n"] < min_base).to_numpy()
-    few = ((table["n_top"] < min_base) | (table["n_middle"] < min_base)).to_numpy()
+    few = (np.minimum(table["n_top"], table["n_middle"]) < min_base).to_numpy()
     table.loc[small, ["mean", "sd", "iqr", "rwg"]] = np.nan
     compare = ["top", "middle", "difference", "difference_ci_low", "difference_ci_high", "p_value"]
     table.loc[few, compare] = np.nan
-    if small.any() or few.any():
-        warnings.warn(f"agreement: {int(small.sum())} row(s) with fewer than {min_base} executives and "
-                      f"{int(few.sum())} top-middle comparison(s) with fewer than {min_base} top or middle "
-                      "managers suppressed", SuppressionWarning, stacklevel=2)  # fmt: skip
-    table["p_holm"] = _holm(table["p_value"].to_numpy(dtype=float))
+    # one warning: rows under the base, and top-middle comparisons on a small side
+    warn_suppressed("CFE agreement", int((small | few).sum()), min_base, stacklevel=2)
+    table["p_holm"] = holm(table["p_value"].to_numpy(dtype=float))
     table["disagree"] = (table["p_holm"] < alpha).to_numpy()
     table["suppressed"] = small
     table["comparison_suppressed"] = few

@@ -14,6 +14,7 @@
 """
 
 from cxlab.synth.consumer import INDUSTRIES, make_frame, make_study, write_study
+from cxlab.synth.executive import make_executive_study, write_executive_study
 from cxlab.synth.pls import make_pls_study
 from cxlab.synth.shapes import SHAPES, Shape, write_shape
 from cxlab.synth.waves import make_wave_frame, make_waves, write_waves
@@ -31,12 +32,5 @@ __all__ = [
     "make_waves",
     "make_wave_frame",
     "write_waves",
+    "write_executive_study",
 ]
-
-
-def __getattr__(name):
-    if name in ("make_executive_study", "write_executive_study"):
-        from cxlab.synth import executive
-
-        return getattr(executive, name)
-    raise AttributeError(name)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxlab.codebook import EMOTIVE_ATTRIBUTES, TACTILE_ATTRIBUTES, Codebook
+from cxlab.codebook import DEFAULT_STAGES, EMOTIVE_ATTRIBUTES, TACTILE_ATTRIBUTES, Codebook
 from cxlab.errors import ParameterError
 from cxlab.survey import Survey, survey_from_frame
 
@@ -300,15 +300,7 @@ def _codebook_dict(industry: str, extra_personal=True) -> dict:
         "missing_codes": [98, 99, -99],
         "scales": {"rating": {"min": 1, "max": 10}, "recommend": {"min": 0, "max": 10}},
         "default_scale": "rating",
-        "stages": [
-            "Aware",
-            "Shop/Buy",
-            "Set Up",
-            "Use & Support",
-            "Pay",
-            "Add/Renew/Upgrade",
-            "Leave",
-        ],
+        "stages": list(DEFAULT_STAGES),
         "personal_data": ["name", "email", "phone", "comment"] if extra_personal else [],
         "demographics": {
             "country": {"column": "country", "labels": labels(_COUNTRIES)},
@@ -343,6 +335,15 @@ def make_frame(
 
     This is what a client would send: codes, missing-value codes (98, 99, -99) and
     personal data included. :func:`make_study` validates it into a :class:`Survey`.
+
+    Parameters
+    ----------
+    industry : str, optional
+        The industry.
+    n_respondents : int
+        Number of respondents.
+    seed : int or None
+        Random seed (determinism).
     """
     _check_args(industry, n_respondents, seed)
     rng = np.random.default_rng([int(seed), INDUSTRIES.index(industry)])
@@ -634,6 +635,21 @@ def write_study(
 
     Returns a dict of the written paths (``csv``, ``sav``, ``xlsx``, ``codebook``,
     ``truth``, ``costs``).
+
+    Parameters
+    ----------
+    industry : str, optional
+        The industry.
+    n_respondents : int
+        Number of respondents.
+    seed : int or None
+        Random seed (determinism).
+    folder : str or path-like
+        The folder.
+    formats : sequence of str
+        Output formats.
+    stem : str
+        File name without suffix.
     """
     from cxlab.io import write_data
 
@@ -647,7 +663,7 @@ def write_study(
         paths[fmt] = write_data(frame, folder / f"{stem}.{fmt}", codebook=cb)
     paths["codebook"] = cb.save(folder / f"{stem}_codebook.yaml")
     paths["truth"] = folder / f"{stem}_truth.json"
-    paths["truth"].write_text(json.dumps(truth, indent=1, default=_json_default), encoding="utf-8")
+    paths["truth"].write_text(json.dumps(truth, indent=1, default=json_default), encoding="utf-8")
     costs = pd.DataFrame(
         {
             "event_id": list(truth["improvement_costs"]),
@@ -659,7 +675,7 @@ def write_study(
     return paths
 
 
-def _json_default(value):
+def json_default(value):
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.floating):

@@ -239,6 +239,17 @@ def write_executive_study(
 
     Missing ratings are written as the "don't know" code 9.
 
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The data.
+    truth : dict
+        The planted parameters.
+    folder : str or path-like
+        The folder.
+    stem : str
+        File name without suffix.
+
     Returns
     -------
     dict

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from cxlab.synth.consumer import _json_default, make_frame, write_study
+from cxlab.synth.consumer import json_default, make_frame, write_study
 from cxlab.synth.shapes import write_shape
 
 __all__ = ["write_sample_data", "write_messy_qualtrics"]
@@ -31,7 +31,17 @@ __all__ = ["write_sample_data", "write_messy_qualtrics"]
 def write_messy_qualtrics(
     folder: str | Path, n_respondents: int = 150, seed: int = 7
 ) -> dict[str, Path]:
-    """A Qualtrics-style export of a small banking study and its codebook."""
+    """A Qualtrics-style export of a small banking study and its codebook.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The folder.
+    n_respondents : int
+        Number of respondents.
+    seed : int or None
+        Random seed (determinism).
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     frame, codebook, truth = make_frame("banking", n_respondents, seed)
@@ -98,12 +108,18 @@ def write_messy_qualtrics(
     )
     truth_path = folder / "qualtrics_export_truth.json"
     truth["reverse_coded_column"] = rev_col
-    truth_path.write_text(json.dumps(truth, indent=1, default=_json_default), encoding="utf-8")
+    truth_path.write_text(json.dumps(truth, indent=1, default=json_default), encoding="utf-8")
     return {"qualtrics": path, "codebook": cb_path, "truth": truth_path}
 
 
 def write_sample_data(folder: str | Path = "data/sample") -> dict[str, dict[str, Path]]:
-    """Regenerate every bundled sample file under ``folder``."""
+    """Regenerate every bundled sample file under ``folder``.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The folder.
+    """
     folder = Path(folder)
     out = {}
     for industry in ("banking", "automotive"):

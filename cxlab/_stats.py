@@ -1,0 +1,303 @@
+"""The statistics core: one implementation of each rule the estimators share.
+
+Private: the public estimators (:mod:`cxlab.estimates`, :mod:`cxlab.segments`,
+:mod:`cxlab.economics`, :mod:`cxlab.moments`, :mod:`cxlab.drivers`, :mod:`cxlab.cfe`...)
+call these functions and nothing else computes the same thing.
+
+* :func:`linearise`: weighted (ratio) means by domain with Taylor-linearised
+  variances under a with-replacement design, clustered (rows of one respondent summed
+  before squaring) when rows are respondent x event; :func:`intervals` turns them into
+  t intervals (logit scale for proportions).
+* :func:`critical`: the two-sided critical value at ``level`` (Student's t with ``df``
+  degrees of freedom, the normal when ``df`` is infinite).
+* :func:`wilson`: the Wilson score interval of a proportion.
+* :func:`holm`: Holm's step-down adjusted p-values.
+* :func:`kish` / :func:`group_kish`: Kish's effective sample size
+  ``(sum w)^2 / sum w^2``.
+* :func:`cluster_wls`: weighted least squares with a cluster-robust (sandwich)
+  covariance; with one cluster per row it is HC1.
+
+Variance of a domain mean
+-------------------------
+Every estimate is a ratio mean ``sum(w y) / sum(w)`` over the rows of a domain with
+``y`` present. Each row contributes ``z = w (y - estimate) / sum(w)``; the ``z`` are
+summed within clusters and ``var = m / (m - 1) * sum_c z_c^2``, where ``m`` is the
+number of clusters in the whole data (domain estimation: the size of a segment is
+random). Rows are their own clusters unless cluster codes are given.
+
+Examples
+--------
+>>> import numpy as np
+>>> from cxlab._stats import critical, holm, kish, wilson
+>>> round(float(critical(0.95)), 3)
+1.96
+>>> holm(np.array([0.01, 0.04, 0.03])).round(2).tolist()
+[0.03, 0.06, 0.06]
+>>> kish([1, 1, 1, 1])
+4.0
+>>> [round(float(v), 3) for v in wilson(0.5, 100, 0.95)]
+[0.404, 0.596]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+
+from cxlab.errors import ModelError, ParameterError
+
+__all__ = [
+    "check_level",
+    "critical",
+    "holm",
+    "wilson",
+    "kish",
+    "group_kish",
+    "linearise",
+    "intervals",
+    "Fit",
+    "cluster_wls",
+]
+
+
+# --------------------------------------------------------------------------- levels
+def check_level(level: float, name: str = "level") -> float:
+    """``level`` itself when it is a confidence level in (0, 1); else a ParameterError."""
+    if level is None or not np.isscalar(level) or not 0 < level < 1:
+        raise ParameterError(f"{name} must be between 0 and 1, got {level!r}")
+    return float(level)
+
+
+def critical(level: float, df=np.inf):
+    """Two-sided critical value at ``level``: Student's t on ``df`` degrees of freedom,
+    the normal when ``df`` is infinite; NaN where ``df`` is not positive.
+
+    A scalar ``df`` gives a float, an array an array.
+    """
+    check_level(level)
+    q = 0.5 + level / 2
+    if np.isscalar(df):
+        df = float(df)
+        if np.isinf(df):
+            return float(stats.norm.ppf(q))
+        return float(stats.t.ppf(q, df)) if df > 0 else np.nan
+    d = np.asarray(df, dtype=float)
+    with np.errstate(invalid="ignore"):
+        out = np.where(np.isinf(d), stats.norm.ppf(q), stats.t.ppf(q, np.maximum(d, 1.0)))
+    return np.where(d > 0, out, np.nan)
+
+
+# --------------------------------------------------------------------------- tests
+def holm(p) -> np.ndarray:
+    """Holm step-down adjusted p-values (as statsmodels' ``multipletests(method="holm")``).
+
+    Missing p-values stay missing and do not count as tests. Written out because
+    statsmodels' version calls ``gc.collect()`` on every use (tenths of a second per
+    table).
+    """
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    if ok.size == 0:
+        return out
+    q = p[ok]
+    order = np.argsort(q, kind="stable")
+    m = q.size
+    adj = np.minimum(1.0, np.maximum.accumulate(q[order] * (m - np.arange(m))))
+    res = np.empty(m)
+    res[order] = adj
+    out[ok] = res
+    return out
+
+
+# --------------------------------------------------------------------------- proportions
+def wilson(p, n, level: float):
+    """Wilson score interval ``(low, high)`` of a proportion ``p`` on ``n`` (effective)
+    observations; NaN where ``n`` is 0. Scalars or arrays."""
+    z = critical(level)
+    p = np.asarray(p, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n = np.where(n > 0, n, np.nan)
+        centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    lo, hi = centre - half, centre + half
+    if lo.ndim == 0:
+        return float(lo), float(hi)
+    return lo, hi
+
+
+# --------------------------------------------------------------------------- Kish
+def kish(weights) -> float:
+    """Kish's effective sample size ``(sum w)^2 / sum w^2`` (non-finite weights
+    ignored; NaN when no weight is positive). Public as
+    :func:`cxlab.weighting.kish_n_effective`."""
+    w = np.asarray(weights, dtype=float).ravel()
+    w = w[np.isfinite(w)]
+    ss = float(np.sum(w * w))
+    return float(np.sum(w) ** 2 / ss) if ss > 0 else float("nan")
+
+
+def group_kish(groups: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    """Kish's effective size within each of ``k`` groups (integer codes ``0..k-1``)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.bincount(groups, weights=weights, minlength=k) ** 2 / np.bincount(
+            groups, weights=weights * weights, minlength=k
+        )
+
+
+# --------------------------------------------------------------------------- domain means
+def linearise(
+    y: np.ndarray,
+    w: np.ndarray,
+    g: np.ndarray | None = None,
+    G: int = 1,
+    clusters: np.ndarray | None = None,
+    want_cov: bool = False,
+) -> dict:
+    """Domain ratio means with linearised (co)variances (the module docstring).
+
+    Parameters
+    ----------
+    y, w : numpy.ndarray
+        The variable (NaN: not in the domain) and the weights of every row.
+    g : numpy.ndarray of int, optional
+        Domain code of each row (``-1``: in no domain); default one domain.
+    G : int
+        Number of domains.
+    clusters : numpy.ndarray of int, optional
+        Cluster code ``0..m-1`` of each row (the respondent); default each row is its
+        own cluster. ``m`` counts every cluster of the data, in a domain or not.
+    want_cov : bool
+        Also return the covariance matrix of the domain means (``cov``).
+
+    Returns
+    -------
+    dict
+        ``estimate, var, n`` (clusters in the domain), ``n_effective`` (Kish over
+        cluster weight totals), ``df`` (``n - 1``), and ``cov`` when asked.
+    """
+    y = np.asarray(y, dtype=float)
+    w = np.asarray(w, dtype=float)
+    g = np.zeros(y.size, dtype=np.int64) if g is None else g
+    ok = np.isfinite(y) & (g >= 0) & (w > 0)
+    gg, yy, ww = g[ok], y[ok], w[ok]
+    W = np.bincount(gg, weights=ww, minlength=G)
+    S = np.bincount(gg, weights=ww * yy, minlength=G)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        est = S / W
+        z = ww * (yy - est[gg]) / W[gg]
+    if clusters is None:  # each row its own cluster: nothing to sum
+        ncl = y.size
+        zc, wc, gk, ccol = z, ww, gg, np.flatnonzero(ok)
+    else:
+        ncl = int(clusters.max()) + 1 if clusters.size else 0
+        key = gg * ncl + clusters[ok]
+        ukey, inv = np.unique(key, return_inverse=True)
+        zc = np.bincount(inv, weights=z)
+        wc = np.bincount(inv, weights=ww)
+        gk, ccol = ukey // ncl, ukey % ncl
+    m = ncl
+    factor = m / (m - 1) if m > 1 else np.nan
+    var = factor * np.bincount(gk, weights=zc * zc, minlength=G)
+    n = np.bincount(gk, minlength=G)
+    out = {
+        "estimate": est,
+        "var": var,
+        "n": n,
+        "n_effective": group_kish(gk, wc, G),
+        "df": n - 1.0,
+    }
+    if want_cov:
+        Z = sparse.csr_matrix((zc, (gk, ccol)), shape=(G, max(ncl, 1)))
+        out["cov"] = factor * (Z @ Z.T).toarray()
+    return out
+
+
+def intervals(res: dict, level: float, proportion: bool = False) -> pd.DataFrame:
+    """``estimate, se, ci_low, ci_high`` from :func:`linearise`: t intervals on
+    ``df``; for proportions on the logit scale (R's ``svyciprop(method="logit")``),
+    Clopper-Pearson on the effective size when the estimate is exactly 0 or 1."""
+    est, se = res["estimate"], np.sqrt(res["var"])
+    q = critical(level, np.asarray(res["df"], dtype=float))
+    if not proportion:
+        lo, hi = est - q * se, est + q * se
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            inner = (est > 0) & (est < 1)
+            p = np.where(inner, est, 0.5)
+            logit = np.log(p / (1 - p))
+            half = q * se / (p * (1 - p))
+            lo = np.where(inner, 1 / (1 + np.exp(-(logit - half))), np.nan)
+            hi = np.where(inner, 1 / (1 + np.exp(-(logit + half))), np.nan)
+            ne = np.maximum(res["n_effective"], 1.0)
+            alpha = 1 - level
+            cp0 = 1 - (alpha / 2) ** (1 / ne)
+            lo = np.where(est == 0, 0.0, np.where(est == 1, (alpha / 2) ** (1 / ne), lo))
+            hi = np.where(est == 0, cp0, np.where(est == 1, 1.0, hi))
+    return pd.DataFrame({"estimate": est, "se": se, "ci_low": lo, "ci_high": hi})
+
+
+# --------------------------------------------------------------------------- regression
+@dataclass(frozen=True, eq=False)
+class Fit:
+    """Coefficients and their covariance from :func:`cluster_wls`."""
+
+    beta: np.ndarray
+    cov: np.ndarray
+    n: int
+    n_clusters: int
+    df: float  # degrees of freedom of the t reference distribution (inf: normal)
+    resid: np.ndarray | None = None
+
+
+def cluster_wls(
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    codes: np.ndarray | None = None,
+    *,
+    singular: str = "raise",
+) -> Fit:
+    """Weighted least squares with a cluster-robust (sandwich) covariance.
+
+    ``codes`` are integer cluster codes ``0..G-1`` (default: one cluster per row). The
+    covariance equals statsmodels' ``WLS(...).fit(cov_type="cluster")`` with its
+    small-sample correction ``G/(G-1) * (N-1)/(N-K)``; with one cluster per row that is
+    HC1 (``N/(N-K)``). ``singular="raise"`` refuses a singular design (ModelError);
+    ``"pinv"`` uses the pseudo-inverse instead.
+    """
+    n, k = x.shape
+    xw = x * w[:, None]
+    xtwx = x.T @ xw
+    if singular == "pinv":
+        bread = np.linalg.pinv(xtwx)
+    else:
+        try:
+            bread = np.linalg.inv(xtwx)
+        except np.linalg.LinAlgError as err:
+            raise ModelError("the design matrix is singular (a term does not vary)") from err
+        if not np.isfinite(bread).all() or np.linalg.cond(xtwx) > 1e13:
+            raise ModelError("the design matrix is singular or nearly so (a term does not vary)")
+    beta = bread @ (xw.T @ y)
+    resid = y - x @ beta
+    scores = xw * resid[:, None]
+    if codes is None:
+        n_clusters, sums = n, scores
+    else:
+        n_clusters = int(codes.max()) + 1 if codes.size else 0
+        if n_clusters == n:
+            sums = scores
+        else:
+            sums = np.empty((n_clusters, k))
+            for j in range(k):
+                sums[:, j] = np.bincount(codes, weights=scores[:, j], minlength=n_clusters)
+    if n_clusters < 2:
+        raise ModelError("cluster-robust standard errors need at least two respondents")
+    meat = sums.T @ sums
+    corr = n_clusters / (n_clusters - 1) * (n - 1) / max(n - k, 1)
+    cov = corr * bread @ meat @ bread
+    return Fit(beta, (cov + cov.T) / 2, n, n_clusters, float(n_clusters - 1), resid)
