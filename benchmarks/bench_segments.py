@@ -32,22 +32,22 @@ def _best(fn, repeat: int = 5):
 
 
 def _pandas_peer(frame: pd.DataFrame) -> pd.DataFrame:
+    """The same table with pandas: net advocacy as the weighted mean of the +/-100 score
+    and its linearised SE (m/(m-1) on all m rows; domain estimation by segment)."""
+    m = len(frame)
     d = frame.dropna(subset=["recommend"])
     w = d["weight"]
-    parts = pd.DataFrame(
-        {
-            "segment": d["segment"],
-            "w": w,
-            "w2": w * w,
-            "adv": w * (d["recommend"] >= 9),
-            "ant": w * (d["recommend"] <= 6),
-        }
-    )
+    score = 100.0 * (d["recommend"] >= 9) - 100.0 * (d["recommend"] <= 6)
+    parts = pd.DataFrame({"segment": d["segment"], "w": w, "wy": w * score})
     s = parts.groupby("segment").sum()
-    p, q = s["adv"] / s["w"], s["ant"] / s["w"]
-    neff = s["w"] ** 2 / s["w2"]
-    value = 100 * (p - q)
-    se = 100 * np.sqrt((p + q - (p - q) ** 2) / neff)
+    value = s["wy"] / s["w"]
+    z = (
+        w
+        * (score - value.reindex(d["segment"]).to_numpy())
+        / s["w"].reindex(d["segment"]).to_numpy()
+    )
+    var = m / (m - 1) * (z * z).groupby(d["segment"]).sum()
+    se = np.sqrt(var)
     return pd.DataFrame(
         {"value": value, "se": se, "ci_low": value - 1.96 * se, "ci_high": value + 1.96 * se}
     )

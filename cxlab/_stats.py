@@ -57,6 +57,7 @@ __all__ = [
     "kish",
     "group_kish",
     "linearise",
+    "linearise_categories",
     "intervals",
     "Fit",
     "cluster_wls",
@@ -141,12 +142,15 @@ def kish(weights) -> float:
     return float(np.sum(w) ** 2 / ss) if ss > 0 else float("nan")
 
 
-def group_kish(groups: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
-    """Kish's effective size within each of ``k`` groups (integer codes ``0..k-1``)."""
+def group_kish(
+    groups: np.ndarray, weights: np.ndarray, k: int, totals: np.ndarray | None = None
+) -> np.ndarray:
+    """Kish's effective size within each of ``k`` groups (integer codes ``0..k-1``);
+    ``totals`` are the groups' weight sums when already known."""
+    if totals is None:
+        totals = np.bincount(groups, weights=weights, minlength=k)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.bincount(groups, weights=weights, minlength=k) ** 2 / np.bincount(
-            groups, weights=weights * weights, minlength=k
-        )
+        return totals**2 / np.bincount(groups, weights=weights * weights, minlength=k)
 
 
 # --------------------------------------------------------------------------- domain means
@@ -184,37 +188,73 @@ def linearise(
     w = np.asarray(w, dtype=float)
     g = np.zeros(y.size, dtype=np.int64) if g is None else g
     ok = np.isfinite(y) & (g >= 0) & (w > 0)
-    gg, yy, ww = g[ok], y[ok], w[ok]
-    W = np.bincount(gg, weights=ww, minlength=G)
-    S = np.bincount(gg, weights=ww * yy, minlength=G)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        est = S / W
-        z = ww * (yy - est[gg]) / W[gg]
-    if clusters is None:  # each row its own cluster: nothing to sum
+    if clusters is None and not want_cov:
+        # each row its own cluster: rows outside the domains get weight 0 (no copies)
         ncl = y.size
-        zc, wc, gk, ccol = z, ww, gg, np.flatnonzero(ok)
+        gk = np.where(ok, g, 0)
+        wc = np.where(ok, w, 0.0)
+        yy = np.where(ok, y, 0.0)
+        W = np.bincount(gk, weights=wc, minlength=G)
+        S = np.bincount(gk, weights=wc * yy, minlength=G)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            est = S / W
+            zc = wc * (yy - est[gk]) / W[gk]
+            zc[~ok] = 0.0
+        n = np.bincount(gk, weights=ok, minlength=G).astype(np.int64)
+        n_eff = group_kish(gk, wc, G, totals=W)
     else:
-        ncl = int(clusters.max()) + 1 if clusters.size else 0
-        key = gg * ncl + clusters[ok]
-        ukey, inv = np.unique(key, return_inverse=True)
-        zc = np.bincount(inv, weights=z)
-        wc = np.bincount(inv, weights=ww)
-        gk, ccol = ukey // ncl, ukey % ncl
+        gg, yy, ww = g[ok], y[ok], w[ok]
+        W = np.bincount(gg, weights=ww, minlength=G)
+        S = np.bincount(gg, weights=ww * yy, minlength=G)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            est = S / W
+            z = ww * (yy - est[gg]) / W[gg]
+        if clusters is None:
+            ncl = y.size
+            zc, wc, gk, ccol = z, ww, gg, np.flatnonzero(ok)
+        else:
+            ncl = int(clusters.max()) + 1 if clusters.size else 0
+            key = gg * ncl + clusters[ok]
+            ukey, inv = np.unique(key, return_inverse=True)
+            zc = np.bincount(inv, weights=z)
+            wc = np.bincount(inv, weights=ww)
+            gk, ccol = ukey // ncl, ukey % ncl
+        n = np.bincount(gk, minlength=G)
+        n_eff = group_kish(gk, wc, G)
     m = ncl
     factor = m / (m - 1) if m > 1 else np.nan
     var = factor * np.bincount(gk, weights=zc * zc, minlength=G)
-    n = np.bincount(gk, minlength=G)
     out = {
         "estimate": est,
         "var": var,
         "n": n,
-        "n_effective": group_kish(gk, wc, G),
+        "n_effective": n_eff,
         "df": n - 1.0,
     }
     if want_cov:
         Z = sparse.csr_matrix((zc, (gk, ccol)), shape=(G, max(ncl, 1)))
         out["cov"] = factor * (Z @ Z.T).toarray()
     return out
+
+
+def linearise_categories(values: np.ndarray, sw: np.ndarray, sw2: np.ndarray, m: int) -> dict:
+    """:func:`linearise` (rows their own clusters) for a variable taking ``values[c]`` in
+    category ``c``, from the per-domain x category sums of the weights ``sw`` and of the
+    squared weights ``sw2`` (both ``G x C``); ``m`` is the number of rows in the data.
+
+    Exact, not an approximation: ``sum_i z_i^2 = sum_c sw2[g, c] (values[c] -
+    estimate_g)^2 / W_g^2`` because every row of a cell has the same value. One pass over
+    the rows (the sums) instead of several.
+    """
+    values = np.asarray(values, dtype=float)
+    W = sw.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        est = sw @ values / W
+        dev = values[None, :] - est[:, None]
+        factor = m / (m - 1) if m > 1 else np.nan
+        var = factor * (sw2 * dev**2).sum(axis=1) / W**2
+        n_eff = W**2 / sw2.sum(axis=1)
+    return {"estimate": est, "var": var, "n_effective": n_eff}
 
 
 def intervals(res: dict, level: float, proportion: bool = False) -> pd.DataFrame:

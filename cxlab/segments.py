@@ -39,7 +39,7 @@ from cxlab._advocacy import (
     classify_advocacy,
 )
 from cxlab._checks import align, check_weights, resolve, resolve_by
-from cxlab._stats import critical, group_kish, holm, linearise, wilson
+from cxlab._stats import critical, holm, linearise_categories, wilson
 
 # defined in their own modules (which do not import this one), importable from here too
 from cxlab.advocacy_drivers import AdvocacyDrivers, advocacy_drivers, defector_promoter
@@ -100,9 +100,10 @@ def _sums(codes: np.ndarray, groups: np.ndarray, w: np.ndarray, k: int) -> dict[
     return {
         "n": cnt.sum(axis=1).astype(float),
         "sw": cat.sum(axis=1),
-        "sw2": np.bincount(groups[ok], weights=ww * ww, minlength=k),
         "cat": cat,
+        "cat2": np.bincount(cell, weights=ww * ww, minlength=4 * k).reshape(k, 4),
         "cnt": cnt,
+        "m": len(codes),
     }
 
 
@@ -140,11 +141,12 @@ def net_advocacy(
 ) -> pd.DataFrame:
     """Net advocacy (percent advocates minus percent antagonists) with its uncertainty.
 
-    Agitators count as antagonists. The variance is that of the difference of two
-    proportions from one multinomial, ``100**2 * (p + d - (p - d)**2) / n`` with ``p``
-    the advocate and ``d`` the antagonist share, using the Kish effective base
-    ``(sum w)**2 / sum w**2`` as ``n`` under weights. Normal-theory CIs, clipped to
-    [-100, 100].
+    Agitators count as antagonists. Net advocacy is the weighted mean of a score of
+    +100 for an advocate, -100 for an antagonist or agitator and 0 otherwise, and its
+    standard error is that weighted mean's Taylor-linearised SE
+    (:func:`cxlab.estimates.weighted_mean` with rows as respondents; domain estimation
+    by segment): one method for every weighted mean in cxlab. Normal-theory CIs,
+    clipped to [-100, 100]. ``n_effective`` is Kish's ``(sum w)**2 / sum w**2``.
 
     Parameters
     ----------
@@ -213,18 +215,18 @@ def _warn(what, before, table, min_base, units):
     warn_suppressed(what, primary, min_base, complementary=extra, stacklevel=4)
 
 
+_SCORE = np.array([-100.0, -100.0, 0.0, 100.0, np.nan])  # by code; -1 (missing) is last
+
+
 def _net_table(codes, w, seg, k, level) -> pd.DataFrame:
     s = _sums(codes, seg, w, k)
-    # the +/-100 score: net advocacy is its weighted mean, with the weighted mean's
-    # linearised SE (cxlab._stats.linearise; rows are respondents)
-    score = np.where(
-        codes < 0, np.nan, np.where(codes <= 1, -100.0, np.where(codes == 3, 100.0, 0.0))
-    )
-    res = linearise(score, w, seg, k)
+    # the +/-100 score (agitator, antagonist -100; neutral 0; advocate +100): net advocacy
+    # is its weighted mean, with the weighted mean's linearised SE (cxlab._stats; rows are
+    # respondents), here from the segment x group sums
+    res = linearise_categories(_SCORE[:4], s["cat"], s["cat2"], s["m"])
     with np.errstate(invalid="ignore", divide="ignore"):
         p = s["cat"][:, 3] / s["sw"]
         d = (s["cat"][:, 0] + s["cat"][:, 1]) / s["sw"]
-        n_eff = s["sw"] ** 2 / s["sw2"]
         value = 100.0 * (p - d)
         se = np.sqrt(res["var"])
     z = critical(level)
@@ -235,7 +237,7 @@ def _net_table(codes, w, seg, k, level) -> pd.DataFrame:
             "ci_low": np.clip(value - z * se, -100, 100),
             "ci_high": np.clip(value + z * se, -100, 100),
             "n": s["n"].astype(np.int64),
-            "n_effective": n_eff,
+            "n_effective": res["n_effective"],
             "suppressed": False,
             "pct_advocate": 100.0 * p,
             "pct_antagonist": 100.0 * d,
@@ -388,7 +390,8 @@ def advocacy_shares(
     levels = list(ADVOCACY_LEVELS)
     if agitator is None and s["cnt"][:, 0].sum() == 0:
         levels = levels[1:]
-    n_eff = group_kish(seg[(codes >= 0) & (seg >= 0)], w[(codes >= 0) & (seg >= 0)], k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n_eff = s["sw"] ** 2 / s["cat2"].sum(axis=1)  # Kish, from the cell sums
     rows = []
     for lev in levels:
         j = ADVOCACY_LEVELS.index(lev)
