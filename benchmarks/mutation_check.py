@@ -57,6 +57,7 @@ MUTATIONS: list[Mutation] = [
         "factor = 1.0",
         ("tests/test_estimates.py", "-k", "samplics or textbook"),
         planted=True,
+        nth=0,  # linearise (the second is linearise_categories, net advocacy's)
     ),
     Mutation(
         "by-segment df = all clusters - 1",

@@ -1179,7 +1179,13 @@ _BROKEN = Scale(float("nan"), float("nan"))
 
 
 def wave_label(value) -> str:
-    """A wave label as text: 2025, 2025.0 and "2025" are the same wave."""
+    """A wave label as text: 2025, 2025.0 and "2025" are the same wave.
+
+    Parameters
+    ----------
+    value : object
+        A wave value as read (number or text).
+    """
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()

@@ -133,6 +133,13 @@ def build_deck(
 def format_cell(value, column: str = "") -> str:
     """A table cell as shown in the deck: numbers rounded by size, NaN as a dash.
 
+    Parameters
+    ----------
+    value : object
+        The cell's value.
+    column : str
+        The cell's column name (count columns show floats without decimals).
+
     Examples
     --------
     >>> format_cell(15368289.1), format_cell(0.12345), format_cell(float("nan")), format_cell(True)
@@ -160,7 +167,19 @@ def table_pages(
     frame: pd.DataFrame, width_in: float = 12.3, height_in: float = 5.0, size_pt: float = 12
 ) -> list[pd.DataFrame]:
     """Split a table into pieces that fit a box of ``width_in`` x ``height_in`` inches
-    at ``size_pt`` (long cells wrap within their column, see :func:`table_layout`)."""
+    at ``size_pt`` (long cells wrap within their column, see :func:`table_layout`).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table.
+    width_in : float
+        The box's width in inches.
+    height_in : float
+        The box's height in inches.
+    size_pt : float
+        The font size in points.
+    """
     if frame.empty:
         return [frame]
     _widths, heights = table_layout(frame, width_in, size_pt)
@@ -179,7 +198,17 @@ def table_layout(
 ) -> tuple[list[float], list[float]]:
     """Column widths and row heights (inches, header row first) of a table in a box
     ``width_in`` wide: every column at least as wide as its longest header word, the
-    rest shared by content length; rows as tall as their most wrapped cell."""
+    rest shared by content length; rows as tall as their most wrapped cell.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table.
+    width_in : float
+        The box's width in inches.
+    size_pt : float
+        The font size in points.
+    """
     char, pad = size_pt * _CHAR / 72, 0.14
     heads = [_header(c) for c in frame.columns]
     texts = [[format_cell(v, c) for v in frame[c]] for c in frame.columns]

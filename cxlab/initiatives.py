@@ -240,6 +240,11 @@ def dependency_cycle(depends_on: Mapping[str, Iterable[str]]) -> list[str] | Non
 
     Dependencies on ids that are not keys are ignored.
 
+    Parameters
+    ----------
+    depends_on : mapping of str to iterable of str
+        Each id's dependencies (the ids it depends on).
+
     Examples
     --------
     >>> dependency_cycle({"a": ["b"], "b": ["c"], "c": ["a"]})

@@ -470,6 +470,25 @@ def executive_points(
     (Markdown, each a sentence ending with a full stop; a survey without events has
     no "when"). Arguments as :func:`executive_summary`.
 
+    Parameters
+    ----------
+    net : pandas.DataFrame or None
+        A one-row :func:`cxlab.segments.net_advocacy` table (None: no recommend item).
+    priorities : pandas.DataFrame or None
+        A :func:`cxlab.priorities.prioritize` table (None: a survey without events).
+    investment : pandas.DataFrame or None
+        The personal-investment table (columns ``investment`` and ``ratio``).
+    ranking : pandas.DataFrame or None
+        The value case's ranked table.
+    key_drivers : pandas.DataFrame or None
+        The key-driver table.
+    outcome : str or None
+        The outcome column.
+    currency : str, optional
+        Currency code or symbol for amounts (None: plain numbers).
+    cost_based : bool
+        Whether the value case rests on improvement costs.
+
     Examples
     --------
     >>> net = pd.DataFrame({"value": [14.9], "ci_low": [8.0], "ci_high": [21.7]})
@@ -701,6 +720,15 @@ def satisfaction_index_finding(result, target: str, labels: dict | None = None) 
     """The satisfaction index, its drivers, where to act and the model's quality.
 
     ``result`` is a :class:`cxlab.pls.PLSResult`; ``labels`` names constructs.
+
+    Parameters
+    ----------
+    result : cxlab.pls.PLSResult
+        The fitted PLS path model.
+    target : str
+        The construct whose index is reported.
+    labels : dict, optional
+        Display names of constructs (default: the name with spaces for underscores).
 
     Examples
     --------

@@ -249,7 +249,13 @@ FORMATS: tuple[str, ...] = ("html", "pptx", "pdf")
 
 
 def parameter_table(kind: str = "client") -> dict[str, tuple[tuple[type, ...], str, Any, str]]:
-    """The notebook parameters of a report kind (``"client"`` or ``"tracking"``)."""
+    """The notebook parameters of a report kind (``"client"`` or ``"tracking"``).
+
+    Parameters
+    ----------
+    kind : str
+        The report kind.
+    """
     if kind not in KINDS:
         raise ParameterError(
             f"unknown report kind {kind!r}; kinds: {', '.join(KINDS)}", location="kind"
@@ -441,6 +447,8 @@ def load_params(
         The file.
     check_files : bool
         Check that the files exist.
+    kind : str, optional
+        The report kind asked for (None: the file's ``kind:``, else ``"client"``).
 
     Raises
     ------
@@ -758,6 +766,15 @@ def parse_formats(
 ) -> tuple[str, ...]:
     """Deliverables from ``"html,pptx,pdf"`` or a list: known names, in :data:`FORMATS`
     order, html always included.
+
+    Parameters
+    ----------
+    value : str, list, tuple or None
+        Comma-separated names or a sequence of names (None: html only).
+    file : str, optional
+        The parameter file, for error messages.
+    location : str
+        The parameter's key, for error messages.
 
     Examples
     --------

@@ -135,7 +135,17 @@ def _headings(html: str) -> list[tuple[str, str]]:
 def print_html(html: str, *, footer: str = "", pages: dict[str, int] | None = None) -> str:
     """The report's HTML for printing: the print stylesheet and a contents page
     (after the opening heading and introduction) listing every section, with the
-    page it starts on when ``pages`` (heading id -> page number) is given."""
+    page it starts on when ``pages`` (heading id -> page number) is given.
+
+    Parameters
+    ----------
+    html : str
+        The report's HTML.
+    footer : str
+        Text for the printed pages' footer.
+    pages : dict of str to int, optional
+        Each heading id's page number (None: the contents list no pages).
+    """
     css = PRINT_CSS.replace("{footer}", footer.replace("\\", "").replace('"', "'"))
     items = []
     for hid, text in _headings(html):
@@ -161,7 +171,13 @@ def print_html(html: str, *, footer: str = "", pages: dict[str, int] | None = No
 
 def section_pages(pdf: str | os.PathLike) -> dict[str, int]:
     """``{heading text: first page (1-based)}`` from a PDF's bookmarks (first
-    occurrence of each title)."""
+    occurrence of each title).
+
+    Parameters
+    ----------
+    pdf : str or path-like
+        The PDF file.
+    """
     from pypdf import PdfReader
 
     reader = PdfReader(str(pdf))

@@ -69,6 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxlab._style import OKABE_ITO, new_ax
 from cxlab.errors import (
     ConvergenceWarning,
     CxlabError,
@@ -522,7 +523,6 @@ class PLSResult:
         """
         import textwrap
 
-        import matplotlib.pyplot as plt
         from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
         labels = dict(labels or {})
@@ -533,7 +533,7 @@ class PLSResult:
         if ax is None:
             width = max(xs) - min(xs) + 2 * _BOX[0]
             height = max(ys) - min(ys) + 2 * _BOX[1] + 0.8
-            _, ax = plt.subplots(figsize=(min(13.0, 0.62 * width + 0.5), 0.62 * height + 0.9))
+            ax = new_ax(size=(min(13.0, 0.62 * width + 0.5), 0.62 * height + 0.9))
         r2 = dict(zip(self.r2["construct"], self.r2["r2"], strict=True))
         bw, bh = _BOX
         boxes = {}
@@ -596,7 +596,17 @@ class PLSResult:
         return ax
 
     def plot_ipma(self, target: str, ax=None, labels: Mapping[str, str] | None = None):
-        """The importance-performance map of ``target`` (see :func:`plot_ipma`)."""
+        """The importance-performance map of ``target`` (see :func:`plot_ipma`).
+
+        Parameters
+        ----------
+        target : str
+            The target construct.
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (None: a new figure).
+        labels : mapping of str to str, optional
+            Display names of constructs.
+        """
         return plot_ipma(self.ipma(target), ax=ax, labels=labels)
 
 
@@ -608,15 +618,23 @@ def plot_ipma(table: pd.DataFrame, ax=None, labels: Mapping[str, str] | None = N
     performance divide the map: high importance and low performance (bottom right) is
     where to act first.
 
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :meth:`PLSResult.ipma` table.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (None: a new figure).
+    labels : mapping of str to str, optional
+        Display names of constructs (default: the name with spaces for underscores).
+
     Returns
     -------
     matplotlib.axes.Axes
     """
-    import matplotlib.pyplot as plt
 
     labels = dict(labels or {})
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.5, 5.5))
+        ax = new_ax(size=(7.5, 5.5))
     x, y = table["importance"].to_numpy(), table["performance"].to_numpy()
     if {"importance_ci_low", "performance_ci_low"} <= set(table.columns):
         ax.errorbar(
@@ -627,7 +645,7 @@ def plot_ipma(table: pd.DataFrame, ax=None, labels: Mapping[str, str] | None = N
         )  # fmt: skip
     mx, my = float(np.mean(x)), float(np.mean(y))
     act = (x >= mx) & (y < my)
-    ax.scatter(x[~act], y[~act], s=70, color="#0072B2", edgecolor="black", zorder=3)
+    ax.scatter(x[~act], y[~act], s=70, color=OKABE_ITO["blue"], edgecolor="black", zorder=3)
     ax.scatter(x[act], y[act], s=90, color="#D55E00", edgecolor="black", zorder=3,
                label="act first: important, under-performing")  # fmt: skip
     for xi, yi, c in zip(x, y, table["construct"], strict=True):

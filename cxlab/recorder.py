@@ -159,6 +159,11 @@ class Recorder:
         Writes ``storyline.json`` and adds the numbers its headlines quote to
         ``key_figures.json``. Returns None (nothing to show in the notebook).
 
+        Parameters
+        ----------
+        story : cxlab.storyline.Storyline or mapping
+            The storyline (an object with ``to_dict()`` or a mapping).
+
         Raises
         ------
         ReportError

@@ -285,7 +285,15 @@ def read_margins(path: str | os.PathLike) -> dict:
 
 def restrict_margins(margins: dict, segment_filter: dict) -> dict | None:
     """Margins for the filtered respondents: a filtered variable keeps only the kept
-    categories, renormalised (dropped when one is left, as it is then met trivially)."""
+    categories, renormalised (dropped when one is left, as it is then met trivially).
+
+    Parameters
+    ----------
+    margins : dict
+        Weighting targets: variable -> {category: share}.
+    segment_filter : dict
+        Respondent column -> the values to keep.
+    """
     out = {}
     for variable, targets in margins.items():
         if variable in segment_filter and isinstance(targets, dict):
@@ -306,6 +314,13 @@ def restrict_margins(margins: dict, segment_filter: dict) -> dict | None:
 
 def apply_segment_filter(survey, segment_filter: dict):
     """``(survey restricted to the respondents the filter keeps, the filter in words)``.
+
+    Parameters
+    ----------
+    survey : cxlab.survey.Survey
+        The survey.
+    segment_filter : dict
+        Respondent column -> the values to keep.
 
     Raises
     ------

@@ -77,6 +77,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cxlab._style import new_ax
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError, combine_errors
 from cxlab.initiatives import Initiatives, initiatives_from_records, schedule_problems
 from cxlab.priorities import ACTION_COLORS, ACTIONS
@@ -464,7 +465,13 @@ class Roadmap:
         each initiative labelled with its phases in this plan ("Branch redesign
         (phases 1-2)") or "(not funded)": the input of
         ``cxlab.eventmap.lens_map(priorities, roadmap.lenses(survey.events),
-        lens="initiative")``."""
+        lens="initiative")``.
+
+        Parameters
+        ----------
+        events : pandas.DataFrame
+            The survey's events table.
+        """
         labels = {}
         for row in self.table.itertuples():
             when = (
@@ -587,8 +594,12 @@ class Roadmap:
         action of the events it enables; the label gives its NPV, the plan's cumulative
         NPV and how often the bootstrap plans start it in the same phase. Below the
         bars: each phase's spend against its budget and the initiatives under way.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (None: a new figure).
         """
-        import matplotlib.pyplot as plt
         from matplotlib.patches import Patch, Rectangle
 
         t = self.table
@@ -596,7 +607,7 @@ class Roadmap:
         T = int(a["phases"])
         n = max(len(t), 1)
         if ax is None:
-            _, ax = plt.subplots(figsize=(10, 0.62 * n + 2.6))
+            ax = new_ax(size=(10, 0.62 * n + 2.6))
         actions = self.events.set_index("event_id")["action"].astype(object).to_dict()
         deps = (
             dict(

@@ -197,6 +197,11 @@ def _pairs(value) -> list:
 def plain(markdown: str) -> str:
     """Markdown of a finding as plain text (no ``**``, ``*``, backticks or list dashes).
 
+    Parameters
+    ----------
+    markdown : str
+        The finding's Markdown.
+
     Examples
     --------
     >>> plain("Net advocacy is **+14.9** (*95%*).")

@@ -506,7 +506,13 @@ def _norm_code(key):
 
 def wave_order(labels) -> list[str]:
     """Waves in their natural order: numerically when every label is a number
-    (``"2"`` before ``"10"``), else as text."""
+    (``"2"`` before ``"10"``), else as text.
+
+    Parameters
+    ----------
+    labels : iterable of str
+        Wave labels (duplicates are dropped).
+    """
     labels = list(dict.fromkeys(labels))
     try:
         return sorted(labels, key=float)
@@ -519,6 +525,17 @@ def read_waves(raw: pd.Series, codebook: Codebook, *, file=None, row_offset: int
 
     The order is the codebook's ``waves:`` list when it gives one (a label it does not
     list is an error), else :func:`wave_order`. A missing wave is an error.
+
+    Parameters
+    ----------
+    raw : pandas.Series
+        The wave column as read.
+    codebook : Codebook
+        The codebook (its wave column and ``waves:`` list).
+    file : str, optional
+        The data file, for error messages.
+    row_offset : int
+        Added to a row's position to give its row number in error messages.
 
     Raises
     ------

@@ -40,6 +40,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._stats import critical, holm
+from cxlab._style import OKABE_ITO, new_ax
 from cxlab.comparisons import compare
 from cxlab.errors import DataError, ParameterError, SuppressionWarning
 from cxlab.estimates import weighted_mean
@@ -178,6 +180,21 @@ def advocacy_score(survey) -> pd.Series:
     Cut points come from the codebook's ``recommend`` item
     (:func:`cxlab.segments.advocacy_cuts`); agitators from ``complained`` /
     ``warned_others`` when the survey has them.
+
+    Parameters
+    ----------
+    survey : Survey
+        A survey with a ``recommend`` respondent column.
+
+    Returns
+    -------
+    pandas.Series
+        ``advocacy_score``, indexed like ``survey.respondents``.
+
+    Raises
+    ------
+    DataError
+        The survey has no ``recommend`` column.
     """
     resp = survey.respondents
     if "recommend" not in resp.columns:
@@ -323,7 +340,6 @@ def compare_waves(
     >>> t["compared_with"].tolist()
     [None, 'W1', 'W1']
     """
-    from statsmodels.stats.multitest import multipletests
 
     if not 0 < level < 1:
         raise ParameterError(f"level must be between 0 and 1, got {level!r}", location="level")
@@ -370,7 +386,7 @@ def compare_waves(
     ok = np.isfinite(p)
     table["p_adjusted"] = np.nan
     if ok.any():
-        table.loc[ok, "p_adjusted"] = multipletests(p[ok], method="holm")[1]
+        table.loc[ok, "p_adjusted"] = holm(p[ok])
     table["significant"] = table["p_adjusted"] < (1 - level)
     table.insert(0, "metric", metric)
     n_small = int(table["suppressed"].sum())
@@ -519,21 +535,30 @@ class ShiftShare:
 
     def plot(self, ax=None):
         """Bars: the change, its within-segment part and its mix part, and each
-        segment's contribution to both."""
-        import matplotlib.pyplot as plt
+        segment's contribution to both.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw. Default: a new figure.
+
+        Returns
+        -------
+        matplotlib Axes
+        """
 
         t = self.table[~self.table["suppressed"]]
         labels = ["Total change", "Within segments", "Segment mix"]
         values = [self.change, self.within, self.mix]
         if ax is None:
-            _, ax = plt.subplots(figsize=(8, 1.0 + 0.45 * (3 + 2 * len(t))))
+            ax = new_ax(size=(8, 1.0 + 0.45 * (3 + 2 * len(t))))
         rows = list(zip(labels, values, strict=True))
         for r in t.itertuples():
             rows.append((f"  {r.segment}: within", r.within))
             rows.append((f"  {r.segment}: mix", r.mix))
         y = np.arange(len(rows))[::-1]
         vals = np.array([v for _, v in rows], dtype=float)
-        colors = ["#333333", "#0072B2", "#E69F00"] + [
+        colors = ["#333333", OKABE_ITO["blue"], OKABE_ITO["orange"]] + [
             "#56B4E9" if "within" in lab else "#F0E442" for lab, _ in rows[3:]
         ]
         ax.barh(y, vals, color=colors, height=0.6)
@@ -730,12 +755,21 @@ class ActionFollowUp:
 
     def plot(self, ax=None):
         """Per acted-on event: its change relative to the other events (the event's
-        difference-in-differences) with its interval, coloured by verdict."""
-        import matplotlib.pyplot as plt
+        difference-in-differences) with its interval, coloured by verdict.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw. Default: a new figure.
+
+        Returns
+        -------
+        matplotlib Axes
+        """
 
         t = self.table.dropna(subset=["did"])
         if ax is None:
-            _, ax = plt.subplots(figsize=(10, 1.8 + 0.55 * max(len(t), 1)))
+            ax = new_ax(size=(10, 1.8 + 0.55 * max(len(t), 1)))
         colors = {"moved as intended": "#009E73", "not yet": "#999999", "worse": "#D55E00"}
         y = np.arange(len(t))[::-1]
         for yi, r in zip(y, t.itertuples(), strict=True):
@@ -797,7 +831,7 @@ def _did(frame: pd.DataFrame, treated: np.ndarray, control: np.ndarray, post: np
     var = G / (G - 1) * float((zc**2).sum()) if G > 1 else np.nan
     se = float(np.sqrt(var))
     df = G - 1.0
-    q = stats.t.ppf(0.5 + level / 2, df)
+    q = critical(level, df)
     t = est / se if se > 0 else np.nan
     return {
         "estimate": est,
@@ -972,14 +1006,13 @@ def action_followup(
         "change_ci_low", "change_ci_high", "change_p_value", "n_start", "n_end", "did", "se",
         "df", "ci_low", "ci_high", "p_value",
     ])  # fmt: skip
-    from statsmodels.stats.multitest import multipletests
 
     for src, dst in (("p_value", "p_adjusted"), ("change_p_value", "change_p_adjusted")):
         p = table[src].to_numpy(dtype=float)
         ok = np.isfinite(p)
         table[dst] = np.nan
         if ok.any():
-            table.loc[ok, dst] = multipletests(p[ok], method="holm")[1]
+            table.loc[ok, dst] = holm(p[ok])
     alpha = 1 - level
     verdicts, evidence = [], []
     for r in table.itertuples():

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxlab._style import OKABE_ITO, new_ax
 from cxlab.errors import DataError, ModelError, ParameterError, SuppressionWarning
 from cxlab.tracking import (
     action_followup,
@@ -69,7 +70,12 @@ METRIC_LABELS = {
     "net_advocacy": "net advocacy",
     "segment_shares": "advocacy-group share",
 }
-_UP, _DOWN, _FLAT, _GREY = "#0072B2", "#D55E00", "#E8E8E8", "#BBBBBB"
+_UP, _DOWN, _FLAT, _GREY = (
+    OKABE_ITO["blue"],
+    OKABE_ITO["vermillion"],
+    "#E8E8E8",
+    OKABE_ITO["light_grey"],
+)
 
 
 # --------------------------------------------------------------------- inputs
@@ -85,6 +91,16 @@ class TrackingInputs:
 
 def load_tracking_inputs(params) -> TrackingInputs:
     """Read the waves (one file with a wave column, or one file per wave) and margins.
+
+    Parameters
+    ----------
+    params : cxlab.params.TrackingParams
+        Uses ``wave_files`` or ``data_path``, ``codebook``, ``waves``,
+        ``segment_filter`` and ``weighting_targets``.
+
+    Returns
+    -------
+    TrackingInputs
 
     Raises
     ------
@@ -166,11 +182,23 @@ class TrackingResults:
     level: float = 0.95
 
     def included(self, key: str) -> bool:
-        """True when section ``key`` is in the report."""
+        """True when section ``key`` is in the report.
+
+        Parameters
+        ----------
+        key : str
+            A section name (a key of ``skipped`` when it is left out).
+        """
         return key not in self.skipped
 
     def reason(self, key: str) -> str:
-        """Why section ``key`` is left out."""
+        """Why section ``key`` is left out (``""`` when it is included).
+
+        Parameters
+        ----------
+        key : str
+            A section name (a key of ``skipped`` when it is left out).
+        """
         return self.skipped.get(key, "")
 
 
@@ -183,8 +211,17 @@ def _quiet(fn, *args, **kwargs):
 def analyse_tracking(inputs: TrackingInputs, params) -> TrackingResults:
     """Run every analysis of the tracking report (see the module docstring).
 
-    ``params`` is a :class:`cxlab.params.TrackingParams` (``min_base``, ``level``,
-    ``base_wave``, ``action_wave``, ``shift_share_segment``).
+    Parameters
+    ----------
+    inputs : TrackingInputs
+        From :func:`load_tracking_inputs`.
+    params : cxlab.params.TrackingParams
+        Uses ``min_base``, ``level``, ``base_wave``, ``action_wave``,
+        ``shift_share_segment`` and ``client``.
+
+    Returns
+    -------
+    TrackingResults
     """
     from cxlab.priorities import prioritize
 
@@ -341,6 +378,15 @@ def _ci(lo: float, hi: float, dec: int = 2) -> str:
 def trend_finding(table: pd.DataFrame, names: dict | None = None, level: float = 0.95) -> str:
     """Which events moved significantly in the latest wave and over all waves.
 
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One metric's :func:`cxlab.tracking.compare_waves` table.
+    names : dict, optional
+        Event id -> event name (default: the ids).
+    level : float, default 0.95
+        The confidence level of the intervals, as written.
+
     Examples
     --------
     >>> t = pd.DataFrame({"metric": "satisfaction", "wave": ["W1", "W2"], "event_id": "a",
@@ -411,7 +457,17 @@ def trend_finding(table: pd.DataFrame, names: dict | None = None, level: float =
 
 def advocacy_finding(net: pd.DataFrame, shares: pd.DataFrame | None = None,
                      level: float = 0.95) -> str:  # fmt: skip
-    """Net advocacy per wave and its latest change, with the group shares that moved."""
+    """Net advocacy per wave and its latest change, with the group shares that moved.
+
+    Parameters
+    ----------
+    net : pandas.DataFrame
+        The :func:`cxlab.tracking.compare_waves` table of ``net_advocacy``.
+    shares : pandas.DataFrame, optional
+        The ``segment_shares`` table by ``advocacy_group``; None leaves the shares out.
+    level : float, default 0.95
+        The confidence level of the intervals, as written.
+    """
     shown = net[~net["suppressed"]]
     if shown.empty:
         return "Net advocacy is suppressed in every wave (bases under the minimum)."
@@ -433,7 +489,13 @@ def advocacy_finding(net: pd.DataFrame, shares: pd.DataFrame | None = None,
 
 
 def shift_share_finding(shift) -> str:
-    """Why the total moved: the within-segment and the mix parts of the change."""
+    """Why the total moved: the within-segment and the mix parts of the change.
+
+    Parameters
+    ----------
+    shift : cxlab.tracking.ShiftShare
+        The decomposition of the change in net advocacy.
+    """
     main = "mix" if abs(shift.mix) > abs(shift.within) else "within"
     seg = shift.segment.replace("_", " ")
     t = shift.table.dropna(subset=["mix"])
@@ -455,7 +517,13 @@ def shift_share_finding(shift) -> str:
 
 
 def followup_finding(followup) -> str:
-    """The difference-in-differences and the per-event verdicts, in words."""
+    """The difference-in-differences and the per-event verdicts, in words.
+
+    Parameters
+    ----------
+    followup : cxlab.tracking.ActionFollowUp
+        The action follow-up.
+    """
     e = followup.effect.iloc[0]
     t = followup.table
     if not np.isfinite(e["estimate"]):
@@ -488,7 +556,15 @@ def followup_finding(followup) -> str:
 
 
 def summary_finding(r: TrackingResults, client: str = "") -> str:
-    """The executive summary of the tracking report: one paragraph of bullet points."""
+    """The executive summary of the tracking report: one paragraph of bullet points.
+
+    Parameters
+    ----------
+    r : TrackingResults
+        The tracking results.
+    client : str, default ""
+        The client's name (default "This programme").
+    """
     lines = [f"**{client or 'This programme'}: {len(r.waves)} waves ({', '.join(r.waves)}).**"]
     if r.satisfaction is not None:
         last = r.satisfaction[
@@ -527,7 +603,15 @@ def summary_finding(r: TrackingResults, client: str = "") -> str:
 
 
 def findings(r: TrackingResults, client: str = "") -> dict[str, str]:
-    """Every written finding of the tracking report, keyed by section."""
+    """Every written finding of the tracking report, keyed by section.
+
+    Parameters
+    ----------
+    r : TrackingResults
+        The tracking results.
+    client : str, default ""
+        The client's name, for the summary.
+    """
     out = {"summary": summary_finding(r, client)}
     if r.satisfaction is not None:
         out["satisfaction"] = trend_finding(r.satisfaction, r.names, r.level)
@@ -555,7 +639,20 @@ def plot_trends(table: pd.DataFrame, names: dict | None = None, ncols: int = 3, 
     interval; a wave whose change is significant (after Holm) is a filled triangle
     pointing the way it moved, with the change written beside it.
 
-    Returns the matplotlib Figure.
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One metric's :func:`cxlab.tracking.compare_waves` table.
+    names : dict, optional
+        Event id -> event name, for the panel titles; its order orders the panels.
+    ncols : int, default 3
+        Panels per row (at most the number of panels).
+    level : float, default 0.95
+        The confidence level of the intervals, as written in the title.
+
+    Returns
+    -------
+    matplotlib Figure
     """
     import matplotlib.pyplot as plt
 
@@ -620,9 +717,21 @@ def change_map(table: pd.DataFrame, events: pd.DataFrame, wave: str | None = Non
     (default the latest) against the wave it is compared with, vermillion when it
     fell, light grey when it did not move significantly, hatched when suppressed.
 
-    Returns the matplotlib Axes.
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One metric's :func:`cxlab.tracking.compare_waves` table by event.
+    events : pandas.DataFrame
+        The survey's events (``event_id``, ``name``, ``stage``, ``stage_order``).
+    wave : str, optional
+        The wave whose change is shown. Default: the latest.
+    ax : matplotlib Axes, optional
+        Where to draw. Default: a new figure.
+
+    Returns
+    -------
+    matplotlib Axes
     """
-    import matplotlib.pyplot as plt
     from matplotlib.patches import Patch, Rectangle
 
     waves = list(dict.fromkeys(table["wave"]))
@@ -636,7 +745,7 @@ def change_map(table: pd.DataFrame, events: pd.DataFrame, wave: str | None = Non
     cols = {s: ev[ev["stage"].astype(str) == s] for s in stages}
     rows = max(len(v) for v in cols.values())
     if ax is None:
-        _, ax = plt.subplots(figsize=(2.3 * len(stages) + 0.6, 1.25 * rows + 1.6))
+        ax = new_ax(size=(2.3 * len(stages) + 0.6, 1.25 * rows + 1.6))
     metric = str(table["metric"].iloc[0])
     for i, s in enumerate(stages):
         ax.text(i + 0.5, rows + 0.15, "\n".join(textwrap.wrap(s, 16)), ha="center", va="bottom",

@@ -52,6 +52,13 @@ __all__ = ["load_waves", "stack_waves", "waves_of", "apply_wave_changes"]
 def waves_of(survey: Survey, wave: str = "wave") -> list[str]:
     """The waves a survey holds, in order.
 
+    Parameters
+    ----------
+    survey : Survey
+        The survey to look in.
+    wave : str, default "wave"
+        The respondents' wave column.
+
     Raises
     ------
     DataError
@@ -74,6 +81,18 @@ def waves_of(survey: Survey, wave: str = "wave") -> list[str]:
 def apply_wave_changes(frame: pd.DataFrame, codebook: Codebook, wave, *, file=None):
     """One wave's file as the codebook names it: renamed columns back to the codebook's
     names, columns the wave did not ask added as blanks. The input is not modified.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The wave's data as read from its file.
+    codebook : Codebook
+        The shared codebook; its ``waves`` entry for ``wave`` gives the renamed and the
+        not-asked columns (none when the wave has no entry).
+    wave
+        The wave's label (or a value :func:`cxlab.codebook.wave_label` turns into one).
+    file : str, optional
+        The file's path, named in the errors.
 
     Raises
     ------
@@ -270,6 +289,17 @@ def stack_waves(surveys: Mapping[str, Survey]) -> Survey:
     from the same codebook (its events may differ when items were added).
 
     Respondent ids that repeat across waves are prefixed with the wave label.
+
+    Parameters
+    ----------
+    surveys : mapping of str to Survey
+        ``{wave label: Survey}`` in wave order; no survey may already have a ``wave``
+        column.
+
+    Returns
+    -------
+    Survey
+        Respondents and event table with a ``wave`` column (ordered categorical).
 
     Raises
     ------

@@ -338,7 +338,7 @@ def test_value_case_draws_are_kept_without_changing_its_numbers(study):
         assert vc.benefit_draws.shape == vc.draws.shape == (40, len(vc.table))
         pct = vc.benefit_draws.quantile([0.025, 0.975]).T
         t = vc.table.set_index("event_id")
-        assert np.allclose(pct[0.025].reindex(t.index), t["benefit_lo"], rtol=1e-9)
+        assert np.allclose(pct[0.025].reindex(t.index), t["benefit_ci_low"], rtol=1e-9)
     cost_pv = costed.table.set_index("event_id")["cost_pv"]
     assert np.allclose(costed.draws, costed.benefit_draws - cost_pv[costed.draws.columns])
 

@@ -216,6 +216,15 @@ def write_pls_study(folder, n: int = 250, seed: int = 0) -> dict:
     ``clients/targets/satisfaction_margins.yaml`` (the population region shares the
     report rakes to).
 
+    Parameters
+    ----------
+    folder : str or Path
+        Where to write (created if missing).
+    n : int, default 250
+        Respondents.
+    seed : int, default 0
+        Random seed of the study and of the missing answers.
+
     Returns
     -------
     dict

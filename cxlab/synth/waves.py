@@ -55,6 +55,18 @@ def default_changes(industry: str, n_waves: int) -> dict[str, dict[str, float]]:
     the event planted for the basics by 0.6 in wave 3, and the first event planted for
     "maintain" falls by 0.5 in wave 4 (waves beyond ``n_waves`` are left out).
 
+    Parameters
+    ----------
+    industry : {"banking", "automotive"}
+        The industry whose planted events are changed.
+    n_waves : int
+        The number of waves; changes planted at later waves are dropped.
+
+    Returns
+    -------
+    dict
+        ``{event_id: {wave: change}}``.
+
     Examples
     --------
     >>> default_changes("banking", 4)["branch_service"]
@@ -203,6 +215,20 @@ def make_wave_frame(
 
     Respondent ids restart in every wave (``R000001``...), as many clients' do: the
     same id in two waves is two respondents.
+
+    Parameters
+    ----------
+    industry, n_waves, n_respondents, seed, changes, mix
+        As in :func:`make_waves`.
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        Every wave's rows, with a ``wave`` column.
+    codebook : dict
+        The codebook, with ``wave: wave`` and the ``waves:`` order.
+    truth : dict
+        As returned by :func:`make_waves`.
     """
     _, codebook, base_truth = make_frame(industry, 10, 0)
     events = [e["id"] for e in codebook["events"]]
@@ -329,6 +355,23 @@ def write_waves(
 
     Returns the written paths: ``data`` (one file) or ``W1``, ``W2``... (one per wave),
     ``codebook``, ``truth``.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Where to write (created if missing).
+    industry, n_waves, n_respondents, seed, changes, mix
+        As in :func:`make_waves`.
+    stem : str, optional
+        The start of every file name. Default ``"{industry}_tracking"``.
+    one_file : bool, default True
+        One CSV with a wave column (and ``wave:`` in the codebook); False writes one
+        CSV per wave without the wave column.
+
+    Raises
+    ------
+    ParameterError
+        A file to be written already exists.
     """
     frame, codebook, truth = make_wave_frame(industry, n_waves, n_respondents, seed, changes, mix)
     folder = Path(folder)
