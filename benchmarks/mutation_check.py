@@ -57,7 +57,15 @@ MUTATIONS: list[Mutation] = [
         "factor = 1.0",
         ("tests/test_estimates.py", "-k", "samplics or textbook"),
         planted=True,
-        nth=0,  # linearise (the second is linearise_categories, net advocacy's)
+        nth=0,
+    ),
+    Mutation(
+        "net advocacy SE without m/(m-1) (from the cell sums)",
+        "cxlab/_stats.py",
+        "factor = m / (m - 1) if m > 1 else np.nan",
+        "factor = 1.0",
+        (_SEG, "-k", "net_advocacy"),
+        nth=1,
     ),
     Mutation(
         "by-segment df = all clusters - 1",

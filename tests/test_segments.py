@@ -531,3 +531,17 @@ def test_net_advocacy_se_is_the_weighted_mean_se_of_the_plus_minus_100_score():
     # the sample's figures (issue 13: 12.11, SE 3.468 rather than the Kish 3.548)
     assert round(na["value"].iloc[0], 2) == 12.11
     assert round(na["se"].iloc[0], 3) == 3.468
+
+
+def test_advocacy_shares_se_uses_the_kish_base(toy):
+    """Share SEs are binomial on Kish's effective base of the segment (a peer in pandas)."""
+    out = advocacy_shares("recommend", weights="w", by="region", data=toy, min_base=10)
+    d = toy.dropna(subset=["recommend"])
+    for region, g in d.groupby("region"):
+        w = g["w"]
+        neff = w.sum() ** 2 / (w**2).sum()
+        p = np.average(g["recommend"] >= 9, weights=w)
+        row = out[(out["region"] == region) & (out["advocacy_group"] == "advocate")].iloc[0]
+        assert row["n_effective"] == pytest.approx(neff, rel=1e-10)
+        assert row["se"] == pytest.approx(100 * np.sqrt(p * (1 - p) / neff), rel=1e-10)
+        assert row["n_effective"] < row["n"]
