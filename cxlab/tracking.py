@@ -414,14 +414,14 @@ def _mean_tables(data, column, keys, wave, weights, min_base, level, stat, value
         data = data.assign(_share=y)
         column = "_share"
     lev = weighted_mean(
-        data, column, by=[wave, *keys], weight=weights, min_base=min_base, level=level
+        data, column, by=[wave, *keys], weights=weights, min_base=min_base, level=level
     )
     chg = compare(
         data,
         column,
         by=wave,
         within=keys or None,
-        weight=weights,
+        weights=weights,
         min_base=min_base,
         level=level,
         method=None,
