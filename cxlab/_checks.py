@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from cxlab._stats import check_level
+from cxlab._stats import Calibration, SampleDesign, check_level, check_lonely_psu
 from cxlab.errors import DataError, ParameterError
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "top_box",
     "frames",
     "Design",
+    "describe_design",
     "renamed",
 ]
 
@@ -253,19 +254,38 @@ def frames(survey_or_frames) -> tuple[pd.DataFrame, pd.DataFrame | None]:
 
 # --------------------------------------------------------------------------- design
 class Design:
-    """Weights, domains and clusters of one estimate, as integer-coded arrays.
+    """Weights, domains, clusters and the sample design of one estimate, as integer codes.
 
     ``cluster="auto"`` uses ``respondent_id`` when it repeats (respondent x event
-    rows); ``None`` makes every row its own cluster.
+    rows); ``None`` makes every row its own cluster. Another column names the primary
+    sampling units (PSUs: branches, stores...): the variance is then summed within
+    PSUs while the base ``n`` still counts respondents. ``strata``, ``fpc``,
+    ``lonely_psu`` and ``calibration`` complete the design (:class:`cxlab._stats.
+    SampleDesign`, :class:`cxlab._stats.Calibration`); ``self.sample`` and
+    ``self.calibration`` are None for a with-replacement sample of the clusters.
     """
 
-    def __init__(self, data: pd.DataFrame, weights, by, cluster):
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        weights,
+        by,
+        cluster,
+        strata=None,
+        fpc=None,
+        lonely_psu: str = "fail",
+        calibration=None,
+    ):
         if not isinstance(data, pd.DataFrame):
             raise ParameterError("data must be a pandas DataFrame")
         n = len(data)
         if n == 0:
             raise DataError("no rows to estimate from")
-        self.w = weights_of(data, weights)
+        self.calibration = None
+        if calibration is not None:
+            self.w, self.calibration = _calibrated(data, weights, calibration)
+        else:
+            self.w = weights_of(data, weights)
         self.by = [] if by is None else ([by] if isinstance(by, str) else list(by))
         for col in self.by:
             if col not in data.columns:
@@ -278,25 +298,166 @@ class Design:
             self.g = np.zeros(n, dtype=np.int64)
             self.keys = pd.DataFrame(index=[0])
         self.G = len(self.keys)
+        repeats = "respondent_id" in data.columns and data["respondent_id"].duplicated().any()
         if isinstance(cluster, str) and cluster == "auto":
-            cluster = (
-                "respondent_id"
-                if "respondent_id" in data.columns and data["respondent_id"].duplicated().any()
-                else None
-            )
+            cluster = "respondent_id" if repeats else None
+        psu = None
         if cluster is None:
             self.cl = None
         else:
-            if cluster not in data.columns:
-                raise DataError("cluster column not found", column=cluster)
-            codes, _ = pd.factorize(data[cluster])
-            miss = np.flatnonzero(codes < 0)
-            if miss.size:
-                raise DataError(
-                    "missing cluster (respondent) ids", column=cluster, rows=(miss + 1).tolist()
+            codes = _codes(data, cluster, "missing cluster (PSU or respondent) ids")
+            if cluster == "respondent_id":
+                self.cl = codes
+            else:  # PSUs above the respondents: the base still counts respondents
+                psu = codes
+                self.cl = (
+                    _codes(data, "respondent_id", "missing respondent ids") if repeats else None
                 )
-            self.cl = codes.astype(np.int64)
         self.cluster = cluster
+        self.strata = strata
+        self.fpc = fpc
+        self.sample = None
+        if psu is not None or strata is not None or fpc is not None:
+            if psu is None:
+                psu = self.cl if self.cl is not None else np.arange(n, dtype=np.int64)
+            self.sample = _sample_design(data, psu, cluster, strata, fpc, lonely_psu)
+        else:
+            check_lonely_psu(lonely_psu)
+
+    @property
+    def kwargs(self) -> dict:
+        """The design arguments of :func:`cxlab._stats.linearise`."""
+        return {"design": self.sample, "calibration": self.calibration}
+
+    def describe(self) -> str:
+        """The design in words (the report quotes it)."""
+        return describe_design(self.strata, self.cluster, self.fpc, self.calibration is not None)
+
+
+def describe_design(strata=None, cluster=None, fpc=None, calibrated: bool = False) -> str:
+    """The sample design in words, e.g. ``"stratified by region, clustered by branch,
+    with finite-population corrections (fpc)"`` or ``"simple random sample with
+    weights"``.
+
+    Examples
+    --------
+    >>> describe_design()
+    'simple random sample with weights'
+    >>> describe_design("region", "branch", "fpc")
+    'stratified by region, clustered by branch, with finite-population corrections (fpc)'
+    """
+    parts = []
+    if strata is not None:
+        parts.append(f"stratified by {strata}")
+    if cluster is not None and cluster != "respondent_id":
+        parts.append(f"clustered by {cluster}")
+    if fpc is not None:
+        parts.append(f"with finite-population corrections ({fpc})")
+    text = ", ".join(parts) if parts else "simple random sample with weights"
+    if calibrated:
+        text += "; calibration-aware variance of the raked weights"
+    return text
+
+
+def _codes(data: pd.DataFrame, column: str, missing: str) -> np.ndarray:
+    if column not in data.columns:
+        raise DataError("column not found", column=column)
+    codes, _ = pd.factorize(data[column])
+    miss = np.flatnonzero(codes < 0)
+    if miss.size:
+        raise DataError(missing, column=column, rows=(miss + 1).tolist())
+    return codes.astype(np.int64)
+
+
+def _sample_design(data, psu_rows, cluster, strata, fpc, lonely_psu) -> SampleDesign:
+    """The checked :class:`cxlab._stats.SampleDesign` of the data's design columns."""
+    n = len(data)
+    psu_codes, psu_first = np.unique(psu_rows, return_index=True)
+    psu = np.searchsorted(psu_codes, psu_rows)
+    if strata is None:
+        srow, labels = np.zeros(n, dtype=np.int64), ("all",)
+    else:
+        srow = _codes(data, strata, "missing strata")
+        labels = tuple(pd.unique(data[strata]))
+        crossed = pd.Series(srow).groupby(psu).transform("nunique").to_numpy() > 1
+        if crossed.any():
+            raise DataError(
+                "a PSU (cluster) id occurs in more than one stratum; PSUs must be nested in "
+                "strata (give each stratum's PSUs their own ids)",
+                column=cluster,
+                rows=(np.flatnonzero(crossed) + 1).tolist(),
+            )
+    stratum = srow[psu_first]
+    H = len(labels)
+    n_h = np.bincount(stratum, minlength=H)
+    keep = np.ones(H)
+    if fpc is not None:
+        if fpc not in data.columns:
+            raise DataError("fpc column not found", column=fpc)
+        v = pd.to_numeric(data[fpc], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(v) | (v <= 0)
+        if bad.any():
+            raise DataError(
+                "fpc must be a positive number on every row (population PSUs per stratum, "
+                "or a sampling fraction <= 1)",
+                column=fpc,
+                rows=(np.flatnonzero(bad) + 1).tolist(),
+            )
+        varies = pd.Series(v).groupby(srow).transform("nunique").to_numpy() > 1
+        if varies.any():
+            raise DataError(
+                "fpc varies within a stratum (it is one number per stratum)",
+                column=fpc,
+                rows=(np.flatnonzero(varies) + 1).tolist(),
+            )
+        per = np.zeros(H)
+        per[srow] = v
+        if (per > 1).any():
+            if not (per >= 1).all():
+                raise DataError(
+                    "fpc mixes population counts (> 1) and sampling fractions (< 1); give "
+                    "one or the other",
+                    column=fpc,
+                )
+            small = np.flatnonzero(per < n_h)
+            if small.size:
+                raise DataError(
+                    f"fpc of stratum {labels[small[0]]!r} is {per[small[0]]:g} population PSUs "
+                    f"but {n_h[small[0]]} were sampled (more than 100%)",
+                    column=fpc,
+                )
+            keep = 1.0 - n_h / per
+        else:
+            keep = 1.0 - per
+    return SampleDesign(psu, stratum, keep, lonely_psu, labels, strata)
+
+
+def _calibrated(data: pd.DataFrame, weights, result) -> tuple[np.ndarray, Calibration]:
+    """The calibrated weights of ``result`` (a :class:`cxlab.weighting.WeightingResult`)
+    on the rows of ``data``, and its :class:`cxlab._stats.Calibration`."""
+    cal_w = getattr(result, "weights", None)
+    codes = getattr(result, "calibration_codes", None)
+    if not isinstance(cal_w, pd.Series) or codes is None:
+        raise ParameterError(
+            "calibration= takes the result of cxlab.weighting.rake or poststratify"
+        )
+    pos = cal_w.index.get_indexer(data.index)
+    if len(data) != len(cal_w) or (pos < 0).any() or cal_w.index.has_duplicates:
+        raise ParameterError(
+            "calibration= needs the rows the weighting used (the same index): estimate on "
+            "the raked respondents and use by= for segments"
+        )
+    w = cal_w.to_numpy(dtype=float)[pos]
+    if isinstance(weights, str) and weights in data.columns:
+        given = check_weights(data[weights], weights)
+        if not np.allclose(given, w, rtol=1e-9, atol=0):
+            raise ParameterError(
+                f"weights column {weights!r} is not the calibrated weights of calibration=; "
+                "pass weights=None (the calibrated weights are used) or the raked weights"
+            )
+    d = result.design_weights.to_numpy(dtype=float)[pos]
+    cal = Calibration(tuple(c[pos] for c in codes), tuple(result.calibration_ncats), d)
+    return w, cal
 
 
 # --------------------------------------------------------------------------- vocabulary

@@ -15,7 +15,13 @@ call these functions and nothing else computes the same thing.
 * :func:`kish` / :func:`group_kish`: Kish's effective sample size
   ``(sum w)^2 / sum w^2``.
 * :func:`cluster_wls`: weighted least squares with a cluster-robust (sandwich)
-  covariance; with one cluster per row it is HC1.
+  covariance; with one cluster per row it is HC1 (with a :class:`SampleDesign`, the
+  design-based covariance of the coefficients).
+* :class:`SampleDesign`, :func:`design_variance`, :func:`design_df`: the one survey
+  design variance rule (strata, primary sampling units, finite-population corrections,
+  lonely PSUs), as R survey's ``svydesign`` / ``svyrecvar``; :class:`Calibration`:
+  the linearisation of calibrated (raked, post-stratified) weights, as R survey's
+  ``calibrate()``. See ``docs/survey-design.md``.
 
 Variance of a domain mean
 -------------------------
@@ -24,6 +30,23 @@ Every estimate is a ratio mean ``sum(w y) / sum(w)`` over the rows of a domain w
 summed within clusters and ``var = m / (m - 1) * sum_c z_c^2``, where ``m`` is the
 number of clusters in the whole data (domain estimation: the size of a segment is
 random). Rows are their own clusters unless cluster codes are given.
+
+Survey designs
+--------------
+With a :class:`SampleDesign` the ``z`` are summed within primary sampling units
+(PSUs) and the variance is the between-PSU variance within strata (R survey's
+``svyrecvar``, one stage: the ultimate cluster)::
+
+    var = sum_h (1 - f_h) n_h / (n_h - 1) sum_i (z_hi - mean_h z)^2
+
+with ``n_h`` the PSUs of stratum ``h`` in the whole sample and ``f_h`` its sampling
+fraction (0 without an fpc). A stratum with one PSU follows ``lonely_psu``:
+``"fail"`` (an error, R's default), ``"certainty"`` (it contributes nothing) or
+``"adjust"`` (its PSU is centred at the grand mean of all PSU totals, R's
+``survey.lonely.psu = "adjust"``). A stratum sampled completely (``f_h = 1``)
+contributes nothing. Degrees of freedom: PSUs minus strata with data in the domain
+(R's ``degf``). Without strata or fpc and with rows (or respondents) as PSUs the
+formula is the one above (``sum z = 0`` in every domain, so the centring is void).
 
 Examples
 --------
@@ -61,6 +84,12 @@ __all__ = [
     "intervals",
     "Fit",
     "cluster_wls",
+    "LONELY_PSU",
+    "check_lonely_psu",
+    "SampleDesign",
+    "design_variance",
+    "design_df",
+    "Calibration",
 ]
 
 
@@ -161,6 +190,8 @@ def linearise(
     G: int = 1,
     clusters: np.ndarray | None = None,
     want_cov: bool = False,
+    design: SampleDesign | None = None,
+    calibration: Calibration | None = None,
 ) -> dict:
     """Domain ratio means with linearised (co)variances (the module docstring).
 
@@ -177,13 +208,23 @@ def linearise(
         own cluster. ``m`` counts every cluster of the data, in a domain or not.
     want_cov : bool
         Also return the covariance matrix of the domain means (``cov``).
+    design : SampleDesign, optional
+        Strata, PSUs and fpc: the variance and ``df`` follow :func:`design_variance`
+        and :func:`design_df` (``n`` and ``n_effective`` still count ``clusters``).
+    calibration : Calibration, optional
+        The weights ``w`` are calibrated: the ``z`` are replaced by the calibrated
+        weights times the residuals of the regression on the calibration variables
+        (:class:`Calibration`) before summing within PSUs.
 
     Returns
     -------
     dict
         ``estimate, var, n`` (clusters in the domain), ``n_effective`` (Kish over
-        cluster weight totals), ``df`` (``n - 1``), and ``cov`` when asked.
+        cluster weight totals), ``df`` (``n - 1``; with a design PSUs minus strata),
+        and ``cov`` when asked.
     """
+    if design is not None or calibration is not None:
+        return _linearise_design(y, w, g, G, clusters, want_cov, design, calibration)
     y = np.asarray(y, dtype=float)
     w = np.asarray(w, dtype=float)
     g = np.zeros(y.size, dtype=np.int64) if g is None else g
@@ -235,6 +276,52 @@ def linearise(
         Z = sparse.csr_matrix((zc, (gk, ccol)), shape=(G, max(ncl, 1)))
         out["cov"] = factor * (Z @ Z.T).toarray()
     return out
+
+
+def _linearise_design(y, w, g, G, clusters, want_cov, design, calibration) -> dict:
+    """:func:`linearise` under a :class:`SampleDesign` and/or a :class:`Calibration`."""
+    y = np.asarray(y, dtype=float)
+    w = np.asarray(w, dtype=float)
+    g = np.zeros(y.size, dtype=np.int64) if g is None else g
+    if design is None:
+        design = SampleDesign.rows(y.size)
+    ok = np.isfinite(y) & (g >= 0) & (w > 0)
+    rows = np.flatnonzero(ok)
+    gg, yy, ww = g[ok], y[ok], w[ok]
+    W = np.bincount(gg, weights=ww, minlength=G)
+    S = np.bincount(gg, weights=ww * yy, minlength=G)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        est = S / W
+        e = (yy - est[gg]) / W[gg]  # the linearised value per unit weight
+    e = np.where(np.isfinite(e), e, 0.0)
+    P = design.n_psus
+    if calibration is None:
+        T = sparse.csr_matrix((ww * e, (design.psu[rows], gg)), shape=(P, G))
+    else:
+        E = np.zeros((y.size, G))
+        E[rows, gg] = e
+        Z = calibration.residuals(E) * w[:, None]
+        T = design.psu_matrix() @ Z
+    out = design_variance(T, design, want_cov=want_cov)
+    if clusters is None:
+        n = np.bincount(gg, minlength=G)
+        n_eff = group_kish(gg, ww, G, totals=W)
+    else:
+        ncl = int(clusters.max()) + 1 if clusters.size else 0
+        ukey, inv = np.unique(gg * ncl + clusters[ok], return_inverse=True)
+        gk = ukey // max(ncl, 1)
+        n = np.bincount(gk, minlength=G)
+        n_eff = group_kish(gk, np.bincount(inv, weights=ww), G)
+    res = {
+        "estimate": est,
+        "var": out["var"],
+        "n": n,
+        "n_effective": n_eff,
+        "df": design_df(design, rows, gg, G),
+    }
+    if want_cov:
+        res["cov"] = out["cov"]
+    return res
 
 
 def linearise_categories(values: np.ndarray, sw: np.ndarray, sw2: np.ndarray, m: int) -> dict:
@@ -341,3 +428,201 @@ def cluster_wls(
     corr = n_clusters / (n_clusters - 1) * (n - 1) / max(n - k, 1)
     cov = corr * bread @ meat @ bread
     return Fit(beta, (cov + cov.T) / 2, n, n_clusters, float(n_clusters - 1), resid)
+
+
+# --------------------------------------------------------------------------- survey designs
+#: What a stratum with a single PSU does (R's ``options(survey.lonely.psu=)``).
+LONELY_PSU = ("fail", "adjust", "certainty")
+
+
+def check_lonely_psu(value) -> str:
+    """``value`` when it is one of :data:`LONELY_PSU`; else a ParameterError."""
+    if value not in LONELY_PSU:
+        raise ParameterError(f"lonely_psu must be one of {list(LONELY_PSU)}, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class SampleDesign:
+    """A one-stage (ultimate cluster) sample design as integer codes.
+
+    Attributes
+    ----------
+    psu : numpy.ndarray of int
+        PSU code ``0..P-1`` of every row.
+    stratum : numpy.ndarray of int
+        Stratum code ``0..H-1`` of every PSU.
+    keep : numpy.ndarray of float
+        ``1 - f_h`` per stratum (1: drawn with replacement, no fpc).
+    lonely_psu : str
+        One of :data:`LONELY_PSU`.
+    labels : tuple
+        The strata's labels (for messages).
+    column : str or None
+        The strata column (for messages).
+    """
+
+    psu: np.ndarray
+    stratum: np.ndarray
+    keep: np.ndarray
+    lonely_psu: str = "fail"
+    labels: tuple = ()
+    column: str | None = None
+
+    def __post_init__(self):
+        check_lonely_psu(self.lonely_psu)
+        lonely = (self.n_h == 1) & (self.keep > 1e-7)
+        if self.lonely_psu == "fail" and lonely.any():
+            which = [self.labels[h] if self.labels else h for h in np.flatnonzero(lonely)]
+            raise ModelError(
+                f"stratum {which[0]!r}"
+                + (f" (and {len(which) - 1} more)" if len(which) > 1 else "")
+                + " has only one PSU, so its variance cannot be estimated; pass "
+                "lonely_psu='adjust' (centre it at the grand mean) or 'certainty' (no "
+                "variance from it), or merge it with a neighbouring stratum",
+                column=self.column,
+            )
+
+    @classmethod
+    def rows(cls, n: int) -> SampleDesign:
+        """Every row its own PSU, one stratum, with replacement."""
+        return cls(np.arange(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.ones(1))
+
+    @property
+    def n_psus(self) -> int:
+        return int(self.stratum.size)
+
+    @property
+    def n_strata(self) -> int:
+        return int(self.keep.size)
+
+    @property
+    def n_h(self) -> np.ndarray:
+        """PSUs per stratum."""
+        return np.bincount(self.stratum, minlength=self.keep.size)
+
+    @property
+    def df(self) -> float:
+        """Degrees of freedom of the whole sample: PSUs minus strata (R's ``degf``)."""
+        return float(self.n_psus - self.n_strata)
+
+    def scale(self) -> np.ndarray:
+        """Per stratum: ``(1 - f_h) n_h / (n_h - 1)``; a lonely PSU's stratum ``1 - f_h``
+        under ``"adjust"``, 0 under ``"certainty"``; 0 for a stratum sampled completely."""
+        n_h = self.n_h.astype(float)
+        keep = np.where(self.keep < 1e-7, 0.0, self.keep)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sc = np.where(n_h > 1, keep * n_h / (n_h - 1), 0.0)
+        if self.lonely_psu == "adjust":
+            sc = np.where(n_h == 1, keep, sc)
+        return sc
+
+    def psu_matrix(self) -> sparse.csr_matrix:
+        """The ``P x rows`` 0/1 matrix summing rows into their PSUs."""
+        n = self.psu.size
+        return sparse.csr_matrix((np.ones(n), (self.psu, np.arange(n))), shape=(self.n_psus, n))
+
+
+def design_variance(T, design: SampleDesign, want_cov: bool = False) -> dict:
+    """The design (co)variance of estimates from their PSU totals (the one rule).
+
+    Parameters
+    ----------
+    T : numpy.ndarray or scipy.sparse matrix
+        ``P x G``: the linearised values of ``G`` estimates summed within each PSU.
+    design : SampleDesign
+    want_cov : bool
+        Also the ``G x G`` covariance.
+
+    Returns
+    -------
+    dict
+        ``var`` (``G``) and, when asked, ``cov``.
+
+    Notes
+    -----
+    ``sum_h scale_h sum_i (T_hi - c_h)(T_hi - c_h)'`` with ``c_h`` the stratum's mean
+    PSU total (the grand mean over all PSUs for a lonely PSU under ``"adjust"``) and
+    ``scale_h`` from :meth:`SampleDesign.scale`; written as
+    ``T'DT - S'DC - C'DS + C'DNC`` so that sparse ``T`` stays sparse.
+    """
+    T = sparse.csr_matrix(T)
+    P, G = T.shape
+    n_h = design.n_h.astype(float)
+    sc = design.scale()
+    H = sc.size
+    A = sparse.csr_matrix((np.ones(P), (design.stratum, np.arange(P))), shape=(H, P))
+    S = np.asarray((A @ T).todense()).reshape(H, G)  # stratum totals
+    with np.errstate(invalid="ignore", divide="ignore"):
+        C = np.where(n_h[:, None] > 0, S / n_h[:, None], 0.0)
+    if design.lonely_psu == "adjust" and (n_h == 1).any():
+        grand = np.asarray(T.sum(axis=0)).ravel() / max(P, 1)
+        C[n_h == 1] = grand
+    s_p = sc[design.stratum]
+    q = np.asarray(T.multiply(T).T @ s_p).ravel()
+    var = q - 2 * (sc[:, None] * S * C).sum(axis=0) + ((sc * n_h)[:, None] * C**2).sum(axis=0)
+    out = {"var": np.maximum(var, 0.0)}
+    if want_cov:
+        Ts = sparse.diags(np.sqrt(s_p)) @ T
+        Q = np.asarray((Ts.T @ Ts).todense())
+        SC = S.T @ (sc[:, None] * C)
+        cov = Q - SC - SC.T + C.T @ ((sc * n_h)[:, None] * C)
+        cov = (cov + cov.T) / 2
+        cov[np.diag_indices(G)] = out["var"]
+        out["cov"] = cov
+    return out
+
+
+def design_df(design: SampleDesign, rows: np.ndarray, g: np.ndarray, G: int) -> np.ndarray:
+    """Degrees of freedom per domain: PSUs minus strata with data in it (R's ``degf`` of
+    the domain), from the ``rows`` in the domains and their domain codes ``g``."""
+    p = design.psu[rows]
+    psus = np.unique(g * design.n_psus + p)
+    strata = np.unique(g * design.n_strata + design.stratum[p])
+    n_p = np.bincount(psus // max(design.n_psus, 1), minlength=G)
+    n_s = np.bincount(strata // max(design.n_strata, 1), minlength=G)
+    return (n_p - n_s).astype(float)
+
+
+@dataclass(frozen=True, eq=False)
+class Calibration:
+    """What the linearisation of calibrated weights needs (R survey's ``calibrate()``).
+
+    The calibrated weights met population totals of the categories of ``codes``; the
+    linearised values of an estimate are then ``w_i r_i``: the calibrated weight times
+    the residual of the estimate's linearised value per unit weight on the category
+    dummies, the regression weighted by the design weights ``d``. Post-stratification
+    is the one-variable case (residuals from the weighted cell means).
+
+    Attributes
+    ----------
+    codes : tuple of numpy.ndarray of int
+        For each calibration (raking) variable, every row's category ``0..k-1``.
+    ncats : tuple of int
+        Number of categories of each variable.
+    d : numpy.ndarray
+        The design (starting) weights of the rows.
+    """
+
+    codes: tuple
+    ncats: tuple
+    d: np.ndarray
+
+    def dummies(self) -> sparse.csr_matrix:
+        """The ``n x K`` 0/1 matrix of every category of every variable."""
+        n = self.d.size
+        offset = np.cumsum((0, *self.ncats[:-1]))
+        cols = np.concatenate([c + o for c, o in zip(self.codes, offset, strict=True)])
+        rows = np.tile(np.arange(n), len(self.codes))
+        return sparse.csr_matrix(
+            (np.ones(cols.size), (rows, cols)), shape=(n, int(sum(self.ncats)))
+        )
+
+    def residuals(self, E: np.ndarray) -> np.ndarray:
+        """Residuals of the columns of ``E`` (``n x G``) on the dummies, weighted by
+        ``d`` (least squares with the pseudo-inverse: the dummies of several variables
+        are collinear)."""
+        X = self.dummies()
+        XtD = (X.T @ sparse.diags(self.d)).tocsr()
+        beta = np.linalg.pinv((XtD @ X).toarray()) @ (XtD @ E)
+        return E - X @ beta

@@ -35,8 +35,9 @@ from cxlab.suppression import suppress, warn_suppressed
 __all__ = ["compare"]
 
 
-def _stack_waves(waves: Mapping, by: str, cluster) -> tuple[pd.DataFrame, str | None]:
-    """Stack ``{label: frame}`` with a ``by`` column and wave-specific cluster ids."""
+def _stack_waves(waves: Mapping, by: str, cluster, strata=None) -> tuple[pd.DataFrame, str | None]:
+    """Stack ``{label: frame}`` with a ``by`` column and wave-specific cluster ids (and
+    strata: each wave is its own sample)."""
     frames = []
     if cluster == "auto":
         cluster = (
@@ -52,6 +53,9 @@ def _stack_waves(waves: Mapping, by: str, cluster) -> tuple[pd.DataFrame, str | 
                 raise DataError("cluster column not found in a wave", column=cluster)
             ids = f[cluster]
             f[cluster] = (f"{label}\x1f" + ids.astype(str)).where(ids.notna())
+        if strata is not None and strata in f.columns:
+            ids = f[strata]
+            f[strata] = (f"{label}\x1f" + ids.astype(str)).where(ids.notna())
         frames.append(f)
     return pd.concat(frames, ignore_index=True), cluster
 
@@ -70,6 +74,10 @@ def compare(
     reference=None,
     weights: str | None = "weight",
     cluster: str | None = "auto",
+    strata: str | None = None,
+    fpc: str | None = None,
+    lonely_psu: str = "fail",
+    calibration=None,
     min_base: float = 30,
     level: float = 0.95,
     method: str | None = "holm",
@@ -97,8 +105,9 @@ def compare(
     ----------
     data : pandas.DataFrame or dict of DataFrame
         As in :func:`weighted_mean`, or ``{wave label: frame}``.
-    column, weights, cluster, min_base, level
-        As in :func:`weighted_mean`.
+    column, weights, cluster, strata, fpc, lonely_psu, calibration, min_base, level
+        As in :func:`cxlab.estimates.weighted_mean` (the sample design; for waves the
+        strata and PSU ids are made wave-specific: independent samples).
     by : str
         The column whose levels are compared (the new wave column for a dict).
     stat : {"mean", "proportion", "top_box"}
@@ -137,9 +146,15 @@ def compare(
 
     check_common(min_base, level)
     if isinstance(data, Mapping):
-        data, cluster = _stack_waves(data, by, cluster)
+        if calibration is not None:
+            raise ParameterError("calibration= applies to one sample, not to a dict of waves")
+        data, cluster = _stack_waves(data, by, cluster, strata)
+        if fpc is not None and strata is None:
+            strata = by  # each wave its own population (its own fpc)
     within_cols = [] if within is None else ([within] if isinstance(within, str) else list(within))
-    design = Design(data, weights, within_cols + [by], cluster)
+    design = Design(
+        data, weights, within_cols + [by], cluster, strata, fpc, lonely_psu, calibration
+    )
     if stat == "mean":
         y = numeric_column(data, column)
     elif stat == "proportion":
@@ -150,7 +165,7 @@ def compare(
         y = top_box(numeric_column(data, column), scale_max, k)
     else:
         raise ParameterError(f"stat must be 'mean', 'proportion' or 'top_box', got {stat!r}")
-    res = linearise(y, design.w, design.g, design.G, design.cl, want_cov=True)
+    res = linearise(y, design.w, design.g, design.G, design.cl, want_cov=True, **design.kwargs)
     keys = design.keys
     rows = []
     cells = keys.groupby(within_cols, sort=False, observed=True) if within_cols else [((), keys)]

@@ -22,8 +22,17 @@ column; the default ``cluster="auto"`` uses ``respondent_id`` when it repeats.
 Confidence intervals use Student's t with (clusters in the domain - 1) degrees of
 freedom; intervals for proportions are computed on the logit scale (as R's
 ``svyciprop(method="logit")``), and Clopper-Pearson on the effective sample size
-when the estimate is exactly 0 or 1. Calibration (raking) is treated as fixed
-weights, which is slightly conservative.
+when the estimate is exactly 0 or 1.
+
+Survey designs (``docs/survey-design.md``): ``strata=``, ``cluster=`` (primary
+sampling units), ``fpc=`` and ``lonely_psu=`` give R survey's
+``svydesign(id=, strata=, fpc=, weights=)`` variance, the between-PSU variance
+within strata with ``(1 - f_h)`` and ``n_h / (n_h - 1)`` and PSUs minus strata
+degrees of freedom (:func:`cxlab._stats.design_variance`). A segment keeps the whole
+design (domain estimation: rows outside contribute zeros, no PSU is dropped).
+Raked weights are fixed numbers unless ``calibration=`` passes the raking result:
+then the calibration-aware linearisation of R survey's ``calibrate()`` is used,
+which lowers the SE of figures related to the raking variables.
 
 Minimum base
 ------------
@@ -56,6 +65,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -65,6 +75,9 @@ from cxlab._stats import intervals, linearise
 from cxlab.comparisons import compare
 from cxlab.errors import DataError
 from cxlab.suppression import format_suppressed, suppress, suppress_small_cells
+
+if TYPE_CHECKING:
+    from cxlab.weighting import WeightingResult
 
 __all__ = [
     "weighted_mean",
@@ -82,7 +95,7 @@ _EST_COLS = ["estimate", "se", "ci_low", "ci_high"]
 
 def _linearise(design: Design, y: np.ndarray, want_cov: bool = False) -> dict:
     """Domain ratio means with linearised (co)variances (:func:`cxlab._stats.linearise`)."""
-    return linearise(y, design.w, design.g, design.G, design.cl, want_cov=want_cov)
+    return linearise(y, design.w, design.g, design.G, design.cl, want_cov=want_cov, **design.kwargs)
 
 
 def _suppress(
@@ -112,6 +125,10 @@ def weighted_mean(
     by: str | Sequence[str] | None = None,
     weights: str | None = "weight",
     cluster: str | None = "auto",
+    strata: str | None = None,
+    fpc: str | None = None,
+    lonely_psu: str = "fail",
+    calibration: WeightingResult | None = None,
     min_base: float = 30,
     level: float = 0.95,
 ) -> pd.DataFrame:
@@ -129,9 +146,22 @@ def weighted_mean(
     weights : str or None
         Weight column (``None``: unweighted).
     cluster : str, None or "auto"
-        Cluster (respondent) id column for rows that are not independent;
-        ``"auto"`` uses ``respondent_id`` when it repeats, ``None`` treats rows as
-        independent.
+        The primary sampling units (PSUs: respondents, or branches, stores...
+        sampled as clusters), R survey's ``id=``; ``"auto"`` uses ``respondent_id``
+        when it repeats (event-level rows), ``None`` treats rows as independent.
+        The base ``n`` always counts respondents.
+    strata : str, optional
+        Stratum column (PSUs are nested in strata), R's ``strata=``.
+    fpc : str, optional
+        Finite-population correction column, one value per stratum: the population
+        number of PSUs, or the sampling fraction (all values <= 1), R's ``fpc=``.
+    lonely_psu : {"fail", "adjust", "certainty"}
+        What a stratum with one PSU does (R's ``survey.lonely.psu``): an error, centre
+        it at the grand mean, or count it as sampled with certainty (no variance).
+    calibration : WeightingResult, optional
+        The :func:`cxlab.weighting.rake` (or ``poststratify``) result that made the
+        weights: its calibrated weights are used, with the calibration-aware
+        linearisation (R survey's ``calibrate()``). The data must be the raked rows.
     min_base : float
         Minimum number of respondents (clusters) for an estimate to be shown.
     level : float
@@ -156,7 +186,7 @@ def weighted_mean(
     3.0
     """
     check_common(min_base, level)
-    design = Design(data, weights, by, cluster)
+    design = Design(data, weights, by, cluster, strata, fpc, lonely_psu, calibration)
     res = _linearise(design, numeric_column(data, column))
     return _table(design, res, level, min_base, False, f"weighted mean of {column!r}")
 
@@ -170,6 +200,10 @@ def weighted_proportion(
     by: str | Sequence[str] | None = None,
     weights: str | None = "weight",
     cluster: str | None = "auto",
+    strata: str | None = None,
+    fpc: str | None = None,
+    lonely_psu: str = "fail",
+    calibration: WeightingResult | None = None,
     min_base: float = 30,
     level: float = 0.95,
 ) -> pd.DataFrame:
@@ -177,7 +211,7 @@ def weighted_proportion(
 
     Parameters
     ----------
-    data, by, weights, cluster, min_base, level
+    data, by, weights, cluster, strata, fpc, lonely_psu, calibration, min_base, level
         As in :func:`weighted_mean`.
     column : str
         A 0/1 or boolean column (``value=None``) or any column compared with ``value``.
@@ -197,7 +231,7 @@ def weighted_proportion(
     0.75
     """
     check_common(min_base, level)
-    design = Design(data, weights, by, cluster)
+    design = Design(data, weights, by, cluster, strata, fpc, lonely_psu, calibration)
     res = _linearise(design, indicator(data, column, value))
     label = f"proportion of {column!r}" + ("" if value is None else f" = {value!r}")
     return _table(design, res, level, min_base, True, label)
@@ -213,6 +247,10 @@ def weighted_top_box(
     by: str | Sequence[str] | None = None,
     weights: str | None = "weight",
     cluster: str | None = "auto",
+    strata: str | None = None,
+    fpc: str | None = None,
+    lonely_psu: str = "fail",
+    calibration: WeightingResult | None = None,
     min_base: float = 30,
     level: float = 0.95,
 ) -> pd.DataFrame:
@@ -236,6 +274,8 @@ def weighted_top_box(
         Weights (a column name or values); None is unweighted.
     cluster : str, None or "auto"
         Cluster (respondent) id column; "auto" uses ``respondent_id`` when it repeats.
+    strata, fpc, lonely_psu, calibration
+        The sample design, as in :func:`weighted_mean`.
     min_base : float
         Minimum unweighted base; smaller groups are suppressed.
     level : float
@@ -249,7 +289,7 @@ def weighted_top_box(
     0.5
     """
     check_common(min_base, level)
-    design = Design(data, weights, by, cluster)
+    design = Design(data, weights, by, cluster, strata, fpc, lonely_psu, calibration)
     y = top_box(numeric_column(data, column), scale_max, k)
     res = _linearise(design, y)
     return _table(design, res, level, min_base, True, f"top-{k}-box of {column!r}")
@@ -264,6 +304,10 @@ def weighted_distribution(
     by: str | Sequence[str] | None = None,
     weights: str | None = "weight",
     cluster: str | None = "auto",
+    strata: str | None = None,
+    fpc: str | None = None,
+    lonely_psu: str = "fail",
+    calibration: WeightingResult | None = None,
     min_base: float = 30,
     level: float = 0.95,
 ) -> pd.DataFrame:
@@ -275,7 +319,7 @@ def weighted_distribution(
         Categories to report, in order (default: the sorted observed values; for a
         categorical column its categories). A segment's shares over all its
         categories sum to 1.
-    data, column, by, weights, cluster, min_base, level
+    data, column, by, weights, cluster, strata, fpc, lonely_psu, calibration, min_base, level
         As in :func:`weighted_mean`; ``n`` is the segment's base.
 
     Returns
@@ -292,7 +336,7 @@ def weighted_distribution(
     [0.25, 0.5, 0.25]
     """
     check_common(min_base, level)
-    design = Design(data, weights, by, cluster)
+    design = Design(data, weights, by, cluster, strata, fpc, lonely_psu, calibration)
     if column not in data.columns:
         raise DataError("column not found", column=column)
     x = data[column]

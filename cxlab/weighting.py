@@ -34,8 +34,8 @@ Examples
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -127,6 +127,15 @@ class WeightingResult:
         ``"rake"`` or ``"poststratify"``.
     bounds : tuple
         The absolute (lower, upper) weight bounds applied (``None`` when unbounded).
+    design_weights : pandas.Series or None
+        The weights the weighting started from (all 1 without design weights).
+    calibration_codes : tuple of numpy.ndarray
+        For each raking variable (the one joint cell variable of post-stratification),
+        every row's category code: with ``design_weights``, what the calibration-aware
+        variance needs (``weighted_mean(..., calibration=result)``, R survey's
+        ``calibrate()`` linearisation).
+    calibration_ncats : tuple of int
+        Number of categories of each raking variable.
     """
 
     weights: pd.Series
@@ -135,6 +144,12 @@ class WeightingResult:
     iterations: int
     method: str = "rake"
     bounds: tuple[float | None, float | None] = (None, None)
+    design_weights: pd.Series | None = None
+    calibration_codes: tuple | None = field(default=None, repr=False)
+    calibration_ncats: tuple = ()
+    reweight: Callable[[np.ndarray], np.ndarray] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def design_effect(self) -> float:
@@ -438,7 +453,36 @@ def rake(
         )
     weights_s = pd.Series(w, index=data.index, name="weight")
     table = _margins_table(list(spec), cats, codes, ncats, targets, total, w)
-    return WeightingResult(weights_s, table, converged, int(it), "rake", (lo, hi))
+
+    def reweight(start: np.ndarray) -> np.ndarray:
+        """The same raking from other starting weights (replicate weights)."""
+        start = np.asarray(start, dtype=float)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            sc = total / float(start.sum())
+            if bounded:
+                cl = ClippedCells(inv, start, ncell, lo, hi)
+                u_r, _, _ = ipf_bounded(
+                    cl, cell_codes, ncats, targets, np.full(ncell, sc), tol, max_iter
+                )
+                return cl.weights(inv, start, u_r)
+            wc_r = np.bincount(inv, weights=start, minlength=ncell)
+            new, _, _ = ipf(cell_codes, ncats, targets, wc_r * sc, tol, max_iter)
+            ratio = np.divide(new, wc_r, out=np.zeros(ncell), where=wc_r > 0)
+            return start * ratio[inv]
+
+    return WeightingResult(
+        weights_s,
+        table,
+        converged,
+        int(it),
+        "rake",
+        (lo, hi),
+        pd.Series(w0, index=data.index, name="design_weight"),
+        tuple(codes),
+        tuple(ncats),
+        reweight,
+    )
 
 
 def _explicit_counts(margins) -> bool:
@@ -587,6 +631,22 @@ def poststratify(
     w = w0 * f[cell]
     cats = [" | ".join(map(str, r)) for r in tab[keys].itertuples(index=False)]
     table = _margins_table([label], [cats], [cell], [ncell], [share * total], total, w)
+
+    def reweight(start: np.ndarray) -> np.ndarray:
+        """The same post-stratification from other starting weights (replicates)."""
+        start = np.asarray(start, dtype=float)
+        ws = np.bincount(cell, weights=start, minlength=ncell)
+        return start * np.divide(share * total, ws, out=np.zeros(ncell), where=ws > 0)[cell]
+
     return WeightingResult(
-        pd.Series(w, index=data.index, name="weight"), table, True, 1, "poststratify", (None, None)
+        pd.Series(w, index=data.index, name="weight"),
+        table,
+        True,
+        1,
+        "poststratify",
+        (None, None),
+        pd.Series(w0, index=data.index, name="design_weight"),
+        (cell.astype(np.int64),),
+        (ncell,),
+        reweight,
     )

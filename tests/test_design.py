@@ -1,0 +1,434 @@
+"""Survey designs (issue 15): strata, PSUs, fpc, lonely PSUs, domains, calibration.
+
+Checked against samplics' Taylor linearisation (an independent implementation) to
+1e-8 and against the design-variance formula written out by hand in loops here, with
+R survey's conventions: ``(1 - f_h) n_h / (n_h - 1)``, fpc as population PSUs or a
+sampling fraction, degrees of freedom PSUs - strata, ``survey.lonely.psu``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from cxlab.comparisons import compare
+from cxlab.errors import DataError, ModelError, ParameterError
+from cxlab.estimates import (
+    weighted_distribution,
+    weighted_mean,
+    weighted_proportion,
+    weighted_top_box,
+)
+from cxlab.weighting import poststratify, rake
+
+
+# --------------------------------------------------------------------------- data
+def _design_data(seed: int = 1, lonely: bool = False) -> pd.DataFrame:
+    """Stratified cluster sample: strata of 3-6 branches, 3-8 respondents a branch."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    sizes = [3, 4, 5, 6] + ([1] if lonely else [])
+    for h, npsu in enumerate(sizes):
+        for p in range(npsu):
+            u = rng.normal()
+            for _ in range(int(rng.integers(3, 9))):
+                y = u + rng.normal() + 0.5 * h
+                rows.append(
+                    (
+                        f"S{h}",
+                        f"S{h}-B{p}",
+                        y,
+                        float(rng.uniform(1, 3)),
+                        40 + 10 * h,
+                        str(rng.choice(["a", "b", "c"])),
+                        int(rng.integers(0, 11)),
+                    )
+                )
+    df = pd.DataFrame(rows, columns=["region", "branch", "y", "weight", "N", "seg", "rating"])
+    df["flag"] = (df["y"] > 0.5).astype(float)
+    return df
+
+
+@pytest.fixture(scope="module")
+def dsn():
+    return _design_data()
+
+
+def _hand(df, y, w, strata, psu, N=None, domain=None, lonely="fail"):
+    """The design variance of a (domain) ratio mean, written out in loops."""
+    inside = np.ones(len(df), bool) if domain is None else np.asarray(domain)
+    yv, wv = df[y].to_numpy(float), df[w].to_numpy(float)
+    ok = inside & np.isfinite(yv)
+    W = wv[ok].sum()
+    est = (wv[ok] * yv[ok]).sum() / W
+    z = np.where(ok, wv * (np.where(ok, yv, 0) - est) / W, 0.0)
+    totals = pd.Series(z).groupby(df[psu].to_numpy()).sum()
+    stratum_of = df.groupby(psu)[strata].first()
+    grand = totals.sum() / len(totals)
+    var = 0.0
+    for h in stratum_of.unique():
+        t = totals[stratum_of[stratum_of == h].index].to_numpy()
+        n_h = len(t)
+        f = 0.0 if N is None else n_h / df.loc[df[strata] == h, N].iloc[0]
+        if n_h > 1:
+            var += (1 - f) * n_h / (n_h - 1) * ((t - t.mean()) ** 2).sum()
+        elif lonely == "adjust":
+            var += (1 - f) * ((t - grand) ** 2).sum()
+    return est, np.sqrt(var)
+
+
+def _samplics(param, df, y, *, strata="region", psu="branch", N=None, domain=None):
+    warnings.simplefilter("ignore", FutureWarning)
+    from samplics.estimation import TaylorEstimator
+    from samplics.utils.types import PopParam
+
+    kw = {}
+    if N is not None:
+        n_h = df.groupby(strata)[psu].nunique()
+        pop = df.groupby(strata)[N].first()
+        kw["fpc"] = {s: 1 - n_h[s] / pop[s] for s in n_h.index}
+    est = TaylorEstimator(getattr(PopParam, param))
+    est.estimate(
+        y=df[y].to_numpy(),
+        samp_weight=df["weight"].to_numpy(),
+        stratum=df[strata].to_numpy(),
+        psu=df[psu].to_numpy(),
+        domain=None if domain is None else df[domain].to_numpy(),
+        **kw,
+    )
+    return est
+
+
+# --------------------------------------------------------------------------- samplics
+def test_stratified_cluster_fpc_mean_matches_samplics(dsn):
+    ours = weighted_mean(dsn, "y", strata="region", cluster="branch", fpc="N", min_base=1)
+    theirs = _samplics("mean", dsn, "y", N="N")
+    assert ours["estimate"].iloc[0] == pytest.approx(theirs.point_est, rel=1e-12)
+    assert ours["se"].iloc[0] == pytest.approx(theirs.stderror, rel=1e-8)
+    assert ours["n"].iloc[0] == len(dsn)  # the base counts respondents, not PSUs
+
+
+def test_domains_keep_the_full_design_as_samplics(dsn):
+    ours = weighted_mean(dsn, "y", by="seg", strata="region", cluster="branch", fpc="N", min_base=1)
+    theirs = _samplics("mean", dsn, "y", N="N", domain="seg")
+    for _, row in ours.iterrows():
+        assert row["estimate"] == pytest.approx(theirs.point_est[row["seg"]], rel=1e-12)
+        assert row["se"] == pytest.approx(theirs.stderror[row["seg"]], rel=1e-8)
+
+
+def test_proportion_with_design_matches_samplics(dsn):
+    ours = weighted_proportion(dsn, "flag", strata="region", cluster="branch", min_base=1)
+    theirs = _samplics("prop", dsn, "flag")
+    assert ours["estimate"].iloc[0] == pytest.approx(theirs.point_est[1.0], rel=1e-12)
+    assert ours["se"].iloc[0] == pytest.approx(theirs.stderror[1.0], rel=1e-8)
+
+
+def test_stratified_rows_as_psus_match_samplics(dsn):
+    """Stratified element sample (R's ``id=~1``): each row its own PSU."""
+    df = dsn.assign(rowid=np.arange(len(dsn)))
+    ours = weighted_mean(df, "y", strata="region", cluster=None, fpc="N", min_base=1)
+    theirs = _samplics("mean", df, "y", psu="rowid", N="N")
+    assert ours["se"].iloc[0] == pytest.approx(theirs.stderror, rel=1e-8)
+    # the same as naming the rows as PSUs
+    named = weighted_mean(df, "y", strata="region", cluster="rowid", fpc="N", min_base=1)
+    assert named["se"].iloc[0] == pytest.approx(ours["se"].iloc[0], rel=1e-12)
+
+
+# --------------------------------------------------------------------------- by hand
+def test_design_se_equals_the_formula_by_hand(dsn):
+    ours = weighted_mean(dsn, "y", strata="region", cluster="branch", fpc="N", min_base=1)
+    est, se = _hand(dsn, "y", "weight", "region", "branch", N="N")
+    assert ours["estimate"].iloc[0] == pytest.approx(est, rel=1e-12)
+    assert ours["se"].iloc[0] == pytest.approx(se, rel=1e-10)
+    dom = weighted_mean(dsn, "y", by="seg", strata="region", cluster="branch", min_base=1)
+    for _, row in dom.iterrows():
+        e, s = _hand(dsn, "y", "weight", "region", "branch", domain=dsn["seg"] == row["seg"])
+        assert row["se"] == pytest.approx(s, rel=1e-10)
+
+
+def test_fpc_as_fraction_equals_fpc_as_population_count(dsn):
+    n_h = dsn.groupby("region")["branch"].transform("nunique")
+    frac = dsn.assign(f=n_h / dsn["N"])
+    a = weighted_mean(dsn, "y", strata="region", cluster="branch", fpc="N", min_base=1)
+    b = weighted_mean(frac, "y", strata="region", cluster="branch", fpc="f", min_base=1)
+    assert b["se"].iloc[0] == pytest.approx(a["se"].iloc[0], rel=1e-12)
+    # the correction lowers the SE by sqrt(1 - f) in each stratum
+    wr = weighted_mean(dsn, "y", strata="region", cluster="branch", min_base=1)
+    assert a["se"].iloc[0] < wr["se"].iloc[0]
+
+
+def test_a_census_stratum_contributes_no_variance(dsn):
+    """A stratum with every PSU sampled (f = 1) adds nothing (R returns 0 for it)."""
+    n_h = dsn.groupby("region")["branch"].transform("nunique")
+    census = dsn.assign(N=np.where(dsn["region"] == "S0", n_h, dsn["N"]))
+    ours = weighted_mean(census, "y", strata="region", cluster="branch", fpc="N", min_base=1)
+    _, se = _hand(census, "y", "weight", "region", "branch", N="N")
+    assert ours["se"].iloc[0] == pytest.approx(se, rel=1e-10)
+
+
+def test_degrees_of_freedom_are_psus_minus_strata(dsn):
+    res = weighted_mean(dsn, "y", strata="region", cluster="branch", min_base=1, level=0.9).iloc[0]
+    df = dsn["branch"].nunique() - dsn["region"].nunique()  # 18 - 4, R's degf()
+    q = stats.t.ppf(0.95, df)
+    assert res["ci_high"] - res["estimate"] == pytest.approx(q * res["se"], rel=1e-12)
+
+
+def test_simple_weights_give_todays_numbers(dsn):
+    """No design arguments: the with-replacement sample of rows, as before."""
+    a = weighted_mean(dsn, "y", cluster=None, min_base=1)
+    w, y = dsn["weight"].to_numpy(), dsn["y"].to_numpy()
+    est = (w * y).sum() / w.sum()
+    z = w * (y - est) / w.sum()
+    n = len(y)
+    assert a["se"].iloc[0] == pytest.approx(np.sqrt(n / (n - 1) * (z**2).sum()), rel=1e-12)
+
+
+def test_all_estimators_take_the_design(dsn):
+    kw = {"strata": "region", "cluster": "branch", "fpc": "N", "min_base": 1}
+    tb = weighted_top_box(dsn, "rating", 10, **kw)
+    dist = weighted_distribution(dsn, "rating", categories=[9, 10], **kw)
+    top = dsn.assign(top=(dsn["rating"] >= 9).astype(float))
+    _, se = _hand(top, "top", "weight", "region", "branch", N="N")
+    assert tb["se"].iloc[0] == pytest.approx(se, rel=1e-10)
+    nine = dsn.assign(nine=(dsn["rating"] == 9).astype(float))
+    _, se9 = _hand(nine, "nine", "weight", "region", "branch", N="N")
+    assert dist["se"].iloc[0] == pytest.approx(se9, rel=1e-10)
+
+
+# --------------------------------------------------------------------------- lonely PSUs
+def test_a_lonely_psu_fails_by_default_naming_the_stratum():
+    df = _design_data(lonely=True)
+    with pytest.raises(ModelError, match="'S4'.*only one PSU") as err:
+        weighted_mean(df, "y", strata="region", cluster="branch", min_base=1)
+    assert "region" in str(err.value)
+
+
+@pytest.mark.parametrize("rule", ["adjust", "certainty"])
+def test_lonely_psu_rules_by_hand(rule):
+    df = _design_data(lonely=True)
+    ours = weighted_mean(
+        df, "y", strata="region", cluster="branch", fpc="N", lonely_psu=rule, min_base=1
+    )
+    _, se = _hand(df, "y", "weight", "region", "branch", N="N", lonely=rule)
+    assert ours["se"].iloc[0] == pytest.approx(se, rel=1e-10)
+
+
+def test_adjust_is_larger_than_certainty_for_a_ratio_mean():
+    df = _design_data(lonely=True)
+    kw = {"strata": "region", "cluster": "branch", "min_base": 1}
+    adj = weighted_mean(df, "y", lonely_psu="adjust", **kw)["se"].iloc[0]
+    cert = weighted_mean(df, "y", lonely_psu="certainty", **kw)["se"].iloc[0]
+    assert adj > cert
+
+
+def test_unknown_lonely_psu_rule_is_refused(dsn):
+    with pytest.raises(ParameterError, match="lonely_psu"):
+        weighted_mean(dsn, "y", lonely_psu="average")
+
+
+# --------------------------------------------------------------------------- domains
+def test_a_segment_keeps_the_design_and_subsetting_does_not(dsn):
+    """The domain estimate is not the estimate on the segment's rows alone: a segment
+    absent from some PSUs would lose them (R: subset() keeps the full design)."""
+    kw = {"strata": "region", "cluster": "branch", "min_base": 1}
+    dom = weighted_mean(dsn, "y", by="seg", **kw).set_index("seg")
+    sub = weighted_mean(dsn[dsn["seg"] == "a"], "y", lonely_psu="adjust", **kw)
+    assert dom.loc["a", "estimate"] == pytest.approx(sub["estimate"].iloc[0], rel=1e-12)
+    assert dom.loc["a", "se"] != pytest.approx(sub["se"].iloc[0], rel=1e-3)
+    # a missing value is a domain too: its row stays in the design
+    miss = dsn.assign(y=dsn["y"].where(dsn["seg"] == "a"))
+    m = weighted_mean(miss, "y", **kw)
+    assert m["se"].iloc[0] == pytest.approx(dom.loc["a", "se"], rel=1e-12)
+
+
+def test_domain_degrees_of_freedom_count_its_psus_and_strata(dsn):
+    df = dsn.copy()
+    df.loc[df["region"] == "S3", "seg"] = "only_s3"
+    res = weighted_mean(df, "y", by="seg", strata="region", cluster="branch", min_base=1)
+    row = res.set_index("seg").loc["only_s3"]
+    d = df.loc[df["seg"] == "only_s3", "branch"].nunique() - 1
+    q = stats.t.ppf(0.975, d)
+    assert row["ci_high"] - row["estimate"] == pytest.approx(q * row["se"], rel=1e-10)
+
+
+# --------------------------------------------------------------------------- comparisons
+def test_compare_uses_the_design_covariance(dsn):
+    kw = {"strata": "region", "cluster": "branch", "fpc": "N", "min_base": 1}
+    out = compare(dsn, "y", by="seg", reference="a", **kw)
+    row = out.set_index("group_a").loc["b"]
+    # the difference's linearised values: z_b - z_a, through the formula by hand
+    ea, _ = _hand(dsn, "y", "weight", "region", "branch", domain=dsn["seg"] == "a")
+    eb, _ = _hand(dsn, "y", "weight", "region", "branch", domain=dsn["seg"] == "b")
+    w, y = dsn["weight"].to_numpy(), dsn["y"].to_numpy()
+    ina, inb = (dsn["seg"] == "a").to_numpy(), (dsn["seg"] == "b").to_numpy()
+    z = np.where(inb, w * (y - eb) / w[inb].sum(), 0) - np.where(
+        ina, w * (y - ea) / w[ina].sum(), 0
+    )
+    df = dsn.assign(z=z, one=1.0)
+    totals = df.groupby("branch")["z"].sum()
+    strat = df.groupby("branch")["region"].first()
+    var = 0.0
+    for h in strat.unique():
+        t = totals[strat == h].to_numpy()
+        f = len(t) / dsn.loc[dsn["region"] == h, "N"].iloc[0]
+        var += (1 - f) * len(t) / (len(t) - 1) * ((t - t.mean()) ** 2).sum()
+    assert row["difference"] == pytest.approx(eb - ea, rel=1e-12)
+    assert row["se"] == pytest.approx(np.sqrt(var), rel=1e-8)
+
+
+def test_compare_waves_with_strata_are_independent_samples(dsn):
+    w1, w2 = dsn, _design_data(seed=2)
+    kw = {"strata": "region", "cluster": "branch", "min_base": 1}
+    out = compare({"one": w1, "two": w2}, "y", by="wave", **kw).iloc[0]
+    a = weighted_mean(w1, "y", **kw)["se"].iloc[0]
+    b = weighted_mean(w2, "y", **kw)["se"].iloc[0]
+    assert out["se"] == pytest.approx(np.hypot(a, b), rel=1e-8)
+
+
+# --------------------------------------------------------------------------- bad input
+def test_design_errors_name_the_column_and_rows(dsn):
+    bad = dsn.copy()
+    bad.loc[3, "N"] = 999
+    with pytest.raises(DataError, match="fpc varies within a stratum") as err:
+        weighted_mean(bad, "y", strata="region", cluster="branch", fpc="N")
+    assert "'N'" in str(err.value)
+    crossed = dsn.assign(branch=dsn["branch"].str.split("-").str[1])
+    with pytest.raises(DataError, match="nested in strata"):
+        weighted_mean(crossed, "y", strata="region", cluster="branch")
+    small = dsn.assign(N=2)
+    with pytest.raises(DataError, match="more than 100%"):
+        weighted_mean(small, "y", strata="region", cluster="branch", fpc="N")
+    mixed = dsn.assign(N=np.where(dsn["region"] == "S0", 0.5, 40))
+    with pytest.raises(DataError, match="mixes population counts"):
+        weighted_mean(mixed, "y", strata="region", cluster="branch", fpc="N")
+    gap = dsn.assign(region=dsn["region"].where(dsn.index != 5))
+    with pytest.raises(DataError, match="missing strata") as err:
+        weighted_mean(gap, "y", strata="region", cluster="branch")
+    assert "row 6" in str(err.value)
+
+
+# --------------------------------------------------------------------------- calibration
+def _raking_sample(seed: int = 4, n: int = 800) -> pd.DataFrame:
+    """An unequal-probability sample where y depends on the raking variables."""
+    rng = np.random.default_rng(seed)
+    sex = rng.choice(["f", "m"], n, p=[0.35, 0.65])
+    age = rng.choice(["young", "mid", "old"], n, p=[0.5, 0.3, 0.2])
+    y = 2.0 * (sex == "f") + 1.5 * (age == "old") - (age == "young") + rng.normal(0, 1, n)
+    return pd.DataFrame(
+        {
+            "sex": sex,
+            "age": age,
+            "y": y,
+            "d": rng.uniform(1, 3, n),
+            "seg": rng.choice(["x", "y"], n),
+        }
+    )
+
+
+MARGINS = {"sex": {"f": 0.5, "m": 0.5}, "age": {"young": 0.3, "mid": 0.4, "old": 0.3}}
+
+
+def _calibrated_by_hand(df, res, y, domain=None):
+    """R survey's calibrate() linearisation, written with plain numpy lstsq."""
+    w = res.weights.to_numpy()
+    d = res.design_weights.to_numpy()
+    inside = np.ones(len(df), bool) if domain is None else np.asarray(domain)
+    yv = df[y].to_numpy(float)
+    est = (w * yv)[inside].sum() / w[inside].sum()
+    e = np.where(inside, (yv - est) / w[inside].sum(), 0.0)
+    X = pd.get_dummies(df[list(MARGINS)], dtype=float).to_numpy()
+    beta, *_ = np.linalg.lstsq(X * np.sqrt(d)[:, None], e * np.sqrt(d), rcond=None)
+    z = w * (e - X @ beta)
+    n = len(z)
+    return est, np.sqrt(n / (n - 1) * ((z - z.mean()) ** 2).sum())
+
+
+def test_raking_keeps_what_the_calibrated_variance_needs():
+    df = _raking_sample()
+    res = rake(df, MARGINS, weights="d")
+    assert res.design_weights.tolist() == df["d"].tolist()
+    assert [c.max() + 1 for c in res.calibration_codes] == [2, 3]
+    assert res.calibration_ncats == (2, 3)
+
+
+def test_calibration_aware_se_by_hand_and_lower_than_fixed_weights():
+    df = _raking_sample()
+    res = rake(df, MARGINS, weights="d")
+    raked = df.assign(weight=res.weights)
+    cal = weighted_mean(raked, "y", calibration=res, min_base=1).iloc[0]
+    fixed = weighted_mean(raked, "y", min_base=1).iloc[0]
+    est, se = _calibrated_by_hand(df, res, "y")
+    assert cal["estimate"] == pytest.approx(est, rel=1e-12)
+    assert cal["se"] == pytest.approx(se, rel=1e-8)
+    # y is related to the raking variables: calibration removes that part of its variance
+    assert cal["se"] < 0.85 * fixed["se"]
+    # by segment (a domain) as well
+    dom = weighted_mean(raked, "y", by="seg", calibration=res, min_base=1).set_index("seg")
+    for s in ("x", "y"):
+        _, se_s = _calibrated_by_hand(df, res, "y", domain=df["seg"] == s)
+        assert dom.loc[s, "se"] == pytest.approx(se_s, rel=1e-8)
+
+
+def test_a_raking_variable_share_has_almost_no_calibrated_variance():
+    df = _raking_sample().assign(female=lambda d: (d["sex"] == "f").astype(float))
+    res = rake(df, MARGINS, weights="d")
+    out = weighted_proportion(df, "female", weights=None, calibration=res, min_base=1)
+    assert out["estimate"].iloc[0] == pytest.approx(0.5, abs=1e-9)
+    assert out["se"].iloc[0] < 1e-8
+
+
+def _poststratified_z(res, d, y, cell) -> np.ndarray:
+    """Calibrated weight x residual from the d-weighted cell means (post-stratification)."""
+    w, d, y = res.weights.to_numpy(), d.to_numpy(), y.to_numpy()
+    est = (w * y).sum() / w.sum()
+    e = (y - est) / w.sum()
+    cells = cell.to_numpy()
+    mean = pd.Series(d * e).groupby(cells).transform("sum") / pd.Series(d).groupby(cells).transform(
+        "sum"
+    )
+    return w * (e - mean.to_numpy())
+
+
+def test_poststratification_is_the_one_variable_case():
+    df = _raking_sample()
+    tab = pd.DataFrame({"age": ["young", "mid", "old"], "share": [0.3, 0.4, 0.3]})
+    ps = poststratify(df, tab, weights="d")
+    rk = rake(df, {"age": MARGINS["age"]}, weights="d")
+    a = weighted_mean(df, "y", weights=None, calibration=ps, min_base=1)["se"].iloc[0]
+    b = weighted_mean(df, "y", weights=None, calibration=rk, min_base=1)["se"].iloc[0]
+    assert a == pytest.approx(b, rel=1e-8)
+    # the textbook post-stratified variance: residuals from the d-weighted cell means
+    z = _poststratified_z(ps, df["d"], df["y"], df["age"])
+    n = len(z)
+    assert a == pytest.approx(np.sqrt(n / (n - 1) * ((z - z.mean()) ** 2).sum()), rel=1e-8)
+
+
+def test_calibration_with_clusters_and_strata():
+    df = _design_data()
+    res = rake(df, {"seg": {"a": 0.2, "b": 0.3, "c": 0.5}}, weights="weight")
+    kw = {"strata": "region", "cluster": "branch", "min_base": 1, "weights": None}
+    cal = weighted_mean(df, "y", calibration=res, **kw)["se"].iloc[0]
+    # by hand: residualise within the raking cells, then the design formula
+    z = pd.Series(_poststratified_z(res, df["weight"], df["y"], df["seg"]))
+    z = z.groupby(df["branch"].to_numpy()).sum()
+    strat = df.groupby("branch")["region"].first()
+    var = sum(
+        len(t) / (len(t) - 1) * ((t - t.mean()) ** 2).sum()
+        for t in (z[strat == h].to_numpy() for h in strat.unique())
+    )
+    assert cal == pytest.approx(np.sqrt(var), rel=1e-8)
+
+
+def test_calibration_refuses_other_rows_or_other_weights():
+    df = _raking_sample()
+    res = rake(df, MARGINS, weights="d")
+    with pytest.raises(ParameterError, match="rows the weighting used"):
+        weighted_mean(df.iloc[:100], "y", weights=None, calibration=res)
+    with pytest.raises(ParameterError, match="not the calibrated weights"):
+        weighted_mean(df, "y", weights="d", calibration=res)
+    with pytest.raises(ParameterError, match="result of cxlab.weighting.rake"):
+        weighted_mean(df, "y", weights=None, calibration="raked")
