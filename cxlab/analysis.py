@@ -76,6 +76,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxlab._checks import describe_design
 from cxlab._style import OKABE_ITO, new_ax
 from cxlab.errors import DataError, ModelError
 from cxlab.segments import AdvocacyCuts, advocacy_cuts, agitator_flags
@@ -149,6 +150,9 @@ class SectionPlan:
         Where respondent ids come from ("column resp_id" or "row number").
     weights : str
         How results are weighted, in words.
+    design : str
+        The sample design the standard errors assume, in words (from the codebook's
+        ``strata``, ``cluster``, ``fpc``; docs/survey-design.md).
     cuts : AdvocacyCuts or None
         The advocate / antagonist cut points (None without a recommend item).
     key_driver_outcome, key_driver_items, key_driver_rule, key_driver_method
@@ -169,6 +173,7 @@ class SectionPlan:
     sections: tuple[Section, ...]
     respondent_id: str = ""
     weights: str = ""
+    design: str = "simple random sample with weights"
     cuts: AdvocacyCuts | None = None
     key_driver_outcome: str | None = None
     key_driver_items: tuple[str, ...] = ()
@@ -359,8 +364,13 @@ def plan_sections(inputs, params) -> SectionPlan:
     sections: dict[str, Section] = {}
 
     rid = _respondent_id_source(survey)
+    design_text = describe_design(*(getattr(cb, k, None) for k in ("strata", "cluster", "fpc")))
+    if inputs.margins:
+        design_text += "; calibration-aware variance of the raked weights"
     sections["sample"] = _section(
-        "sample", True, basis=f"{survey.n_respondents:,} respondents; ids from {rid}"
+        "sample",
+        True,
+        basis=f"{survey.n_respondents:,} respondents; ids from {rid}; sample design: {design_text}",
     )
 
     design = getattr(cb, "weight", None)
@@ -710,6 +720,7 @@ def plan_sections(inputs, params) -> SectionPlan:
         sections=ordered,
         respondent_id=rid,
         weights=weights,
+        design=design_text,
         cuts=cuts,
         key_driver_outcome=outcome,
         key_driver_items=tuple(items),
@@ -871,14 +882,15 @@ def analyse(inputs, params, *, n_boot: int = 200) -> ReportResults:
     cuts = plan.cuts
     agitator = agitator_flags(resp) if plan.included("agitators") else None
     groups = None
+    design = _design_kwargs(resp, weighting)
     if plan.included("advocacy"):
         kw = {"agitator": agitator, "scale": cuts.scale, "cuts": cuts.cuts}
         groups = cxlab.segments.classify_advocacy(resp["recommend"], **kw)
         out["net"] = cxlab.segments.net_advocacy(
-            resp["recommend"], resp["weight"], min_base=min_base, **kw
+            resp["recommend"], resp["weight"], data=resp, min_base=min_base, **kw, **design
         )
         out["shares"] = cxlab.segments.advocacy_shares(
-            resp["recommend"], resp["weight"], min_base=min_base, **kw
+            resp["recommend"], resp["weight"], data=resp, min_base=min_base, **kw, **design
         )
 
     priorities = None
@@ -956,7 +968,9 @@ def analyse(inputs, params, *, n_boot: int = 200) -> ReportResults:
         )
 
     if plan.included("segments"):
-        seg = _attempt(skipped, "segments", lambda: _segments(resp, plan, agitator, min_base))
+        seg = _attempt(
+            skipped, "segments", lambda: _segments(resp, plan, agitator, min_base, design)
+        )
         if seg is not None:
             out["segments"], out["segments_table"] = seg
 
@@ -1106,9 +1120,19 @@ def _labels(resp: pd.DataFrame, items) -> dict:
     return {i: i.replace("_", " ") for i in items}
 
 
-def _segments(resp, plan: SectionPlan, agitator, min_base: int):
+def _design_kwargs(resp: pd.DataFrame, weighting) -> dict:
+    """The sample design of the respondent-level estimates: the codebook's design
+    columns (``strata``, ``cluster``, ``fpc`` of the respondents) and the raking."""
+    design = {k: (k if k in resp.columns else None) for k in ("strata", "cluster", "fpc")}
+    design["calibration"] = weighting
+    return design
+
+
+def _segments(resp, plan: SectionPlan, agitator, min_base: int, design: dict | None = None):
     import cxlab.estimates
     import cxlab.segments
+
+    design = design or {}
 
     by_segment = {}
     parts = []
@@ -1125,10 +1149,16 @@ def _segments(resp, plan: SectionPlan, agitator, min_base: int):
                     min_base=min_base,
                     scale=plan.cuts.scale,
                     cuts=plan.cuts.cuts,
+                    **design,
                 )
             else:
                 t = cxlab.estimates.weighted_mean(
-                    resp, plan.key_driver_outcome, by=c, weights="weight", min_base=min_base
+                    resp,
+                    plan.key_driver_outcome,
+                    by=c,
+                    weights="weight",
+                    min_base=min_base,
+                    **design,
                 ).rename(columns={"estimate": "value"})
             t = t.loc[t[c].notna()].reset_index(drop=True)
             by_segment[c] = t

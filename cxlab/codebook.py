@@ -33,6 +33,7 @@ import yaml
 from cxlab.errors import CodebookError, combine_errors
 
 __all__ = [
+    "DESIGN_KEYS",
     "Codebook",
     "Event",
     "Item",
@@ -92,7 +93,18 @@ LENS_DRIVERS = ("loyalty", "retention", "pain")
 ITEM_TYPES = ("rating", "numeric", "binary", "category")
 
 #: respondent-level names the data model uses itself (never a codebook item name)
-RESERVED_NAMES = ("respondent_id", "weight", "duration", "age_band", "wave")
+RESERVED_NAMES = (
+    "respondent_id",
+    "weight",
+    "duration",
+    "age_band",
+    "wave",
+    "strata",
+    "cluster",
+    "fpc",
+)
+#: the sample-design columns a codebook may name (docs/survey-design.md)
+DESIGN_KEYS = ("strata", "cluster", "fpc")
 _FORMATS = ("csv", "qualtrics", "xlsx", "sav")
 
 _TOP_KEYS = {
@@ -119,6 +131,9 @@ _TOP_KEYS = {
     "satisfaction_model",
     "wave",
     "waves",
+    "strata",
+    "cluster",
+    "fpc",
 }
 _ITEM_KEYS = {
     "column",
@@ -266,6 +281,28 @@ class Codebook:
     satisfaction_model: dict = field(default_factory=dict)
     wave: str | None = None
     waves: dict = field(default_factory=dict)
+    strata: str | None = None
+    cluster: str | None = None
+    fpc: str | None = None
+
+    @property
+    def design(self) -> dict:
+        """The sample-design arguments of the estimates (``strata``, ``cluster``,
+        ``fpc``: the respondents' columns of those names, or None / "auto")."""
+        return {
+            "strata": "strata" if self.strata else None,
+            "cluster": "cluster" if self.cluster else "auto",
+            "fpc": "fpc" if self.fpc else None,
+        }
+
+    def describe_design(self) -> str:
+        """The declared sample design in words, with the data's column names, e.g.
+        ``"stratified by region, clustered by branch, with finite-population corrections
+        (pop_branches)"``; ``"simple random sample with weights"`` without design columns.
+        """
+        from cxlab._checks import describe_design
+
+        return describe_design(self.strata, self.cluster, self.fpc)
 
     @property
     def wave_labels(self) -> list[str]:
@@ -356,6 +393,7 @@ class Codebook:
             cols.append(self.duration)
         if self.wave:
             cols.append(self.wave)
+        cols.extend(c for c in (self.strata, self.cluster, self.fpc) if c)
         cols.extend(item.column for _, item in self.all_items() if item.column is not None)
         cols.extend(self.personal_data)
         return cols
@@ -722,6 +760,13 @@ class _Parser:
         weight = column_name("weight", "")
         duration = column_name("duration", "")
         wave = column_name("wave", " (the column naming each respondent's survey wave)")
+        design = {
+            "strata": column_name("strata", " (the column naming each respondent's stratum)"),
+            "cluster": column_name(
+                "cluster", " (the column naming each respondent's primary sampling unit)"
+            ),
+            "fpc": column_name("fpc", " (population PSUs per stratum, or the sampling fraction)"),
+        }
         fmt = data.get("format")
         if fmt is not None and fmt not in _FORMATS:
             self.problem(f"unknown format {fmt!r}; known formats: {list(_FORMATS)}", "format")
@@ -887,6 +932,7 @@ class _Parser:
             satisfaction_model=satisfaction_model,
             wave=wave,
             waves=waves,
+            **design,
         )
 
     def waves(self, spec, columns, personal, rid, weight, duration, wave_column):

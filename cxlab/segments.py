@@ -38,8 +38,8 @@ from cxlab._advocacy import (
     as_groups,
     classify_advocacy,
 )
-from cxlab._checks import align, check_weights, resolve, resolve_by
-from cxlab._stats import critical, holm, linearise_categories, wilson
+from cxlab._checks import Design, align, check_weights, resolve, resolve_by
+from cxlab._stats import critical, holm, intervals, linearise, linearise_categories, wilson
 
 # defined in their own modules (which do not import this one), importable from here too
 from cxlab.advocacy_drivers import AdvocacyDrivers, advocacy_drivers, defector_promoter
@@ -107,7 +107,9 @@ def _sums(codes: np.ndarray, groups: np.ndarray, w: np.ndarray, k: int) -> dict[
     }
 
 
-def _prepare(scores, weights, by, data, agitator, scale, cuts):
+def _prepare(scores, weights, by, data, agitator, scale, cuts, design=None):
+    """Group codes, weights, segment codes, segment keys and the sample :class:`Design`
+    (None without design arguments: rows are a with-replacement sample)."""
     s = resolve(scores, data, "scores")
     if not isinstance(s, pd.Series):
         s = pd.Series(list(s.ravel()) if s.dtype == object else s.ravel())
@@ -123,7 +125,32 @@ def _prepare(scores, weights, by, data, agitator, scale, cuts):
     if by is not None:
         by = [align(resolve(b, data, "by"), s.index, "by") for b in by]
     seg, keys = _group_codes(resolve_by(by, data), len(codes))
-    return codes, w, seg, keys
+    dsn = None
+    if design is not None and any(v is not None for k, v in design.items() if k != "lonely_psu"):
+        frame = pd.DataFrame({"_w": w}, index=s.index)
+        names = {}
+        for key in ("strata", "cluster", "fpc"):
+            if design.get(key) is not None:
+                frame[key] = np.asarray(align(resolve(design[key], data, key), s.index, key))
+                names[key] = key
+        dsn = Design(
+            frame,
+            "_w" if wser is not None else None,
+            None,
+            names.get("cluster"),
+            names.get("strata"),
+            names.get("fpc"),
+            design.get("lonely_psu", "fail"),
+            design.get("calibration"),
+        )
+        w = dsn.w
+    return codes, w, seg, keys, dsn
+
+
+def _design_res(codes, w, seg, k, dsn, values, want_cov: bool = False) -> dict:
+    """:func:`cxlab._stats.linearise` of ``values[group]`` under the design ``dsn``."""
+    y = np.where(codes >= 0, values[np.maximum(codes, 0)], np.nan)
+    return linearise(y, w, seg, k, dsn.cl, want_cov=want_cov, **dsn.kwargs)
 
 
 def net_advocacy(
@@ -138,6 +165,11 @@ def net_advocacy(
     cuts: tuple[float, float] | None = None,
     level: float = 0.95,
     complementary: bool = True,
+    strata=None,
+    cluster=None,
+    fpc=None,
+    lonely_psu: str = "fail",
+    calibration=None,
 ) -> pd.DataFrame:
     """Net advocacy (percent advocates minus percent antagonists) with its uncertainty.
 
@@ -147,6 +179,9 @@ def net_advocacy(
     (:func:`cxlab.estimates.weighted_mean` with rows as respondents; domain estimation
     by segment): one method for every weighted mean in cxlab. Normal-theory CIs,
     clipped to [-100, 100]. ``n_effective`` is Kish's ``(sum w)**2 / sum w**2``.
+    With a sample design (``strata``, ``cluster``, ``fpc``, ``calibration``) the SE is
+    the design-based one of :func:`cxlab.estimates.weighted_mean` and the intervals are
+    t intervals on PSUs - strata degrees of freedom (docs/survey-design.md).
 
     Parameters
     ----------
@@ -173,6 +208,15 @@ def net_advocacy(
         segment can be recomputed from the overall figure (or a margin of several
         ``by`` variables) and the other segments: when one segment is suppressed, the
         next smallest is too. Suppressed rows keep ``n``; their other numbers are NaN.
+    strata, cluster, fpc : Series, array-like or column name, optional
+        The sample design: strata, primary sampling units, finite-population
+        correction (as in :func:`cxlab.estimates.weighted_mean`, but values or column
+        names of ``data`` aligned with ``scores``).
+    lonely_psu : {"fail", "adjust", "certainty"}
+        What a stratum with one PSU does.
+    calibration : cxlab.weighting.WeightingResult, optional
+        The raking that made the weights: calibration-aware SEs (the scores' index must
+        be the raked rows').
 
     Returns
     -------
@@ -189,8 +233,10 @@ def net_advocacy(
     0      N    0.0  20
     1      S   50.0  20
     """
-    codes, w, seg, keys = _prepare(scores, weights, by, data, agitator, scale, cuts)
-    table = _net_table(codes, w, seg, len(keys), level)
+    design = {"strata": strata, "cluster": cluster, "fpc": fpc, "lonely_psu": lonely_psu,
+              "calibration": calibration}  # fmt: skip
+    codes, w, seg, keys, dsn = _prepare(scores, weights, by, data, agitator, scale, cuts, design)
+    table = _net_table(codes, w, seg, len(keys), level, dsn)
     table = pd.concat([keys.reset_index(drop=True), table], axis=1) if by is not None else table
     table = suppress(table, min_base, warn=False)
     primary = table["suppressed"].to_numpy().copy()
@@ -218,18 +264,22 @@ def _warn(what, before, table, min_base, units):
 _SCORE = np.array([-100.0, -100.0, 0.0, 100.0, np.nan])  # by code; -1 (missing) is last
 
 
-def _net_table(codes, w, seg, k, level) -> pd.DataFrame:
+def _net_table(codes, w, seg, k, level, dsn=None) -> pd.DataFrame:
     s = _sums(codes, seg, w, k)
     # the +/-100 score (agitator, antagonist -100; neutral 0; advocate +100): net advocacy
     # is its weighted mean, with the weighted mean's linearised SE (cxlab._stats; rows are
-    # respondents), here from the segment x group sums
-    res = linearise_categories(_SCORE[:4], s["cat"], s["cat2"], s["m"])
+    # respondents), here from the segment x group sums; under a design from the rows
+    if dsn is None:
+        res = linearise_categories(_SCORE[:4], s["cat"], s["cat2"], s["m"])
+        z = critical(level)
+    else:
+        res = _design_res(codes, w, seg, k, dsn, _SCORE[:4])
+        z = critical(level, res["df"])
     with np.errstate(invalid="ignore", divide="ignore"):
         p = s["cat"][:, 3] / s["sw"]
         d = (s["cat"][:, 0] + s["cat"][:, 1]) / s["sw"]
         value = 100.0 * (p - d)
         se = np.sqrt(res["var"])
-    z = critical(level)
     return pd.DataFrame(
         {
             "value": value,
@@ -258,17 +308,26 @@ def compare_net_advocacy(
     scale: tuple[float, float] = (0, 10),
     cuts: tuple[float, float] | None = None,
     level: float = 0.95,
+    strata=None,
+    cluster=None,
+    fpc=None,
+    lonely_psu: str = "fail",
+    calibration=None,
 ) -> pd.DataFrame:
     """Differences in net advocacy between segments (or waves) with z-tests.
 
-    Segments are independent samples, so ``se = sqrt(se_a**2 + se_b**2)``; p-values are
-    two-sided and Holm-adjusted when there is more than one comparison
-    (``adjust="none"`` to switch off).
+    Segments are independent samples, so ``se = sqrt(se_a**2 + se_b**2)``; with a
+    sample design the segments share PSUs and strata and the SE is the design-based
+    one of the difference (``var_a + var_b - 2 cov_ab``). p-values are two-sided and
+    Holm-adjusted when there is more than one comparison (``adjust="none"`` to switch
+    off).
 
     Parameters
     ----------
     scores, weights, data, agitator, scale, cuts, level
         As in :func:`net_advocacy`.
+    strata, cluster, fpc, lonely_psu, calibration
+        The sample design, as in :func:`net_advocacy`.
     by : Series or column name
         One segment (or wave) variable.
     reference : optional
@@ -294,6 +353,8 @@ def compare_net_advocacy(
         raise ParameterError(f"adjust={adjust!r}; use 'holm' or 'none'")
     if isinstance(by, list | tuple):
         raise ParameterError("compare_net_advocacy takes one segment variable")
+    design = {"strata": strata, "cluster": cluster, "fpc": fpc, "lonely_psu": lonely_psu,
+              "calibration": calibration}  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SuppressionWarning)
         # pairwise differences publish no total, so only segments under min_base go
@@ -307,6 +368,7 @@ def compare_net_advocacy(
             scale=scale,
             cuts=cuts,
             complementary=False,
+            **design,
         )
     name = table.columns[0]
     table = table[~table["suppressed"]].reset_index(drop=True)
@@ -323,6 +385,17 @@ def compare_net_advocacy(
     b = np.array([j for _, j in pairs])
     va, vb = table["value"].to_numpy()[a], table["value"].to_numpy()[b]
     se = np.hypot(table["se"].to_numpy()[a], table["se"].to_numpy()[b])
+    if any(v is not None for key, v in design.items() if key != "lonely_psu"):
+        # segments of one design sample share its PSUs: not independent
+        codes, w, seg, keys, dsn = _prepare(
+            scores, weights, by, data, agitator, scale, cuts, design
+        )
+        res = _design_res(codes, w, seg, len(keys), dsn, _SCORE[:4], want_cov=True)
+        pos = {lab: i for i, lab in enumerate(keys.iloc[:, 0])}
+        ia = np.array([pos[labels[i]] for i in a])
+        ib = np.array([pos[labels[j]] for j in b])
+        var = res["var"][ia] + res["var"][ib] - 2 * res["cov"][ia, ib]
+        se = np.sqrt(np.maximum(var, 0.0))
     diff = va - vb
     zc = critical(level)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -359,8 +432,16 @@ def advocacy_shares(
     cuts: tuple[float, float] | None = None,
     level: float = 0.95,
     complementary: bool = True,
+    strata=None,
+    cluster=None,
+    fpc=None,
+    lonely_psu: str = "fail",
+    calibration=None,
 ) -> pd.DataFrame:
     """Share of each advocacy group (percent) with Wilson CIs on the effective base.
+
+    With a sample design the SE is the design-based linearised SE of the share and the
+    interval is computed on the logit scale (as :func:`cxlab.estimates.weighted_proportion`).
 
     Parameters
     ----------
@@ -368,6 +449,8 @@ def advocacy_shares(
         As in :func:`net_advocacy` (the counts of one group over the segments add up
         to the group's overall count, so a lone suppressed segment is protected by
         suppressing the next smallest).
+    strata, cluster, fpc, lonely_psu, calibration
+        The sample design, as in :func:`net_advocacy`.
 
     Returns
     -------
@@ -384,7 +467,9 @@ def advocacy_shares(
     >>> advocacy_shares([10, 10, 7, 1], min_base=1)[["advocacy_group", "share"]].to_dict("list")
     {'advocacy_group': ['antagonist', 'neutral', 'advocate'], 'share': [25.0, 25.0, 50.0]}
     """
-    codes, w, seg, keys = _prepare(scores, weights, by, data, agitator, scale, cuts)
+    design = {"strata": strata, "cluster": cluster, "fpc": fpc, "lonely_psu": lonely_psu,
+              "calibration": calibration}  # fmt: skip
+    codes, w, seg, keys, dsn = _prepare(scores, weights, by, data, agitator, scale, cuts, design)
     k = len(keys)
     s = _sums(codes, seg, w, k)
     levels = list(ADVOCACY_LEVELS)
@@ -397,12 +482,18 @@ def advocacy_shares(
         j = ADVOCACY_LEVELS.index(lev)
         with np.errstate(invalid="ignore", divide="ignore"):
             p = s["cat"][:, j] / s["sw"]
-        lo, hi = wilson(p, n_eff, level)
+            se = np.sqrt(p * (1 - p) / n_eff)
+        if dsn is None:
+            lo, hi = wilson(p, n_eff, level)
+        else:
+            res = _design_res(codes, w, seg, k, dsn, (np.arange(4) == j).astype(float))
+            ci = intervals(res, level, proportion=True)
+            lo, hi, se = ci["ci_low"].to_numpy(), ci["ci_high"].to_numpy(), ci["se"].to_numpy()
         part = keys.reset_index(drop=True).copy() if by is not None else pd.DataFrame(index=[0])
         part = part.assign(
             advocacy_group=lev,
             share=100 * p,
-            se=100 * np.sqrt(p * (1 - p) / n_eff),
+            se=100 * se,
             ci_low=100 * lo,
             ci_high=100 * hi,
             count=s["cnt"][:, j].astype(np.int64),

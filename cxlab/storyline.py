@@ -548,7 +548,11 @@ def _economics_text(table: pd.DataFrame) -> str:
 
 def _methods(r, p) -> tuple[str, ...]:
     plan = r.plan
-    lines = [f"Weighting: {plan.weights}.", f"Respondents identified by {plan.respondent_id}."]
+    lines = [
+        f"Weighting: {plan.weights}.",
+        f"Sample design: {plan.design} (standard errors and intervals assume it).",
+        f"Respondents identified by {plan.respondent_id}.",
+    ]
     lines.append(
         f"Minimum base: figures resting on fewer than {p.min_base} respondents are suppressed "
         "(the base is shown, every estimate left blank)."

@@ -26,7 +26,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from cxlab.codebook import Codebook, Item
+from cxlab.codebook import DESIGN_KEYS, Codebook, Item
 from cxlab.errors import DataError, DataQualityWarning, combine_errors, quote_values
 
 __all__ = [
@@ -739,6 +739,27 @@ def survey_from_frame(
                     )
                 )
             resp["weight"] = w.to_numpy()
+    for key in DESIGN_KEYS:
+        column = getattr(cb, key)
+        if not column or column in absent:
+            continue
+        values = frame[column].reset_index(drop=True)
+        if key == "fpc":
+            values = pd.to_numeric(values, errors="coerce")
+        bad = values.isna().to_numpy().copy()
+        if key == "fpc":
+            bad |= ~(values.to_numpy(dtype=float) > 0)
+        if bad.any():
+            problems.append(
+                DataError(
+                    f"the sample design's {key} column must have a value on every row"
+                    + (" (a positive number)" if key == "fpc" else ""),
+                    file=file,
+                    column=column,
+                    rows=_rows(bad, row_offset),
+                )
+            )
+        resp[key] = values.to_numpy()
     suspicious = []
     unreadable = set()
     for section in (cb.demographics, cb.respondent_items, cb.segments):
@@ -939,8 +960,9 @@ def _build_event_data(frame, cb: Codebook, read, respondents) -> pd.DataFrame:
         "channel": pd.Categorical.from_codes(channel_of[codes], categories=channels),
         "weight": respondents["weight"].to_numpy()[rows],
     }
-    if "wave" in respondents.columns:
-        out["wave"] = respondents["wave"].take(rows).reset_index(drop=True)
+    for key in ("wave", *DESIGN_KEYS):
+        if key in respondents.columns:
+            out[key] = respondents[key].take(rows).reset_index(drop=True)
     out.update({name: col[name] for name in columns if name != "satisfaction"})
     out["tactile"] = tactile
     out["emotive"] = emotive

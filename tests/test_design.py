@@ -432,3 +432,134 @@ def test_calibration_refuses_other_rows_or_other_weights():
         weighted_mean(df, "y", weights="d", calibration=res)
     with pytest.raises(ParameterError, match="result of cxlab.weighting.rake"):
         weighted_mean(df, "y", weights=None, calibration="raked")
+
+
+# --------------------------------------------------------------------------- advocacy
+def test_net_advocacy_with_a_design_is_the_weighted_mean_of_its_score(dsn):
+    from cxlab.segments import advocacy_shares, compare_net_advocacy, net_advocacy
+
+    df = dsn.assign(score=np.select([dsn["rating"] >= 9, dsn["rating"] <= 6], [100.0, -100.0], 0.0))
+    kw = {"strata": "region", "cluster": "branch", "fpc": "N"}
+    net = net_advocacy("rating", "weight", by="seg", data=df, min_base=1, complementary=False, **kw)
+    ref = weighted_mean(df, "score", by="seg", min_base=1, **kw)
+    assert net["value"].to_numpy() == pytest.approx(ref["estimate"].to_numpy(), rel=1e-12)
+    assert net["se"].to_numpy() == pytest.approx(ref["se"].to_numpy(), rel=1e-10)
+    assert net["ci_low"].to_numpy() == pytest.approx(ref["ci_low"].to_numpy(), rel=1e-10)
+    plain = net_advocacy("rating", "weight", by="seg", data=df, min_base=1, complementary=False)
+    assert not np.allclose(plain["se"], net["se"])
+    shares = advocacy_shares("rating", "weight", data=df, min_base=1, **kw)
+    adv = shares.loc[shares["advocacy_group"] == "advocate"].iloc[0]
+    prop = weighted_proportion(df, "rating", [9, 10], min_base=1, **kw).iloc[0]
+    assert adv["share"] == pytest.approx(100 * prop["estimate"], rel=1e-12)
+    assert adv["se"] == pytest.approx(100 * prop["se"], rel=1e-10)
+    assert adv["ci_low"] == pytest.approx(100 * prop["ci_low"], rel=1e-10)
+    diff = compare_net_advocacy("rating", "seg", "weight", data=df, min_base=1, **kw)
+    theirs = compare(df, "score", by="seg", min_base=1, **kw)
+    assert np.sort(diff["se"].to_numpy()) == pytest.approx(
+        np.sort(theirs["se"].to_numpy()), rel=1e-10
+    )
+
+
+# --------------------------------------------------------------------------- the report
+def _designed(survey):
+    """The banking study with a stratified, clustered design declared in its codebook."""
+    import dataclasses
+
+    resp = survey.respondents
+    rng = np.random.default_rng(0)
+    strata = np.where(np.arange(len(resp)) % 3 == 0, "north", "south")
+    branch = np.char.add(strata, rng.integers(0, 8, len(resp)).astype(str))
+    resp = resp.assign(strata=strata, cluster=branch, fpc=np.where(strata == "north", 40, 60))
+    cb = dataclasses.replace(survey.codebook, strata="region", cluster="branch", fpc="n_branches")
+    return dataclasses.replace(survey, respondents=resp, codebook=cb)
+
+
+def test_the_report_states_its_design(banking):
+    from cxlab import analysis
+    from cxlab.params import validate
+    from cxlab.report import Inputs
+
+    params = validate(
+        {"client": "Acme", "data_path": "a.csv", "codebook": "a.yaml"}, check_files=False
+    )
+    survey, _ = banking
+    plain = analysis.plan_sections(Inputs(survey, None, None, None, None), params)
+    assert plain.design == "simple random sample with weights"
+    assert plain["sample"].basis.endswith("sample design: simple random sample with weights")
+    raked = analysis.plan_sections(Inputs(survey, {"g": {}}, None, None, None), params)
+    assert "calibration-aware variance of the raked weights" in raked.design
+    designed = analysis.plan_sections(Inputs(_designed(survey), None, None, None, None), params)
+    assert designed.design == (
+        "stratified by region, clustered by branch, with finite-population corrections (n_branches)"
+    )
+    assert "stratified by region" in designed["sample"].basis
+
+
+def test_the_report_estimates_use_the_codebook_design(banking):
+    from cxlab import analysis
+    from cxlab.params import validate
+    from cxlab.report import Inputs
+    from cxlab.segments import agitator_flags, net_advocacy
+
+    params = validate(
+        {"client": "Acme", "data_path": "a.csv", "codebook": "a.yaml", "min_base": 30},
+        check_files=False,
+    )
+    survey = _designed(banking[0])
+    inputs = Inputs(survey, None, None, None, None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = analysis.analyse(inputs, params, n_boot=10)
+    assert "stratified by region" in r.plan.design
+    resp = survey.respondents
+    kw = {"strata": "strata", "cluster": "cluster", "fpc": "fpc"}
+
+    ref = net_advocacy(
+        resp["recommend"], resp["weight"], data=resp, min_base=30,
+        agitator=agitator_flags(resp), **kw,
+    )  # fmt: skip
+    assert r.net["se"].iloc[0] == pytest.approx(ref["se"].iloc[0], rel=1e-12)
+    plain = net_advocacy(
+        resp["recommend"], resp["weight"], min_base=30, agitator=agitator_flags(resp)
+    )
+    assert r.net["se"].iloc[0] != pytest.approx(plain["se"].iloc[0], rel=1e-6)
+
+
+def test_the_codebook_declares_the_design_columns():
+    from cxlab.codebook import Codebook
+    from cxlab.survey import survey_from_frame
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "q1": rng.integers(1, 8, 60),
+            "reg": np.repeat(["N", "S", "E"], 20),
+            "br": np.repeat([f"b{i}" for i in range(12)], 5),
+            "pop": np.repeat([30, 40, 50], 20),
+        }
+    )
+    spec = {
+        "strata": "reg",
+        "cluster": "br",
+        "fpc": "pop",
+        "respondent_items": {"overall": {"column": "q1", "scale": {"min": 1, "max": 7}}},
+    }
+    cb = Codebook.from_dict(spec)
+    assert {"reg", "br", "pop"} <= set(cb.columns())
+    assert cb.describe_design() == (
+        "stratified by reg, clustered by br, with finite-population corrections (pop)"
+    )
+    survey = survey_from_frame(frame, cb)
+    resp = survey.respondents
+    assert resp["strata"].tolist()[:2] == ["N", "N"] and resp["fpc"].iloc[0] == 30
+    ours = weighted_mean(resp, "overall", min_base=1, **cb.design).iloc[0]
+    by_hand = weighted_mean(
+        frame.assign(weight=1.0), "q1", strata="reg", cluster="br", fpc="pop", min_base=1
+    ).iloc[0]
+    assert ours["se"] == pytest.approx(by_hand["se"], rel=1e-12)
+    gap = frame.assign(br=frame["br"].where(frame.index != 7))
+    with pytest.raises(DataError, match="design's cluster column") as err:
+        survey_from_frame(gap, cb)
+    assert "row" in str(err.value) and "'br'" in str(err.value)
+    with pytest.raises(Exception, match="'strata' is a name cxlab uses itself"):
+        Codebook.from_dict({"segments": {"strata": {"column": "reg"}}})
