@@ -28,7 +28,14 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from cxlab._stats import Calibration, SampleDesign, check_level, check_lonely_psu
+from cxlab._stats import (
+    REPLICATE_METHODS,
+    Calibration,
+    SampleDesign,
+    check_level,
+    check_lonely_psu,
+    replicate_factors,
+)
 from cxlab.errors import DataError, ParameterError
 
 __all__ = [
@@ -275,15 +282,18 @@ class Design:
         fpc=None,
         lonely_psu: str = "fail",
         calibration=None,
+        method="linearisation",
+        n_replicates: int = 200,
+        seed: int = 0,
     ):
         if not isinstance(data, pd.DataFrame):
             raise ParameterError("data must be a pandas DataFrame")
         n = len(data)
         if n == 0:
             raise DataError("no rows to estimate from")
-        self.calibration = None
+        self.calibration = reweight = None
         if calibration is not None:
-            self.w, self.calibration = _calibrated(data, weights, calibration)
+            self.w, self.calibration, reweight = _calibrated(data, weights, calibration)
         else:
             self.w = weights_of(data, weights)
         self.by = [] if by is None else ([by] if isinstance(by, str) else list(by))
@@ -323,6 +333,26 @@ class Design:
             self.sample = _sample_design(data, psu, cluster, strata, fpc, lonely_psu)
         else:
             check_lonely_psu(lonely_psu)
+        self.method = method if isinstance(method, str) else "replicate"
+        self.replicates = None
+        if isinstance(method, str) and method in REPLICATE_METHODS:
+            sample = self.sample
+            if sample is None:
+                psu_rows = self.cl if self.cl is not None else np.arange(n, dtype=np.int64)
+                sample = _sample_design(data, psu_rows, None, None, None, lonely_psu)
+            F, scale, rscales = replicate_factors(sample, method, n_replicates, seed)
+            start = self.w if self.calibration is None else self.calibration.d
+            Wr = start[:, None] * F[sample.psu]
+            if reweight is not None:  # raking re-run in every replicate
+                Wr = np.column_stack([reweight(Wr[:, r]) for r in range(Wr.shape[1])])
+            self.replicates = (Wr, scale, rscales, False)
+        elif not isinstance(method, str):
+            self.replicates = _client_replicates(data, method)
+        elif method != "linearisation":
+            raise ParameterError(
+                f"method must be 'linearisation', {' or '.join(map(repr, REPLICATE_METHODS))} "
+                f"or replicate weights (cxlab.design.ReplicateWeights), got {method!r}"
+            )
 
     @property
     def kwargs(self) -> dict:
@@ -338,6 +368,13 @@ def describe_design(strata=None, cluster=None, fpc=None, calibrated: bool = Fals
     """The sample design in words, e.g. ``"stratified by region, clustered by branch,
     with finite-population corrections (fpc)"`` or ``"simple random sample with
     weights"``.
+
+    Parameters
+    ----------
+    strata, cluster, fpc : str, optional
+        The design's column names (``cluster="respondent_id"`` is no clustering).
+    calibrated : bool
+        The weights are calibrated and the variance says so.
 
     Examples
     --------
@@ -457,7 +494,29 @@ def _calibrated(data: pd.DataFrame, weights, result) -> tuple[np.ndarray, Calibr
             )
     d = result.design_weights.to_numpy(dtype=float)[pos]
     cal = Calibration(tuple(c[pos] for c in codes), tuple(result.calibration_ncats), d)
-    return w, cal
+
+    def reweight(start: np.ndarray) -> np.ndarray:
+        """The weighting re-run from ``start`` (rows of ``data``), on the rows of ``data``."""
+        ordered = np.empty(len(pos))
+        ordered[pos] = start
+        return result.reweight(ordered)[pos]
+
+    return w, cal, reweight
+
+
+def _client_replicates(data: pd.DataFrame, rep) -> tuple:
+    """Replicate weights given with the data (a :class:`cxlab.design.ReplicateWeights`)."""
+    table = getattr(rep, "weights", None)
+    if not isinstance(table, pd.DataFrame) or not hasattr(rep, "scale"):
+        raise ParameterError(
+            "method= takes 'linearisation', 'jackknife', 'bootstrap' or replicate weights "
+            "(cxlab.design.ReplicateWeights)"
+        )
+    pos = table.index.get_indexer(data.index)
+    if len(table) != len(data) or (pos < 0).any():
+        raise ParameterError("the replicate weights are not on the rows of the data (index)")
+    Wr = np.column_stack([check_weights(table[c], str(c)) for c in table.columns])[pos]
+    return (Wr, float(rep.scale), np.asarray(rep.rscales, dtype=float), bool(rep.mse))
 
 
 # --------------------------------------------------------------------------- vocabulary

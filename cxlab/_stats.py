@@ -90,6 +90,10 @@ __all__ = [
     "design_variance",
     "design_df",
     "Calibration",
+    "REPLICATE_METHODS",
+    "replicate_factors",
+    "replicate_means",
+    "replicate_variance",
 ]
 
 
@@ -626,3 +630,87 @@ class Calibration:
         XtD = (X.T @ sparse.diags(self.d)).tocsr()
         beta = np.linalg.pinv((XtD @ X).toarray()) @ (XtD @ E)
         return E - X @ beta
+
+
+# --------------------------------------------------------------------------- replicates
+#: Replicate-weight methods built from a :class:`SampleDesign`.
+REPLICATE_METHODS = ("jackknife", "bootstrap")
+
+
+def replicate_factors(
+    design: SampleDesign, method: str, replicates: int = 200, seed: int = 0
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """PSU weight multipliers of replicate designs, with R survey's variance scales.
+
+    ``"jackknife"``: one replicate per PSU, dropping it and reweighting the rest of
+    its stratum by ``n_h / (n_h - 1)``; JK1 without strata (``scale = (P - 1) / P``),
+    JKn with strata (``rscales = (n_h - 1) / n_h``); both times ``1 - f_h``.
+    ``"bootstrap"``: Rao-Wu's rescaling bootstrap, ``n_h - 1`` PSUs drawn with
+    replacement in each stratum, multiplier ``1 - l + l n_h / (n_h - 1) c_hi`` with
+    ``l = sqrt(1 - f_h)`` and ``c_hi`` the draws of PSU ``i``; ``scale = 1 / (B - 1)``.
+    Strata sampled completely or with a lonely PSU under ``"certainty"`` get no
+    replicate (multiplier 1); other lonely PSUs cannot be replicated (ModelError).
+
+    Returns
+    -------
+    (numpy.ndarray, float, numpy.ndarray)
+        ``P x R`` multipliers, ``scale`` and the ``R`` ``rscales``.
+    """
+    if method not in REPLICATE_METHODS:
+        raise ParameterError(f"method must be one of {list(REPLICATE_METHODS)}, got {method!r}")
+    n_h = design.n_h
+    keep = np.where(design.keep < 1e-7, 0.0, design.keep)
+    active = (n_h > 1) & (keep > 0)
+    lonely = (n_h == 1) & (keep > 0)
+    if lonely.any() and design.lonely_psu != "certainty":
+        raise ModelError(
+            "replicate weights need two PSUs in every stratum; pass lonely_psu='certainty' "
+            "(a lonely PSU then adds no variance) or use the linearised variance",
+            column=design.column,
+        )
+    P = design.n_psus
+    st = design.stratum
+    if method == "jackknife":
+        psus = np.flatnonzero(active[st])
+        F = np.ones((P, psus.size))
+        for r, p in enumerate(psus):
+            h = st[p]
+            F[st == h, r] = n_h[h] / (n_h[h] - 1)
+            F[p, r] = 0.0
+        hs = st[psus]
+        if design.n_strata == 1:
+            return F, (n_h[0] - 1) / n_h[0], np.full(psus.size, keep[0])
+        return F, 1.0, keep[hs] * (n_h[hs] - 1) / n_h[hs]
+    if replicates < 2:
+        raise ParameterError(f"bootstrap needs at least 2 replicates, got {replicates!r}")
+    rng = np.random.default_rng(seed)
+    F = np.ones((P, replicates))
+    lam = np.sqrt(keep)
+    for h in np.flatnonzero(active):
+        members = np.flatnonzero(st == h)
+        m = n_h[h] - 1
+        draws = rng.integers(0, members.size, size=(replicates, m))
+        counts = np.apply_along_axis(np.bincount, 1, draws, minlength=members.size).T
+        F[members] = 1 - lam[h] + lam[h] * n_h[h] / m * counts
+    return F, 1.0 / (replicates - 1), np.ones(replicates)
+
+
+def replicate_means(y: np.ndarray, g: np.ndarray, G: int, Wr: np.ndarray) -> np.ndarray:
+    """``G x R`` domain ratio means ``sum(w_r y) / sum(w_r)`` under each replicate
+    weight column of ``Wr`` (``n x R``); ``y`` NaN and ``g < 0`` are outside."""
+    ok = np.isfinite(y) & (g >= 0)
+    rows = np.flatnonzero(ok)
+    A = sparse.csr_matrix((np.ones(rows.size), (g[ok], rows)), shape=(G, y.size))
+    yy = np.where(ok, y, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (A @ (Wr * yy[:, None])) / (A @ Wr)
+
+
+def replicate_variance(
+    theta_r: np.ndarray, theta: np.ndarray, scale: float, rscales: np.ndarray, mse: bool
+) -> np.ndarray:
+    """``scale * sum_r rscales_r (theta_r - c)^2`` per estimate (rows of ``theta_r``),
+    ``c`` the full-sample estimate (``mse=True``) or the replicates' mean (R's
+    ``svrepdesign`` default ``mse=FALSE``)."""
+    centre = theta[:, None] if mse else np.nanmean(theta_r, axis=1, keepdims=True)
+    return scale * np.nansum(np.asarray(rscales)[None, :] * (theta_r - centre) ** 2, axis=1)

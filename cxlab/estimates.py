@@ -71,12 +71,13 @@ import numpy as np
 import pandas as pd
 
 from cxlab._checks import Design, check_common, indicator, numeric_column, renamed, top_box
-from cxlab._stats import intervals, linearise
+from cxlab._stats import intervals, linearise, replicate_means, replicate_variance
 from cxlab.comparisons import compare
 from cxlab.errors import DataError
 from cxlab.suppression import format_suppressed, suppress, suppress_small_cells
 
 if TYPE_CHECKING:
+    from cxlab.design import ReplicateWeights
     from cxlab.weighting import WeightingResult
 
 __all__ = [
@@ -94,8 +95,16 @@ _EST_COLS = ["estimate", "se", "ci_low", "ci_high"]
 
 
 def _linearise(design: Design, y: np.ndarray, want_cov: bool = False) -> dict:
-    """Domain ratio means with linearised (co)variances (:func:`cxlab._stats.linearise`)."""
-    return linearise(y, design.w, design.g, design.G, design.cl, want_cov=want_cov, **design.kwargs)
+    """Domain ratio means with linearised (co)variances (:func:`cxlab._stats.linearise`),
+    or with replicate-weight variances when the design has replicates."""
+    res = linearise(y, design.w, design.g, design.G, design.cl, want_cov=want_cov, **design.kwargs)
+    if design.replicates is not None:
+        Wr, scale, rscales, mse = design.replicates
+        theta_r = replicate_means(y, design.g, design.G, Wr)
+        res["var"] = replicate_variance(theta_r, res["estimate"], scale, rscales, mse)
+        if design.method == "replicate":  # R's degf: rank of the replicates - 1
+            res["df"] = np.minimum(res["df"], float(np.linalg.matrix_rank(Wr) - 1))
+    return res
 
 
 def _suppress(
@@ -129,6 +138,7 @@ def weighted_mean(
     fpc: str | None = None,
     lonely_psu: str = "fail",
     calibration: WeightingResult | None = None,
+    method: str | ReplicateWeights = "linearisation",
     min_base: float = 30,
     level: float = 0.95,
 ) -> pd.DataFrame:
@@ -162,6 +172,12 @@ def weighted_mean(
         The :func:`cxlab.weighting.rake` (or ``poststratify``) result that made the
         weights: its calibrated weights are used, with the calibration-aware
         linearisation (R survey's ``calibrate()``). The data must be the raked rows.
+    method : str or ReplicateWeights
+        ``"linearisation"`` (Taylor), or replicate weights: ``"jackknife"`` (JK1, or
+        JKn with strata), ``"bootstrap"`` (Rao-Wu, 200 replicates, seed 0) built from
+        the design, raking re-run in every replicate when ``calibration`` is given; or
+        a :class:`cxlab.design.ReplicateWeights` (the client's replicate weights, or
+        :func:`cxlab.design.replicate_weights` with other settings).
     min_base : float
         Minimum number of respondents (clusters) for an estimate to be shown.
     level : float
@@ -186,7 +202,7 @@ def weighted_mean(
     3.0
     """
     check_common(min_base, level)
-    design = Design(data, weights, by, cluster, strata, fpc, lonely_psu, calibration)
+    design = Design(data, weights, by, cluster, strata, fpc, lonely_psu, calibration, method)
     res = _linearise(design, numeric_column(data, column))
     return _table(design, res, level, min_base, False, f"weighted mean of {column!r}")
 
@@ -204,6 +220,7 @@ def weighted_proportion(
     fpc: str | None = None,
     lonely_psu: str = "fail",
     calibration: WeightingResult | None = None,
+    method: str | ReplicateWeights = "linearisation",
     min_base: float = 30,
     level: float = 0.95,
 ) -> pd.DataFrame:
@@ -211,7 +228,7 @@ def weighted_proportion(
 
     Parameters
     ----------
-    data, by, weights, cluster, strata, fpc, lonely_psu, calibration, min_base, level
+    data, by, weights, cluster, strata, fpc, lonely_psu, calibration, method, min_base, level
         As in :func:`weighted_mean`.
     column : str
         A 0/1 or boolean column (``value=None``) or any column compared with ``value``.
@@ -231,7 +248,7 @@ def weighted_proportion(
     0.75
     """
     check_common(min_base, level)
-    design = Design(data, weights, by, cluster, strata, fpc, lonely_psu, calibration)
+    design = Design(data, weights, by, cluster, strata, fpc, lonely_psu, calibration, method)
     res = _linearise(design, indicator(data, column, value))
     label = f"proportion of {column!r}" + ("" if value is None else f" = {value!r}")
     return _table(design, res, level, min_base, True, label)
@@ -251,6 +268,7 @@ def weighted_top_box(
     fpc: str | None = None,
     lonely_psu: str = "fail",
     calibration: WeightingResult | None = None,
+    method: str | ReplicateWeights = "linearisation",
     min_base: float = 30,
     level: float = 0.95,
 ) -> pd.DataFrame:
@@ -274,8 +292,8 @@ def weighted_top_box(
         Weights (a column name or values); None is unweighted.
     cluster : str, None or "auto"
         Cluster (respondent) id column; "auto" uses ``respondent_id`` when it repeats.
-    strata, fpc, lonely_psu, calibration
-        The sample design, as in :func:`weighted_mean`.
+    strata, fpc, lonely_psu, calibration, method
+        The sample design and variance method, as in :func:`weighted_mean`.
     min_base : float
         Minimum unweighted base; smaller groups are suppressed.
     level : float
@@ -289,7 +307,7 @@ def weighted_top_box(
     0.5
     """
     check_common(min_base, level)
-    design = Design(data, weights, by, cluster, strata, fpc, lonely_psu, calibration)
+    design = Design(data, weights, by, cluster, strata, fpc, lonely_psu, calibration, method)
     y = top_box(numeric_column(data, column), scale_max, k)
     res = _linearise(design, y)
     return _table(design, res, level, min_base, True, f"top-{k}-box of {column!r}")
@@ -308,6 +326,7 @@ def weighted_distribution(
     fpc: str | None = None,
     lonely_psu: str = "fail",
     calibration: WeightingResult | None = None,
+    method: str | ReplicateWeights = "linearisation",
     min_base: float = 30,
     level: float = 0.95,
 ) -> pd.DataFrame:
@@ -319,7 +338,7 @@ def weighted_distribution(
         Categories to report, in order (default: the sorted observed values; for a
         categorical column its categories). A segment's shares over all its
         categories sum to 1.
-    data, column, by, weights, cluster, strata, fpc, lonely_psu, calibration, min_base, level
+    data, column, by, weights, cluster, strata, fpc, lonely_psu, calibration, method, min_base, level
         As in :func:`weighted_mean`; ``n`` is the segment's base.
 
     Returns
@@ -336,7 +355,7 @@ def weighted_distribution(
     [0.25, 0.5, 0.25]
     """
     check_common(min_base, level)
-    design = Design(data, weights, by, cluster, strata, fpc, lonely_psu, calibration)
+    design = Design(data, weights, by, cluster, strata, fpc, lonely_psu, calibration, method)
     if column not in data.columns:
         raise DataError("column not found", column=column)
     x = data[column]

@@ -563,3 +563,102 @@ def test_the_codebook_declares_the_design_columns():
     assert "row" in str(err.value) and "'br'" in str(err.value)
     with pytest.raises(Exception, match="'strata' is a name cxlab uses itself"):
         Codebook.from_dict({"segments": {"strata": {"column": "reg"}}})
+
+
+# --------------------------------------------------------------------------- replicates
+def _bigger_design(seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for h in range(6):
+        for p in range(10):
+            u = rng.normal(0, 0.7)
+            for _ in range(int(rng.integers(6, 14))):
+                sex = str(rng.choice(["f", "m"], p=[0.35, 0.65]))
+                y = u + h * 0.3 + 1.5 * (sex == "f") + rng.normal()
+                rows.append((f"S{h}", f"S{h}-{p}", sex, y, float(rng.uniform(1, 3)), 60))
+    return pd.DataFrame(rows, columns=["region", "branch", "sex", "y", "weight", "N"])
+
+
+def test_jackknife_agrees_with_linearisation():
+    df = _bigger_design()
+    kw = {"strata": "region", "cluster": "branch", "min_base": 1}
+    lin = weighted_mean(df, "y", **kw).iloc[0]
+    jk = weighted_mean(df, "y", method="jackknife", **kw).iloc[0]
+    assert jk["estimate"] == lin["estimate"]
+    assert jk["se"] == pytest.approx(lin["se"], rel=0.02)
+    # with fpc the JKn rscales carry (1 - f_h), as the linearisation does
+    lin_f = weighted_mean(df, "y", fpc="N", **kw).iloc[0]
+    jk_f = weighted_mean(df, "y", fpc="N", method="jackknife", **kw).iloc[0]
+    assert jk_f["se"] == pytest.approx(lin_f["se"], rel=0.02)
+    assert jk_f["se"] < jk["se"]
+    # JK1 without strata
+    one = {"cluster": "branch", "min_base": 1}
+    assert weighted_mean(df, "y", method="jackknife", **one)["se"].iloc[0] == pytest.approx(
+        weighted_mean(df, "y", **one)["se"].iloc[0], rel=0.02
+    )
+
+
+def test_jackknife_of_a_linear_statistic_equals_linearisation_exactly():
+    """For a mean with known denominator (equal weights within PSU totals fixed) the
+    JKn variance is the linearised one: a total's jackknife is exact."""
+    from cxlab._stats import SampleDesign, design_variance, replicate_factors
+
+    rng = np.random.default_rng(0)
+    st = np.repeat(np.arange(3), 4)
+    design = SampleDesign(np.arange(12), st, np.ones(3))
+    t = rng.normal(size=12)  # PSU totals of a variable
+    F, scale, rscales = replicate_factors(design, "jackknife")
+    totals = t @ F
+    var_jk = scale * (rscales * (totals - t.sum()) ** 2).sum()
+    var_lin = design_variance(t[:, None], design)["var"][0]
+    assert var_jk == pytest.approx(var_lin, rel=1e-12)
+
+
+def test_bootstrap_agrees_with_linearisation():
+    from cxlab.design import replicate_weights
+
+    df = _bigger_design()
+    kw = {"strata": "region", "cluster": "branch"}
+    lin = weighted_mean(df, "y", min_base=1, **kw)["se"].iloc[0]
+    rep = replicate_weights(df, method="bootstrap", replicates=1000, seed=1, **kw)
+    assert rep.kind == "bootstrap" and rep.weights.shape[1] == 1000
+    boot = weighted_mean(df, "y", method=rep, min_base=1)["se"].iloc[0]
+    assert boot == pytest.approx(lin, rel=0.06)  # Monte Carlo error about 2%
+
+
+def test_replicates_rerun_the_raking_and_agree_with_the_calibrated_linearisation():
+    df = _bigger_design()
+    res = rake(df, {"sex": {"f": 0.5, "m": 0.5}}, weights="weight")
+    kw = {"strata": "region", "cluster": "branch", "min_base": 1, "weights": None}
+    lin = weighted_mean(df, "y", calibration=res, **kw).iloc[0]
+    jk = weighted_mean(df, "y", calibration=res, method="jackknife", **kw).iloc[0]
+    fixed = weighted_mean(df.assign(w=res.weights), "y", **{**kw, "weights": "w"}).iloc[0]
+    assert jk["se"] == pytest.approx(lin["se"], rel=0.03)
+    assert jk["se"] < fixed["se"]  # re-raking each replicate captures the calibration
+    by = weighted_mean(df, "y", by="sex", calibration=res, method="jackknife", **kw)
+    by_lin = weighted_mean(df, "y", by="sex", calibration=res, **kw)
+    assert by["se"].to_numpy() == pytest.approx(by_lin["se"].to_numpy(), rel=0.03)
+
+
+def test_client_replicate_weights_follow_svrepdesign_scales():
+    from cxlab.design import ReplicateWeights, replicate_weights
+
+    df = _bigger_design()
+    kw = {"strata": "region", "cluster": "branch"}
+    rep = replicate_weights(df, **kw)
+    client = df.join(rep.weights)
+    given = ReplicateWeights.from_columns(
+        client, list(rep.weights.columns), scale=rep.scale, rscales=rep.rscales
+    )
+    a = weighted_mean(client, "y", method=given, min_base=1).iloc[0]
+    b = weighted_mean(df, "y", method="jackknife", min_base=1, **kw).iloc[0]
+    assert a["se"] == pytest.approx(b["se"], rel=1e-12)
+    # mse=True centres at the full-sample estimate: never smaller
+    mse = ReplicateWeights.from_columns(
+        client, list(rep.weights.columns), scale=rep.scale, rscales=rep.rscales, mse=True
+    )
+    assert weighted_mean(client, "y", method=mse, min_base=1)["se"].iloc[0] >= a["se"]
+    with pytest.raises(ParameterError, match="not found"):
+        ReplicateWeights.from_columns(client, ["nope"], scale=1.0)
+    with pytest.raises(ParameterError, match="method"):
+        weighted_mean(df, "y", method="brr")
