@@ -54,6 +54,7 @@ __all__ = [
     "frames",
     "Design",
     "describe_design",
+    "sample_design",
     "renamed",
 ]
 
@@ -404,6 +405,22 @@ def _codes(data: pd.DataFrame, column: str, missing: str) -> np.ndarray:
     if miss.size:
         raise DataError(missing, column=column, rows=(miss + 1).tolist())
     return codes.astype(np.int64)
+
+
+def sample_design(
+    data: pd.DataFrame, *, strata=None, cluster=None, fpc=None, lonely_psu: str = "fail"
+) -> SampleDesign | None:
+    """The checked :class:`cxlab._stats.SampleDesign` of the data's design columns
+    (``cluster`` names the PSUs; None: the rows); None without design columns."""
+    if strata is None and cluster is None and fpc is None:
+        check_lonely_psu(lonely_psu)
+        return None
+    psu = (
+        np.arange(len(data), dtype=np.int64)
+        if cluster is None
+        else _codes(data, cluster, "missing cluster (PSU) ids")
+    )
+    return _sample_design(data, psu, cluster, strata, fpc, lonely_psu)
 
 
 def _sample_design(data, psu_rows, cluster, strata, fpc, lonely_psu) -> SampleDesign:

@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -233,7 +234,13 @@ def estimate(
     codes = pd.factorize(frame[v["respondent"]])[0]
     if x.shape[0] <= x.shape[1] + 1:
         raise ModelError(f"{x.shape[0]} complete ratings: too few for {x.shape[1]} model terms")
-    fit = cluster_wls(x, y, w, codes) if method == "cluster" else _mixed(x, y, codes, names)
+    if v.get("design") is not None:  # the full sample's design, on the fitted rows
+        design = dataclasses.replace(v["design"], psu=frame["_psu"].to_numpy())
+        fit = cluster_wls(x, y, w, codes, design=design)
+    elif method == "cluster":
+        fit = cluster_wls(x, y, w, codes)
+    else:
+        fit = _mixed(x, y, codes, names)
     crit = critical(level, fit.df)
     beta, cov = fit.beta, fit.cov
     se = np.sqrt(np.diag(cov))

@@ -392,6 +392,7 @@ def cluster_wls(
     codes: np.ndarray | None = None,
     *,
     singular: str = "raise",
+    design: SampleDesign | None = None,
 ) -> Fit:
     """Weighted least squares with a cluster-robust (sandwich) covariance.
 
@@ -400,6 +401,11 @@ def cluster_wls(
     small-sample correction ``G/(G-1) * (N-1)/(N-K)``; with one cluster per row that is
     HC1 (``N/(N-K)``). ``singular="raise"`` refuses a singular design (ModelError);
     ``"pinv"`` uses the pseudo-inverse instead.
+
+    With a :class:`SampleDesign` (``design.psu`` aligned with the rows of ``x``) the
+    meat is the design covariance of the PSU score totals (:func:`design_variance`:
+    strata, fpc, lonely PSUs, no ``(N-1)/(N-K)`` factor) and the t reference has
+    ``PSUs - strata - K + 1`` degrees of freedom, as R survey's ``svyglm``.
     """
     n, k = x.shape
     xw = x * w[:, None]
@@ -416,6 +422,10 @@ def cluster_wls(
     beta = bread @ (xw.T @ y)
     resid = y - x @ beta
     scores = xw * resid[:, None]
+    if design is not None:
+        meat = design_variance(design.psu_matrix() @ scores, design, want_cov=True)["cov"]
+        cov = bread @ meat @ bread
+        return Fit(beta, (cov + cov.T) / 2, n, design.n_psus, design.df - k + 1, resid)
     if codes is None:
         n_clusters, sums = n, scores
     else:

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cxlab._checks import check_weights, renamed
+from cxlab._checks import check_weights, renamed, sample_design
 from cxlab._regression import Crossover, ModerationTest, estimate, weights_at
 from cxlab._style import new_ax
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError, SuppressionWarning
@@ -387,6 +387,10 @@ def investment_weighting(
     grid: int | Sequence[float] = 25,
     level: float = 0.95,
     min_base: int = 30,
+    strata: str | None = None,
+    cluster: str | None = None,
+    fpc: str | None = None,
+    lonely_psu: str = "fail",
 ) -> InvestmentWeighting | SegmentedInvestmentWeighting:
     """Weight of emotive and tactile performance as a function of personal investment.
 
@@ -428,6 +432,14 @@ def investment_weighting(
         Minimum base (respondents with complete ratings). Without ``by``, a smaller
         base raises :class:`~cxlab.errors.ModelError`; with ``by``, segments with
         fewer respondents are skipped (SuppressionWarning).
+    strata, cluster, fpc : str, optional
+        The sample design (``method="cluster"`` only): strata, primary sampling units
+        (default the respondents) and finite-population correction, as in
+        :func:`cxlab.estimates.weighted_mean`. The sandwich's meat is then the design
+        covariance of the PSU score totals (:func:`cxlab._stats.cluster_wls`, as R
+        survey's ``svyglm``); incomplete rows and other segments stay in the design.
+    lonely_psu : {"fail", "adjust", "certainty"}
+        What a stratum with one PSU does.
 
     Returns
     -------
@@ -478,6 +490,14 @@ def investment_weighting(
     use_event = event if (event is not None and event in data.columns) else None
     keep_cols = list(dict.fromkeys(needed + ([use_event] if use_event else [])))
     frame = data[keep_cols]
+    v["design"] = None
+    if strata is not None or cluster is not None or fpc is not None:
+        if method != "cluster":
+            raise ParameterError("a sample design (strata, cluster, fpc) needs method='cluster'")
+        v["design"] = sample_design(
+            data, strata=strata, cluster=cluster or respondent, fpc=fpc, lonely_psu=lonely_psu
+        )
+        frame = frame.assign(_psu=v["design"].psu)
     ok = frame[[c for c in needed if c not in by_cols]].notna().all(axis=1).to_numpy().copy()
     ok &= np.isfinite(frame[model_cols].to_numpy(float)).all(axis=1)
     n_dropped = int((~ok).sum())

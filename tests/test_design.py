@@ -662,3 +662,85 @@ def test_client_replicate_weights_follow_svrepdesign_scales():
         ReplicateWeights.from_columns(client, ["nope"], scale=1.0)
     with pytest.raises(ParameterError, match="method"):
         weighted_mean(df, "y", method="brr")
+
+
+# --------------------------------------------------------------------------- regression
+def test_design_sandwich_is_statsmodels_cluster_without_its_n_minus_k_factor():
+    import statsmodels.api as sm
+
+    from cxlab._stats import SampleDesign, cluster_wls
+
+    rng = np.random.default_rng(2)
+    n, G = 400, 40
+    g = rng.integers(0, G, n)
+    x = np.column_stack([np.ones(n), rng.normal(size=n), rng.normal(size=n)])
+    y = x @ [1.0, 0.5, -0.2] + rng.normal(size=G)[g] + rng.normal(size=n)
+    w = rng.uniform(0.5, 2, n)
+    sm_fit = sm.WLS(y, x, weights=w).fit(cov_type="cluster", cov_kwds={"groups": g})
+    design = SampleDesign(g, np.zeros(G, dtype=np.int64), np.ones(1))
+    fit = cluster_wls(x, y, w, design=design)
+    k = x.shape[1]
+    assert fit.beta == pytest.approx(sm_fit.params, rel=1e-10)
+    assert fit.cov == pytest.approx(sm_fit.cov_params() * (n - k) / (n - 1), rel=1e-8)
+    assert fit.df == G - 1 - k + 1  # R's svyglm: degf + 1 - K
+
+
+def test_design_sandwich_with_strata_and_fpc_by_hand():
+    from cxlab._stats import SampleDesign, cluster_wls
+
+    rng = np.random.default_rng(3)
+    H, per, n = 3, 6, 360
+    psu = rng.integers(0, H * per, n)
+    stratum = np.repeat(np.arange(H), per)
+    N = np.array([20.0, 30.0, 12.0])
+    x = np.column_stack([np.ones(n), rng.normal(size=n)])
+    y = 2 * x[:, 1] + rng.normal(size=H * per)[psu] + rng.normal(size=n)
+    w = np.ones(n)
+    fit = cluster_wls(x, y, w, design=SampleDesign(psu, stratum, 1 - per / N))
+    bread = np.linalg.inv(x.T @ x)
+    u = x * (y - x @ fit.beta)[:, None]
+    totals = np.array([u[psu == p].sum(axis=0) for p in range(H * per)])
+    meat = np.zeros((2, 2))
+    for h in range(H):
+        t = totals[stratum == h]
+        d = t - t.mean(axis=0)
+        meat += (1 - per / N[h]) * per / (per - 1) * d.T @ d
+    assert fit.cov == pytest.approx(bread @ meat @ bread, rel=1e-10)
+
+
+def test_the_investment_model_takes_the_design(banking):
+    from cxlab._checks import sample_design
+    from cxlab._stats import cluster_wls
+    from cxlab.drivers import investment_weighting
+
+    et = banking[0].event_table()
+    rid = pd.factorize(et["respondent_id"])[0]
+    et = et.assign(
+        region=np.where(rid % 2 == 0, "a", "b"),
+        branch=(rid % 2).astype(str) + (rid // 2 % 15).astype(str),
+    )
+    plain = investment_weighting(et, weights="weight")
+    res = investment_weighting(et, weights="weight", strata="region", cluster="branch")
+    assert res.coefficients["estimate"].to_numpy() == pytest.approx(
+        plain.coefficients["estimate"].to_numpy(), rel=1e-10
+    )
+    assert not np.allclose(res.coefficients["se"], plain.coefficients["se"])
+    # by hand: the design of all rows, the PSUs of the complete rows
+    from cxlab._regression import design_matrix
+
+    cols = ["satisfaction", "tactile", "emotive", "personal_investment", "weight"]
+    ok = et[cols].notna().all(axis=1).to_numpy()
+    full = sample_design(et, strata="region", cluster="branch")
+    frame = et.loc[ok].reset_index(drop=True)
+    x, _ = design_matrix(frame, "tactile", "emotive", "personal_investment", [])
+    import dataclasses
+
+    fit = cluster_wls(
+        x,
+        frame["satisfaction"].to_numpy(float),
+        frame["weight"].to_numpy(float),
+        design=dataclasses.replace(full, psu=full.psu[ok]),
+    )
+    assert res.coefficients["se"].to_numpy() == pytest.approx(np.sqrt(np.diag(fit.cov)), rel=1e-10)
+    with pytest.raises(ParameterError, match="method='cluster'"):
+        investment_weighting(et, strata="region", method="mixed")
