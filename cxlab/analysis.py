@@ -875,7 +875,11 @@ def analyse(inputs, params, *, n_boot: int = 200) -> ReportResults:
             "the weighting targets could not be met, so results are not raked",
         )
     if plan.included("weighting") and weighting is None:
-        plan = replace(plan, weights="not raked: the weighting targets could not be met")
+        plan = replace(
+            plan,
+            weights="not raked: the weighting targets could not be met",
+            design=plan.design.replace("; calibration-aware variance of the raked weights", ""),
+        )
     weighted = survey.with_weights(weighting.weights.to_numpy()) if weighting else survey
     resp = weighted.respondents
 
