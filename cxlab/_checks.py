@@ -309,9 +309,11 @@ class Design:
             self.g = np.zeros(n, dtype=np.int64)
             self.keys = pd.DataFrame(index=[0])
         self.G = len(self.keys)
-        repeats = "respondent_id" in data.columns and data["respondent_id"].duplicated().any()
+        def repeats() -> bool:
+            return "respondent_id" in data.columns and data["respondent_id"].duplicated().any()
+
         if isinstance(cluster, str) and cluster == "auto":
-            cluster = "respondent_id" if repeats else None
+            cluster = "respondent_id" if repeats() else None
         psu = None
         if cluster is None:
             self.cl = None
@@ -322,7 +324,7 @@ class Design:
             else:  # PSUs above the respondents: the base still counts respondents
                 psu = codes
                 self.cl = (
-                    _codes(data, "respondent_id", "missing respondent ids") if repeats else None
+                    _codes(data, "respondent_id", "missing respondent ids") if repeats() else None
                 )
         self.cluster = cluster
         self.strata = strata
