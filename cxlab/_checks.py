@@ -309,6 +309,7 @@ class Design:
             self.g = np.zeros(n, dtype=np.int64)
             self.keys = pd.DataFrame(index=[0])
         self.G = len(self.keys)
+
         def repeats() -> bool:
             return "respondent_id" in data.columns and data["respondent_id"].duplicated().any()
 

@@ -914,8 +914,10 @@ def analyse(inputs, params, *, n_boot: int = 200) -> ReportResults:
     if plan.included("investment"):
 
         def fit():
+            et = weighted.event_table()
+            columns = {k: v for k, v in design.items() if k != "calibration" and v is not None}
             return cxlab.drivers.investment_weighting(
-                weighted.event_table(), weights="weight", min_base=min_base
+                et, weights="weight", min_base=min_base, **columns
             )
 
         investment = _attempt(

@@ -550,7 +550,9 @@ def _methods(r, p) -> tuple[str, ...]:
     plan = r.plan
     lines = [
         f"Weighting: {plan.weights}.",
-        f"Sample design: {plan.design} (standard errors and intervals assume it).",
+        f"Sample design: {plan.design} (followed by the standard errors of net advocacy, "
+        "advocacy shares and segment comparisons; its strata and clusters also by the "
+        "investment model's).",
         f"Respondents identified by {plan.respondent_id}.",
     ]
     lines.append(

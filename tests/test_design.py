@@ -744,3 +744,38 @@ def test_the_investment_model_takes_the_design(banking):
     assert res.coefficients["se"].to_numpy() == pytest.approx(np.sqrt(np.diag(fit.cov)), rel=1e-10)
     with pytest.raises(ParameterError, match="method='cluster'"):
         investment_weighting(et, strata="region", method="mixed")
+
+
+def test_the_report_investment_model_uses_the_design_columns(banking):
+    import dataclasses
+
+    from cxlab import analysis
+    from cxlab.drivers import investment_weighting
+    from cxlab.params import validate
+    from cxlab.report import Inputs
+
+    params = validate(
+        {"client": "Acme", "data_path": "a.csv", "codebook": "a.yaml"}, check_files=False
+    )
+    survey = _designed(banking[0])
+    # the event table carries the respondents' design columns
+    survey = dataclasses.replace(
+        survey,
+        _event_data=survey._event_data.assign(
+            **{
+                k: survey._event_data["respondent_id"].map(
+                    survey.respondents.set_index("respondent_id")[k]
+                )
+                for k in ("strata", "cluster", "fpc")
+            }
+        ),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = analysis.analyse(Inputs(survey, None, None, None, None), params, n_boot=10)
+        ref = investment_weighting(
+            survey.event_table(), weights="weight", strata="strata", cluster="cluster", fpc="fpc"
+        )
+    assert r.investment.coefficients["se"].to_numpy() == pytest.approx(
+        ref.coefficients["se"].to_numpy(), rel=1e-12
+    )
