@@ -65,6 +65,7 @@ refresh: setup
 	$(BIN)/python -c "from cxlab.report import refresh_notebook as r; r('notebooks/explore.ipynb'); r('notebooks/client_report.ipynb'); r('notebooks/tracking_report.ipynb')"
 	$(BIN)/python -c "import glob; from cxlab.report import write_reference_notebook as w; [w(p) for p in sorted(glob.glob('notebooks/reference/*.yaml'))]"
 	$(BIN)/python tests/test_reference_runs.py --write
+	$(BIN)/python notebooks/guide/build.py
 
 bench: setup
 	$(BIN)/python -m benchmarks.run_all

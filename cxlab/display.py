@@ -153,6 +153,14 @@ def _table_facts(table: pd.DataFrame) -> list:
 
 
 def _shown(table: pd.DataFrame) -> pd.DataFrame:
+    labels = [
+        c
+        for c in table.columns
+        if table[c].dtype == object or str(table[c].dtype) in ("str", "string", "category")
+    ]
+    if labels and labels[0] not in list(table.columns[:MAX_COLUMNS]):
+        # the rows' label is past the shown columns: show it first
+        table = table[[labels[0], *(c for c in table.columns if c != labels[0])]]
     t = table.iloc[:MAX_ROWS, :MAX_COLUMNS].copy()
     for column in t.columns:
         t[column] = [format_value(v) for v in t[column]]
