@@ -118,8 +118,8 @@ class WeightingResult(Card):
     table : pandas.DataFrame
         One row per variable x category: ``variable, category, n, sample_share,
         weighted_share, target_share, error`` (error = weighted - target share).
-        For post-stratification ``variable`` joins the column names with `` x `` and
-        ``category`` joins the cell's values with `` | ``.
+        For post-stratification ``variable`` joins the column names with ``" x "`` and
+        ``category`` joins the cell's values with ``" | "``.
     converged : bool
         Whether the margins were met within ``tol`` (and every weight within bounds).
     iterations : int
