@@ -26,9 +26,6 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = next(
-    (shutil.which(n) for n in ("chromium", "chromium-browser") if shutil.which(n)), None
-)
 NOTEBOOK = "01_bring_your_own_survey.ipynb"
 
 
@@ -53,12 +50,7 @@ def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory, project_root):
-    if CHROMIUM is None:
-        message = "chromium is not installed (make test installs it when run as root)"
-        if os.environ.get("CI"):
-            pytest.fail(message)  # CI must run the browser check, never skip it
-        pytest.skip(message)
+def lab(tmp_path_factory, project_root, chromium_path):
     pytest.importorskip("playwright")
     home = tmp_path_factory.mktemp("lab")
     root = home / "root"
@@ -86,7 +78,7 @@ def lab(tmp_path_factory, project_root):
     process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
     try:
         _wait_for(f"http://127.0.0.1:{port}/api/status", process)
-        yield {"url": f"http://127.0.0.1:{port}", "root": root, "log": home / "server.log"}
+        yield {"url": f"http://127.0.0.1:{port}", "root": root, "chromium": chromium_path}
     finally:
         process.terminate()
         try:
@@ -123,7 +115,9 @@ KERNEL_IDLE = """(name) => { const w = window.jupyterapp.shell.currentWidget;
   return Boolean(k) && k.name === name && k.status === "idle"; }"""
 
 
-def run_in_lab(url: str, notebook: str, screenshot: Path | None = None) -> tuple[list, list]:
+def run_in_lab(
+    chromium: str, url: str, notebook: str, screenshot: Path | None = None
+) -> tuple[list, list]:
     """Open ``notebook`` in JupyterLab, wait for its cxlab kernel, run all cells.
 
     Returns the per-cell outputs (see ``OUTPUTS``) and the localhost requests that failed.
@@ -133,7 +127,7 @@ def run_in_lab(url: str, notebook: str, screenshot: Path | None = None) -> tuple
     failed = []
     with sync_playwright() as p:
         browser = p.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=chromium,
             args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                   "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
         )  # fmt: skip
@@ -159,7 +153,7 @@ def run_in_lab(url: str, notebook: str, screenshot: Path | None = None) -> tuple
 
 def test_first_guide_runs_in_jupyterlab(lab, tmp_path):
     shot = tmp_path / "jupyterlab.png"
-    cells, failed_requests = run_in_lab(lab["url"], NOTEBOOK, screenshot=shot)
+    cells, failed_requests = run_in_lab(lab["chromium"], lab["url"], NOTEBOOK, screenshot=shot)
     keep = os.environ.get("CXLAB_SCREENSHOT_LAB")  # e.g. /tmp/lab.png, for a human to look at
     if keep:
         shutil.copy(shot, keep)
@@ -185,5 +179,5 @@ def test_the_check_sees_an_error_output(lab):
         "language": "python",
     }
     nbformat.write(nb, str(lab["root"] / "broken.ipynb"))
-    cells, _ = run_in_lab(lab["url"], "broken.ipynb")
+    cells, _ = run_in_lab(lab["chromium"], lab["url"], "broken.ipynb")
     assert cells[0]["errors"] and "ZeroDivisionError" in cells[0]["errors"][0]
