@@ -60,7 +60,7 @@ test-slow: setup
 # JupyterLab on the guide's first notebook (the kernel is `cxlab`; --allow-root when root)
 lab: setup
 	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root,) \
-	  --notebook-dir notebooks notebooks/guide/01_bring_your_own_survey.ipynb
+	  --notebook-dir notebooks --LabApp.default_url=/lab/tree/guide/01_bring_your_own_survey.ipynb
 
 # The documentation site (Sphinx, offline, warnings as errors) into build/docs/index.html:
 # the user guide from the executed guide notebooks, the API reference from the docstrings.

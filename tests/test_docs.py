@@ -62,3 +62,4 @@ def test_docs_build_offline():
     assert "sphinx.ext.intersphinx" not in conf and 'nb_execution_mode = "off"' in conf
     makefile = (ROOT / "Makefile").read_text()
     assert "sphinx -W" in makefile and "$(MAKE) docs" in makefile
+    assert "default_url=/lab/tree/guide/01_bring_your_own_survey.ipynb" in makefile  # make lab
