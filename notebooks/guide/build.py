@@ -615,7 +615,7 @@ plan is.
         "roadmap = cxlab.roadmap.plan(value, initiatives, n_boot=30, seed=0, **initiatives.settings)\n"
         "roadmap"
     ),
-    code("print(roadmap.describe())"),
+    code("from IPython.display import Markdown\n\nMarkdown(roadmap.describe())"),
     code("ax = roadmap.plot()"),
     md("""
 **How to read it**: the Gantt chart shows the funded initiatives by phase, coloured by the
