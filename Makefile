@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.cxlab-installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup report test test-install test-slow lint format lab bench clean-venv refresh
+.PHONY: setup report test test-install test-slow lint format lab docs bench clean-venv refresh
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,7 @@ test: setup lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --doctest-modules cxlab
 	$(BIN)/python -m pytest --nbval --nbval-kernel-name cxlab --nbval-sanitize-with notebooks/sanitize.cfg notebooks
+	$(MAKE) docs
 	$(MAKE) test-install
 
 # The researcher's path: build the wheel, install it with the pinned dependencies in a
@@ -56,8 +57,16 @@ test-slow: setup
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m slow tests
 	$(BIN)/python -m benchmarks.mutation_check
 
+# JupyterLab on the guide's first notebook (the kernel is `cxlab`; --allow-root when root)
 lab: setup
-	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks
+	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root,) \
+	  --notebook-dir notebooks --LabApp.default_url=/lab/tree/guide/01_bring_your_own_survey.ipynb
+
+# The documentation site (Sphinx, offline, warnings as errors) into build/docs/index.html:
+# the user guide from the executed guide notebooks, the API reference from the docstrings.
+docs: setup
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs build/docs
+	@echo "documentation: build/docs/index.html"
 
 # Refresh the committed notebooks' outputs and the reference runs' figures (after a
 # deliberate change of the statistics or the sample data; review the diff).
@@ -65,6 +74,7 @@ refresh: setup
 	$(BIN)/python -c "from cxlab.report import refresh_notebook as r; r('notebooks/explore.ipynb'); r('notebooks/client_report.ipynb'); r('notebooks/tracking_report.ipynb')"
 	$(BIN)/python -c "import glob; from cxlab.report import write_reference_notebook as w; [w(p) for p in sorted(glob.glob('notebooks/reference/*.yaml'))]"
 	$(BIN)/python tests/test_reference_runs.py --write
+	$(BIN)/python notebooks/guide/build.py
 
 bench: setup
 	$(BIN)/python -m benchmarks.run_all

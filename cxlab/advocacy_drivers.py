@@ -32,6 +32,7 @@ from cxlab._advocacy import advocacy_groups
 from cxlab._checks import frames, renamed
 from cxlab._stats import critical
 from cxlab._style import ADVOCACY_COLORS, new_ax
+from cxlab.display import Card
 from cxlab.errors import DataError, ModelError, ParameterError, SuppressionWarning
 
 __all__ = ["advocacy_drivers", "AdvocacyDrivers", "defector_promoter"]
@@ -94,8 +95,8 @@ def _weighted_ordered_model():
     return WeightedOrderedModel
 
 
-@dataclass(frozen=True)
-class AdvocacyDrivers:
+@dataclass(frozen=True, repr=False)
+class AdvocacyDrivers(Card):
     """What drives advocacy versus antagonism (weighted ordinal logit).
 
     Attributes

@@ -78,6 +78,7 @@ import pandas as pd
 
 from cxlab._checks import describe_design
 from cxlab._style import OKABE_ITO, new_ax
+from cxlab.display import Card
 from cxlab.errors import DataError, ModelError
 from cxlab.segments import AdvocacyCuts, advocacy_cuts, agitator_flags
 
@@ -138,8 +139,8 @@ class Section:
     basis: str = ""
 
 
-@dataclass(frozen=True)
-class SectionPlan:
+@dataclass(frozen=True, repr=False)
+class SectionPlan(Card):
     """Which sections the survey supports, and the choices the analysis will make.
 
     Attributes

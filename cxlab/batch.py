@@ -35,6 +35,7 @@ import pandas as pd
 
 from cxlab._runs import ignore_signals, owner, publish_by_rename
 from cxlab._style import OKABE_ITO, new_ax
+from cxlab.display import Card
 from cxlab.errors import CxlabError, CxlabWarning, ParameterError, ReportError
 from cxlab.params import OWNER_MARKER, load_params, parse_formats, reports_root
 from cxlab.report import (
@@ -56,8 +57,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class BatchResult:
+@dataclass(frozen=True, repr=False)
+class BatchResult(Card):
     """A batch of client runs: one summary row per parameter file."""
 
     table: pd.DataFrame

@@ -36,6 +36,7 @@ from threadpoolctl import threadpool_limits
 from cxlab._advocacy import advocacy_groups
 from cxlab._checks import frames
 from cxlab._style import ADVOCACY_COLORS, new_ax
+from cxlab.display import Card
 from cxlab.errors import ConvergenceWarning, DataError, ParameterError
 from cxlab.segments import net_advocacy
 
@@ -135,8 +136,8 @@ def _select(indicators, num, ks, n_init: int, n_seeds: int, seed: int):
 
 
 # ----------------------------------------------------------------------- the result
-@dataclass(frozen=True)
-class Segmentation:
+@dataclass(frozen=True, repr=False)
+class Segmentation(Card):
     """A multidimensional segmentation.
 
     Attributes

@@ -45,6 +45,7 @@ import pandas as pd
 from cxlab._checks import check_weights, renamed, sample_design
 from cxlab._regression import Crossover, ModerationTest, estimate, weights_at
 from cxlab._style import new_ax
+from cxlab.display import Card
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError, SuppressionWarning
 from cxlab.importance import MAX_EXACT, penalty_reward, relative_importance
 
@@ -60,8 +61,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, eq=False)
-class InvestmentWeighting:
+@dataclass(frozen=True, eq=False, repr=False)
+class InvestmentWeighting(Card):
     """Result of :func:`investment_weighting` (one model).
 
     Attributes
@@ -241,8 +242,8 @@ class InvestmentWeighting:
         return ax
 
 
-@dataclass(frozen=True, eq=False)
-class SegmentedInvestmentWeighting:
+@dataclass(frozen=True, eq=False, repr=False)
+class SegmentedInvestmentWeighting(Card):
     """Result of :func:`investment_weighting` with ``by=``: one model per segment.
 
     ``table``, ``by_event``, ``coefficients`` stack the segments (the ``by`` columns

@@ -32,6 +32,7 @@ from cxlab._advocacy import ADVOCACY_LEVELS, advocacy_groups
 from cxlab._checks import resolve_weights
 from cxlab._stats import intervals, linearise
 from cxlab._style import ADVOCACY_COLORS, new_ax
+from cxlab.display import Card
 from cxlab.errors import DataError, ModelError
 from cxlab.suppression import suppress
 
@@ -129,8 +130,8 @@ def advocacy_economics(
     return out
 
 
-@dataclass(frozen=True)
-class CustomerValue:
+@dataclass(frozen=True, repr=False)
+class CustomerValue(Card):
     """Value per customer by advocacy group and the value of moving to advocacy.
 
     Attributes

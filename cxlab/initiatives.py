@@ -71,6 +71,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxlab.display import Card
 from cxlab.errors import CxlabError, DataError, ParameterError, combine_errors
 
 __all__ = [
@@ -95,8 +96,8 @@ _LIST_SPLIT = re.compile(r"[;|]")
 
 
 # ------------------------------------------------------------------ the result
-@dataclass(frozen=True)
-class Initiatives:
+@dataclass(frozen=True, repr=False)
+class Initiatives(Card):
     """A client's initiatives, validated.
 
     Attributes

@@ -70,6 +70,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._style import OKABE_ITO, new_ax
+from cxlab.display import Card
 from cxlab.errors import (
     ConvergenceWarning,
     CxlabError,
@@ -342,8 +343,8 @@ def _hundred(W, M, sd, lo, hi, spec: _Spec):
 
 
 # ------------------------------------------------------------------ the result
-@dataclass(frozen=True, eq=False)
-class PLSResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class PLSResult(Card):
     """A fitted PLS path model (from :func:`fit`).
 
     Attributes

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._style import new_ax
+from cxlab.display import Card
 from cxlab.errors import DataError, ModelError, ParameterError
 
 __all__ = [
@@ -298,8 +299,8 @@ def scale_reliability(
     return pd.DataFrame(rows, columns=["event_id", "composite", "n_items", "n", "alpha", "omega"])
 
 
-@dataclass(frozen=True, eq=False)
-class FactorStructure:
+@dataclass(frozen=True, eq=False, repr=False)
+class FactorStructure(Card):
     """Two-factor exploratory factor analysis of tactile and emotive items.
 
     Attributes

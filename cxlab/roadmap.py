@@ -78,6 +78,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._style import new_ax
+from cxlab.display import Card
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError, combine_errors
 from cxlab.initiatives import Initiatives, initiatives_from_records, schedule_problems
 from cxlab.priorities import ACTION_COLORS, ACTIONS
@@ -383,8 +384,8 @@ def _per_phase(value, name, phases, integer):
 
 
 # ------------------------------------------------------------------- result
-@dataclass(frozen=True)
-class Roadmap:
+@dataclass(frozen=True, repr=False)
+class Roadmap(Card):
     """The optimal roadmap, what the limits cost, and how stable it is.
 
     Attributes

@@ -34,6 +34,7 @@ import pandas as pd
 
 from cxlab._advocacy import advocacy_groups
 from cxlab._style import new_ax
+from cxlab.display import Card
 from cxlab.errors import CxlabWarning, DataError, ModelError, ParameterError
 
 __all__ = [
@@ -132,8 +133,8 @@ def _pipeline(numeric, categorical, model: str, seed: int, calibration: str, cv:
     )
 
 
-@dataclass(frozen=True)
-class Scorer:
+@dataclass(frozen=True, repr=False)
+class Scorer(Card):
     """A fitted advocacy scorer.
 
     Attributes

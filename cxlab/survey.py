@@ -22,11 +22,13 @@ import warnings
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from cxlab.codebook import DESIGN_KEYS, Codebook, Item
+from cxlab.display import Card, CardContent
 from cxlab.errors import DataError, DataQualityWarning, combine_errors, quote_values
 
 __all__ = [
@@ -51,8 +53,8 @@ ITEM_ORDER = (
 QUALITY_THRESHOLDS = {"item_nonresponse": 0.20, "speeder_ratio": 1 / 3, "straightline_min_items": 6}
 
 
-@dataclass(frozen=True, eq=False)
-class Survey:
+@dataclass(frozen=True, eq=False, repr=False)
+class Survey(Card):
     """A validated survey. Build it with :func:`cxlab.load_survey` or :func:`cxlab.synth.make_study`.
 
     Attributes
@@ -102,12 +104,29 @@ class Survey:
     def n_respondents(self) -> int:
         return len(self.respondents)
 
-    def __repr__(self) -> str:
-        return (
-            f"Survey({self.codebook.name or self.source.get('path', '')!r}: "
-            f"{self.n_respondents} respondents, {len(self.events)} events, "
-            f"{len(self._event_data)} respondent-event ratings)"
+    def _card(self) -> CardContent:
+        """The card shown for the survey (see :mod:`cxlab.display`)."""
+        name = self.codebook.name or Path(str(self.source.get("path", ""))).name
+        q = self.quality
+        flagged = q.loc[q["n_flagged"] > 0] if "n_flagged" in q.columns else q.iloc[:0]
+        facts = [
+            ("respondents", self.n_respondents),
+            ("events", len(self.events)),
+            ("respondent-event ratings", len(self._event_data)),
+            ("stages", ", ".join(map(str, self.stages))),
+            (
+                "tactile / emotive attributes",
+                f"{len(self.tactile_attributes)} / {len(self.emotive_attributes)}",
+            ),
+            ("weights", self.codebook.weight or "none (all 1)"),
+            ("personal-data columns (kept apart)", self.personal.shape[1]),
+        ]
+        flags = [f"quality: {r.check} flags {r.n_flagged}" for r in flagged.itertuples()]
+        subtitle = (
+            f"{name!r}: {self.n_respondents} respondents, {len(self.events)} events, "
+            f"{len(self._event_data)} respondent-event ratings"
         )
+        return CardContent("Survey", subtitle, facts, None, flags or ["quality: no check flags"])
 
     # ------------------------------------------------------------ tables
     def event_table(self) -> pd.DataFrame:

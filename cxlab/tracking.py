@@ -43,6 +43,7 @@ from scipy import stats
 from cxlab._stats import critical, holm
 from cxlab._style import OKABE_ITO, new_ax
 from cxlab.comparisons import compare
+from cxlab.display import Card
 from cxlab.errors import DataError, ParameterError, SuppressionWarning
 from cxlab.estimates import weighted_mean
 from cxlab.segments import advocacy_cuts, agitator_flags, classify_advocacy, net_advocacy
@@ -495,8 +496,8 @@ def _assemble(levels, changes, labels, keys, wave, base, min_base) -> pd.DataFra
 
 
 # --------------------------------------------------------------------- shift-share
-@dataclass(frozen=True)
-class ShiftShare:
+@dataclass(frozen=True, repr=False)
+class ShiftShare(Card):
     """A change in a total figure split into within-segment change and mix change.
 
     ``table`` has one row per segment: ``segment, n_start, n_end, share_start,
@@ -715,8 +716,8 @@ def shift_share(
 
 
 # --------------------------------------------------------------------- did the actions work
-@dataclass(frozen=True)
-class ActionFollowUp:
+@dataclass(frozen=True, repr=False)
+class ActionFollowUp(Card):
     """Did the actions of wave ``start`` work by wave ``end``?
 
     ``effect`` is one row: ``estimate`` (the difference-in-differences: change at the

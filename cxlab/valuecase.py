@@ -53,6 +53,7 @@ from scipy import stats
 from cxlab._checks import renamed, weights_of
 from cxlab._diagnosis import advocacy_design, wls_hc1
 from cxlab._style import ACTION_COLORS, new_ax
+from cxlab.display import Card
 from cxlab.errors import (
     CxlabWarning,
     DataError,
@@ -98,8 +99,8 @@ _SCENARIO_KEYS = {"effect", "cost", "discount_rate", "horizon_years", "customers
 
 
 # ------------------------------------------------------------------------ result
-@dataclass(frozen=True)
-class ValueCase:
+@dataclass(frozen=True, repr=False)
+class ValueCase(Card):
     """Value case per event.
 
     Attributes

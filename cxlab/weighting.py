@@ -54,6 +54,7 @@ from cxlab._raking import (
 )
 from cxlab._stats import kish
 from cxlab._style import new_ax
+from cxlab.display import Card
 from cxlab.errors import ConvergenceWarning, ModelError, ParameterError
 
 __all__ = [
@@ -106,8 +107,8 @@ def kish_design_effect(weights: Sequence[float] | np.ndarray | pd.Series) -> flo
 
 
 # --------------------------------------------------------------------------- result
-@dataclass(frozen=True, eq=False)
-class WeightingResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class WeightingResult(Card):
     """The outcome of :func:`rake` or :func:`poststratify`.
 
     Attributes
@@ -117,8 +118,8 @@ class WeightingResult:
     table : pandas.DataFrame
         One row per variable x category: ``variable, category, n, sample_share,
         weighted_share, target_share, error`` (error = weighted - target share).
-        For post-stratification ``variable`` joins the column names with `` x `` and
-        ``category`` joins the cell's values with `` | ``.
+        For post-stratification ``variable`` joins the column names with ``" x "`` and
+        ``category`` joins the cell's values with ``" | "``.
     converged : bool
         Whether the margins were met within ``tol`` (and every weight within bounds).
     iterations : int

@@ -31,6 +31,22 @@ def _fixed_seeds_and_closed_figures():
 
 
 @pytest.fixture(scope="session")
+def chromium_path():
+    """The system Chromium for the browser tests: skipped when missing, failed under CI."""
+    import shutil
+
+    found = next(
+        (shutil.which(n) for n in ("chromium", "chromium-browser") if shutil.which(n)), None
+    )
+    if found is None:
+        message = "chromium is not installed (make test installs it when run as root)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI must run the browser checks, never skip them
+        pytest.skip(message)
+    return found
+
+
+@pytest.fixture(scope="session")
 def banking():
     """The default banking study (631 respondents, seed 0) and its truth."""
     from cxlab.synth import make_study

@@ -10,11 +10,12 @@ from cxlab._checks import renamed
 from cxlab.cfe.plots import plot_competencies, plot_indicator_heatmap
 from cxlab.cfe.promise import PromiseGap, promise_gap
 from cxlab.cfe.stats import agreement, maturity, weakest_indicators
+from cxlab.display import Card
 from cxlab.errors import ParameterError
 
 
-@dataclass(frozen=True)
-class CFEAssessment:
+@dataclass(frozen=True, repr=False)
+class CFEAssessment(Card):
     """A CFE assessment: maturity tables, weakest indicators, agreement, promise gap.
 
     Attributes

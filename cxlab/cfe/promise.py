@@ -11,6 +11,7 @@ from cxlab._checks import renamed
 from cxlab._stats import critical, linearise, wilson
 from cxlab._style import CFE_COLORS, OKABE_ITO, new_ax
 from cxlab.cfe.stats import check_data
+from cxlab.display import Card
 from cxlab.errors import DataError
 from cxlab.segments import net_advocacy
 from cxlab.suppression import warn_suppressed
@@ -36,8 +37,8 @@ def _net_advocacy(
     return float(row["value"]), float(row["ci_low"]), float(row["ci_high"]), int(row["n"])
 
 
-@dataclass(frozen=True)
-class PromiseGap:
+@dataclass(frozen=True, repr=False)
+class PromiseGap(Card):
     """Executives' self-assessment set against what customers report.
 
     Attributes
