@@ -58,6 +58,11 @@ _SUBMODULES = (
     "waves",
     "tracking",
     "trackingreport",
+    "pls",
+    "initiatives",
+    "roadmap",
+    "display",
+    "codebook_draft",
 )
 
 __all__ = [

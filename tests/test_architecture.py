@@ -173,3 +173,19 @@ def test_nothing_cites_a_file_outside_the_project():
     texts = [*PKG.rglob("*.py"), *(root / "docs").rglob("*.md"), root / "README.md"]
     bad = [str(p.relative_to(root)) for p in texts if "FRAMEWORK.md" in p.read_text()]
     assert bad == []
+
+
+def test_every_public_module_is_reachable_as_an_attribute():
+    """`cxlab.<module>` works for every public module without an explicit import."""
+    import pkgutil
+
+    import cxlab
+
+    public = {
+        m.name
+        for m in pkgutil.iter_modules(cxlab.__path__)
+        if not m.name.startswith("_")
+        and m.name not in ("cli", "bundled", "codebook", "io", "survey", "errors")
+    }
+    missing = {name for name in public if name not in cxlab._SUBMODULES}
+    assert missing == set(), f"add to cxlab._SUBMODULES: {sorted(missing)}"
