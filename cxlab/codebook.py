@@ -964,9 +964,7 @@ class _Parser:
                     "choose one",
                     loc,
                 )
-            out.append(
-                CommentItem(name, column, None if event is None else str(event), language)
-            )
+            out.append(CommentItem(name, column, None if event is None else str(event), language))
         return tuple(out)
 
     def waves(self, spec, columns, personal, rid, weight, duration, wave_column):

@@ -243,7 +243,7 @@ def sentiment(texts: Sequence | pd.Series, language: str | Sequence = "en") -> p
         raise ParameterError(
             f"language has {len(langs)} values for {len(texts)} comments", location="language"
         )
-    langs = [detect_language(t) if lang == "auto" else lang for t, lang in zip(texts, langs)]
+    langs = [detect_language(t) if lang == "auto" else lang for t, lang in zip(texts, langs, strict=True)]
     analyzer = SentimentIntensityAnalyzer()
     rows = []
     for t, lang in zip(texts, langs, strict=True):
@@ -347,13 +347,20 @@ def _fit(x, k: int, method: str, seed: int):
     else:
         from sklearn.decomposition import LatentDirichletAllocation
 
-        model = LatentDirichletAllocation(n_components=k, random_state=seed, learning_method="batch")
+        model = LatentDirichletAllocation(
+            n_components=k, random_state=seed, learning_method="batch"
+        )
     w = model.fit_transform(x)
     return w, model.components_
 
 
 def _top_terms(components, vocab, n: int) -> list[list[str]]:
-    return [[vocab[j] for j in np.argsort(-row)[:n]] for row in components]
+    """Each topic's terms by weight x exclusivity (the topic's share of the term's
+    weight over all topics), so words spread over every topic do not label one."""
+    total = components.sum(axis=0)
+    exclusive = np.divide(components, total, out=np.zeros_like(components), where=total > 0)
+    score = components * exclusive
+    return [[vocab[j] for j in np.argsort(-row, kind="stable")[:n]] for row in score]
 
 
 def topics(
@@ -386,7 +393,7 @@ def topics(
     k_range : tuple of int
         Smallest and largest number of topics tried.
     n_terms : int
-        Top terms per topic (label: the first three).
+        Top terms per topic, ranked by weight x exclusivity (label: the first three).
     n_quotes : int
         Representative comments per topic (highest share of the topic in the comment).
 
@@ -411,9 +418,9 @@ def topics(
     index = texts.index if isinstance(texts, pd.Series) else None
     texts = [str(t or "") for t in texts]
     langs = [language] * len(texts) if isinstance(language, str) else list(language)
-    langs = [detect_language(t) if lang == "auto" else lang for t, lang in zip(texts, langs)]
-    modelled = np.array([lang == "en" and bool(t.strip()) for t, lang in zip(texts, langs)])
-    docs = [t for t, m in zip(_strip_tags(texts), modelled) if m]
+    langs = [detect_language(t) if lang == "auto" else lang for t, lang in zip(texts, langs, strict=True)]
+    modelled = np.array([lang == "en" and bool(t.strip()) for t, lang in zip(texts, langs, strict=True)])
+    docs = [t for t, m in zip(_strip_tags(texts), modelled, strict=True) if m]
     if len(docs) < 20:
         raise ModelError(f"{len(docs)} English comments, fewer than the 20 a topic model needs")
     vec = _vectorizer(len(docs))
@@ -468,7 +475,7 @@ def topics(
             "share": n_by / max(int((dominant >= 0).sum()), 1),
         }
     )
-    modelled_texts = [t for t, m in zip(texts, modelled) if m]
+    modelled_texts = [t for t, m in zip(texts, modelled, strict=True) if m]
     quotes = []
     for k in range(n_topics):
         order = np.lexsort((-w[:, k], -share[:, k]))
