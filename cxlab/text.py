@@ -59,6 +59,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 # a run of digits with optional separators (+, spaces, dots, dashes, brackets)
 _DIGITS = re.compile(r"(?<![\w@])\+?\(?\d[\d ().-]{4,}\d(?!\w)")
+_ZIP4 = re.compile(r"(?<![\d-])\d{5}-\d{4}(?![\d-])")  # US ZIP+4 (before phone numbers)
 _POSTCODES = (
     re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b"),  # UK
     re.compile(r"\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b"),  # Canada
@@ -143,6 +144,7 @@ class Redactor:
             s = self._pattern.sub(lambda m: self._values.get(m.group(0).lower(), "[name]"), s)
         s = _SELF_NAME.sub(lambda m: re.split(r"\s+(?=[A-ZÀ-Ý])", m.group(0))[0] + " [name]", s)
         s = _IBAN.sub("[account]", s)
+        s = _ZIP4.sub("[postcode]", s)
         s = _DIGITS.sub(_digits_tag, s)
         for rx in _POSTCODES:
             s = rx.sub("[postcode]", s)
