@@ -245,7 +245,9 @@ def sentiment(texts: Sequence | pd.Series, language: str | Sequence = "en") -> p
         raise ParameterError(
             f"language has {len(langs)} values for {len(texts)} comments", location="language"
         )
-    langs = [detect_language(t) if lang == "auto" else lang for t, lang in zip(texts, langs, strict=True)]
+    langs = [
+        detect_language(t) if lang == "auto" else lang for t, lang in zip(texts, langs, strict=True)
+    ]
     analyzer = SentimentIntensityAnalyzer()
     rows = []
     for t, lang in zip(texts, langs, strict=True):
@@ -420,8 +422,12 @@ def topics(
     index = texts.index if isinstance(texts, pd.Series) else None
     texts = [str(t or "") for t in texts]
     langs = [language] * len(texts) if isinstance(language, str) else list(language)
-    langs = [detect_language(t) if lang == "auto" else lang for t, lang in zip(texts, langs, strict=True)]
-    modelled = np.array([lang == "en" and bool(t.strip()) for t, lang in zip(texts, langs, strict=True)])
+    langs = [
+        detect_language(t) if lang == "auto" else lang for t, lang in zip(texts, langs, strict=True)
+    ]
+    modelled = np.array(
+        [lang == "en" and bool(t.strip()) for t, lang in zip(texts, langs, strict=True)]
+    )
     docs = [t for t, m in zip(_strip_tags(texts), modelled, strict=True) if m]
     if len(docs) < 20:
         raise ModelError(f"{len(docs)} English comments, fewer than the 20 a topic model needs")
@@ -448,7 +454,7 @@ def topics(
         n_topics = int(best["n_topics"])
         criterion = (
             f"{n_topics} topics: the number between {lo} and {hi} whose assignment of each "
-            f"comment to its dominant topic has the highest mean silhouette "
+            f"comment to its main topic has the highest mean silhouette "
             f"({best['silhouette']:.2f}, cosine distance of the TF-IDF vectors)"
         )
     else:

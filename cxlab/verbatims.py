@@ -294,7 +294,10 @@ def analyse_comments(
             d = modelled.assign(group=modelled["respondent_id"].map(g).to_numpy())
             d = d[d["group"].isin(["advocate", "antagonist"])]
             long = pd.concat(
-                [d.assign(topic_k=k, present=(d["topic"] == k).astype(float)) for k in topic_ids],
+                [
+                    d.assign(topic_k=str(k), present=(d["topic"] == k).astype(float))
+                    for k in topic_ids
+                ],
                 ignore_index=True,
             )
             cmp = compare(
@@ -322,28 +325,30 @@ def analyse_comments(
                 index="topic_k", columns="group", values=["estimate", "ci_low", "ci_high"]
             )
             advocacy = pd.DataFrame({"topic": topic_ids, "label": [labels[k] for k in topic_ids]})
+            key = advocacy["topic"].astype(str)
             for grp in ("advocate", "antagonist"):
-                advocacy[grp] = advocacy["topic"].map(wide[("estimate", grp)])
-                advocacy[f"{grp}_ci_low"] = advocacy["topic"].map(wide[("ci_low", grp)])
-                advocacy[f"{grp}_ci_high"] = advocacy["topic"].map(wide[("ci_high", grp)])
+                advocacy[grp] = key.map(wide[("estimate", grp)])
+                advocacy[f"{grp}_ci_low"] = key.map(wide[("ci_low", grp)])
+                advocacy[f"{grp}_ci_high"] = key.map(wide[("ci_high", grp)])
             cmp = cmp.set_index("topic_k")
-            advocacy["difference"] = advocacy["topic"].map(cmp["difference"])
-            advocacy["ci_low"] = advocacy["topic"].map(cmp["ci_low"])
-            advocacy["ci_high"] = advocacy["topic"].map(cmp["ci_high"])
-            advocacy["p_value"] = advocacy["topic"].map(cmp["p_value"])
-            advocacy["p_adjusted"] = advocacy["topic"].map(cmp["p_adjusted"])
-            advocacy["n_advocate"] = advocacy["topic"].map(cmp["n_a"])
-            advocacy["n_antagonist"] = advocacy["topic"].map(cmp["n_b"])
-            advocacy["suppressed"] = advocacy["topic"].map(cmp["suppressed"]).fillna(True)
+            advocacy["difference"] = key.map(cmp["difference"])
+            advocacy["ci_low"] = key.map(cmp["ci_low"])
+            advocacy["ci_high"] = key.map(cmp["ci_high"])
+            advocacy["p_value"] = key.map(cmp["p_value"])
+            advocacy["p_adjusted"] = key.map(cmp["p_adjusted"])
+            advocacy["n_advocate"] = key.map(cmp["n_a"])
+            advocacy["n_antagonist"] = key.map(cmp["n_b"])
+            advocacy["suppressed"] = key.map(cmp["suppressed"]).fillna(True)
+        # topic keys as text: suppression blanks the numeric columns of small cells
         topic_sent = weighted_mean(
-            modelled.dropna(subset=["compound"]),
+            modelled.dropna(subset=["compound"]).assign(_topic=lambda d: d["topic"].astype(str)),
             "compound",
-            by="topic",
+            by="_topic",
             weights="weight",
             cluster="respondent_id",
             min_base=min_base,
-        ).set_index("topic")["estimate"]
-    table = model.table.assign(sentiment=model.table["topic"].map(topic_sent))
+        ).set_index("_topic")["estimate"]
+    table = model.table.assign(sentiment=model.table["topic"].astype(str).map(topic_sent))
     quotes = _quotes(modelled, by_event, model, n_quotes)
     lang = (
         data.groupby("language")

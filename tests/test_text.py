@@ -70,7 +70,9 @@ def test_comments_stream_leaves_every_other_number_unchanged(banking):
 
 
 def test_codebook_comment_items_are_checked():
-    base = {"events": [{"id": "e1", "name": "E", "stage": "Aware", "items": {"satisfaction": "q1"}}]}
+    base = {
+        "events": [{"id": "e1", "name": "E", "stage": "Aware", "items": {"satisfaction": "q1"}}]
+    }
     ok = Codebook.from_dict(
         {**base, "comments": {"why": {"column": "q1_why", "event": "e1", "language": "en"}}}
     )
@@ -87,7 +89,12 @@ def test_codebook_comment_items_are_checked():
             }
         )
     msg = str(err.value)
-    for part in ("'nope' is not an event", "language 'xx'", "also mapped as an item", "personal_data"):
+    for part in (
+        "'nope' is not an event",
+        "language 'xx'",
+        "also mapped as an item",
+        "personal_data",
+    ):
         assert part in msg
 
 
