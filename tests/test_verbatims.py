@@ -105,7 +105,9 @@ def test_no_planted_name_email_or_phone_in_any_output(commented_run):
     assert (
         sum(
             any(v in m for v in row)
-            for m, row in zip(mentioned, raw[["name", "email", "phone"]].astype(str).values)
+            for m, row in zip(
+                mentioned, raw[["name", "email", "phone"]].astype(str).values, strict=True
+            )
         )
         > 50
     )
