@@ -463,9 +463,11 @@ def build(results, params, *, filter_text: str | None = None) -> Storyline:
         n_topical, share = int(verbatims.table["n"].sum()), round(100 * float(top["share"]))
         numbers.update(n_comments_with_topic=n_topical, top_topic_share_pct=share)
         head = f"{share}% of {n_topical:,} topic-modelled comments are about {top['label']}"
+        n_people = int(verbatims.comments["respondent_id"].nunique())
         note = (
-            "Comments are redacted as they are read (names, e-mails, phones and numbers "
-            f"become tags); quotes only from groups of at least {min_base} respondents."
+            f"Base: {len(verbatims.comments):,} comments from {n_people:,} respondents, "
+            "redacted as they are read; event cells of fewer than "
+            f"{min_base} respondents are suppressed and never quoted."
         )
         add("comments", head, note, verbatims.describe())
 
