@@ -57,6 +57,8 @@ _SUBMODULES = (
     "waves",
     "tracking",
     "trackingreport",
+    "text",
+    "verbatims",
 )
 
 __all__ = [
