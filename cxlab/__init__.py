@@ -63,6 +63,8 @@ _SUBMODULES = (
     "roadmap",
     "display",
     "codebook_draft",
+    "text",
+    "verbatims",
 )
 
 __all__ = [

@@ -42,6 +42,9 @@ Rules the plan applies (each is stated in the report):
 * **Segments**: the codebook's ``segments``, else its categorical demographics (and
   ``age_band``); net advocacy by segment, or the mean of the key-driver outcome when
   there is no recommend item.
+* **Comments**: only when the codebook declares comment items and the survey has
+  comments; topics, sentiment, topic shares by event and advocates vs antagonists
+  (:func:`cxlab.verbatims.analyse_comments`); quotes only from cells at ``min_base``.
 * **Value case**: events with a course of action, advocacy and ``spend, service_cost,
   tenure``; cost-based (NPV, ROI) only with ``improvement_costs``, otherwise the
   benefit alone (see :mod:`cxlab.valuecase`).
@@ -109,6 +112,7 @@ SECTIONS: dict[str, str] = {
     "key_drivers": "Key drivers",
     "satisfaction_index": "Satisfaction index (PLS path model)",
     "segments": "Segment comparisons",
+    "comments": "Voice of the customer (comments)",
     "value_case": "Value case",
     "roadmap": "Roadmap",
     "cfe": "Customer focused enterprise (CFE) assessment",
@@ -615,6 +619,29 @@ def plan_sections(inputs, params) -> SectionPlan:
             "segments", True, basis=f"{what} by {_words(segment_vars)} ({segment_rule})"
         )
 
+    # ---- comments (voice of the customer)
+    comments = getattr(survey, "comments", None)
+    n_comments = 0 if comments is None else len(comments)
+    if not getattr(cb, "comments", ()):
+        sections["comments"] = _section(
+            "comments",
+            False,
+            "the survey has no comments (its codebook declares no free-text comment items)",
+        )
+    elif n_comments == 0:
+        sections["comments"] = _section(
+            "comments",
+            False,
+            "the survey's comment items are all empty, so there is nothing to read",
+        )
+    else:
+        sections["comments"] = _section(
+            "comments",
+            True,
+            basis=f"{n_comments:,} redacted comments from {len(cb.comments)} comment item(s); "
+            "TF-IDF + NMF topics, VADER sentiment (English)",
+        )
+
     # ---- value case
     missing_vc = [c for c in _VALUE_CASE_COLUMNS if not _has(resp, c)]
     if not moments.included:
@@ -768,6 +795,7 @@ class ReportResults:
     satisfaction: Any = None
     segments: dict = field(default_factory=dict)
     segments_table: pd.DataFrame | None = None
+    verbatims: Any = None
     value: Any = None
     roadmap: Any = None
     cfe: Any = None
@@ -980,6 +1008,18 @@ def analyse(inputs, params, *, n_boot: int = 200) -> ReportResults:
         )
         if seg is not None:
             out["segments"], out["segments_table"] = seg
+
+    if plan.included("comments"):
+        import cxlab.verbatims
+
+        out["verbatims"] = _attempt(
+            skipped,
+            "comments",
+            lambda: cxlab.verbatims.analyse_comments(
+                weighted, groups=groups, min_base=min_base, seed=seed
+            ),
+            "too few comments to model their topics",
+        )
 
     if plan.included("value_case") and priorities is not None:
         out["value"] = _attempt(

@@ -35,6 +35,8 @@ from cxlab.errors import CodebookError, combine_errors
 __all__ = [
     "DESIGN_KEYS",
     "Codebook",
+    "CommentItem",
+    "COMMENT_LANGUAGES",
     "Event",
     "Item",
     "Scale",
@@ -134,6 +136,7 @@ _TOP_KEYS = {
     "strata",
     "cluster",
     "fpc",
+    "comments",
 }
 _ITEM_KEYS = {
     "column",
@@ -239,6 +242,25 @@ class Event:
     items: dict = field(default_factory=dict)  # framework item name -> Item
 
 
+#: languages a comment item may declare (ISO 639-1) besides ``auto`` (detected per comment)
+COMMENT_LANGUAGES = ("en", "fr", "de", "es", "it", "nl", "pt")
+
+
+@dataclass(frozen=True)
+class CommentItem:
+    """A free-text (open-ended) question: its column, its event (None: about the
+    respondent as a whole) and its language (``"auto"``: detected per comment).
+
+    Comments are personal data: :func:`cxlab.load_survey` keeps only their redacted
+    text (:func:`cxlab.text.redact`) in ``Survey.comments``.
+    """
+
+    name: str
+    column: str
+    event: str | None = None
+    language: str = "auto"
+
+
 @dataclass(frozen=True)
 class Codebook:
     """A validated codebook. Build it with :meth:`load` or :meth:`from_dict`.
@@ -303,6 +325,7 @@ class Codebook:
         from cxlab._checks import describe_design
 
         return describe_design(self.strata, self.cluster, self.fpc)
+    comments: tuple = ()
 
     @property
     def wave_labels(self) -> list[str]:
@@ -396,6 +419,7 @@ class Codebook:
         cols.extend(c for c in (self.strata, self.cluster, self.fpc) if c)
         cols.extend(item.column for _, item in self.all_items() if item.column is not None)
         cols.extend(self.personal_data)
+        cols.extend(c.column for c in self.comments)
         return cols
 
 
@@ -907,6 +931,7 @@ class _Parser:
                     "personal_data",
                 )
         waves = self.waves(data.get("waves"), columns, personal, rid, weight, duration, wave)
+        comments = self.comments(data.get("comments"), events, columns, personal, owners)
         if self.problems:
             raise combine_errors(self.problems)
         return Codebook(
@@ -933,7 +958,60 @@ class _Parser:
             wave=wave,
             waves=waves,
             **design,
+            comments=comments,
         )
+
+    def comments(self, spec, events, columns, personal, owners) -> tuple:
+        """``comments:`` - free-text items: name -> {column, event, language}."""
+        if spec is None or spec == {}:
+            return ()
+        if not isinstance(spec, dict):
+            self.problem(
+                "'comments' must be a mapping name -> {column, event, language}", "comments"
+            )
+            return ()
+        event_ids = [e.id for e in events]
+        out = []
+        for name, item in spec.items():
+            name, loc = str(name), f"comments.{name}"
+            if isinstance(item, str):
+                item = {"column": item}
+            try:
+                self.check_keys(item, {"column", "event", "language", "label"}, loc)
+            except _Skip:
+                continue
+            column = item.get("column")
+            if not isinstance(column, str) or not column:
+                self.problem("a comment item needs a 'column' (the free-text column)", loc)
+                continue
+            event = item.get("event")
+            if event is not None and str(event) not in event_ids:
+                self.problem(
+                    f"event {event!r} is not an event of the codebook (events: {event_ids})", loc
+                )
+            language = str(item.get("language", "auto")).lower()
+            if language not in ("auto", *COMMENT_LANGUAGES):
+                self.problem(
+                    f"language {language!r} is not one of auto, {', '.join(COMMENT_LANGUAGES)}",
+                    loc,
+                )
+            if name in owners or name in RESERVED_NAMES:
+                self.problem(f"name {name!r} is used twice (also at {owners.get(name)})", loc)
+            owners.setdefault(name, loc)
+            if column in columns:
+                self.problem(
+                    f"comment column {column!r} is also mapped as an item at {columns[column]}",
+                    loc,
+                )
+            if column in personal:
+                self.problem(
+                    f"comment column {column!r} is also listed under personal_data; a comment "
+                    "item is redacted and analysed, a personal-data column is dropped: "
+                    "choose one",
+                    loc,
+                )
+            out.append(CommentItem(name, column, None if event is None else str(event), language))
+        return tuple(out)
 
     def waves(self, spec, columns, personal, rid, weight, duration, wave_column):
         """``waves:`` - the waves in order, and what each wave's file does differently."""

@@ -55,6 +55,7 @@ SECTION_OUTPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "advocacy": (("advocacy_drivers",), ("advocacy_shares", "advocacy_economics")),
     "key_drivers": (("key_drivers",), ("key_drivers",)),
     "segments": ((), ("net_advocacy_by_segment", "outcome_by_segment")),
+    "comments": (("comments_vs_advocacy",), ("comment_topics",)),
     "value_case": (("value_case",), ("value_case", "value_case_assumptions")),
     "cfe": (("cfe", "cfe_indicators", "promise_gap"), ("cfe_maturity",)),
 }
@@ -76,6 +77,7 @@ _TITLES = {
     "advocacy": "Advocates, antagonists and agitators",
     "key_drivers": "Key drivers",
     "segments": "Segments",
+    "comments": "Voice of the customer (comments)",
     "value_case": "Value case",
     "cfe": "Customer focused enterprise (CFE) assessment",
 }
@@ -90,6 +92,7 @@ FIGURE_CAPTIONS = {
     "advocacy_drivers": "events that move advocacy",
     "key_drivers": "share of the explained variance",
     "value_case": "value per event",
+    "comments_vs_advocacy": "topics of advocates' and antagonists' comments",
     "cfe": "maturity per competency",
     "cfe_indicators": "maturity per indicator",
     "promise_gap": "the promise gap",
@@ -105,6 +108,7 @@ TABLE_TITLES = {
     "key_drivers": "Key drivers",
     "net_advocacy_by_segment": "Net advocacy by segment",
     "outcome_by_segment": "Outcome by segment",
+    "comment_topics": "Topics of the comments",
     "value_case": "Value case per event",
     "value_case_assumptions": "Value-case assumptions",
     "cfe_maturity": "CFE maturity per competency",
@@ -451,6 +455,21 @@ def build(results, params, *, filter_text: str | None = None) -> Storyline:
             narrative.segments_finding(t, c, measure) for c, t in (r.segments or {}).items()
         )
         add("segments", head, note, text)
+
+    # ------------------------------------------------------------------ comments
+    verbatims = getattr(r, "verbatims", None)
+    if r.included("comments") and verbatims is not None:
+        top = verbatims.table.iloc[0]
+        n_topical, share = int(verbatims.table["n"].sum()), round(100 * float(top["share"]))
+        numbers.update(n_comments_with_topic=n_topical, top_topic_share_pct=share)
+        head = f"{share}% of {n_topical:,} topic-modelled comments are about {top['label']}"
+        n_people = int(verbatims.comments["respondent_id"].nunique())
+        note = (
+            f"Base: {len(verbatims.comments):,} comments from {n_people:,} respondents, "
+            "redacted as they are read; event cells of fewer than "
+            f"{min_base} respondents are suppressed and never quoted."
+        )
+        add("comments", head, note, verbatims.describe())
 
     # ------------------------------------------------------------------ value case
     value = r.value

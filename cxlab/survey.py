@@ -74,6 +74,12 @@ class Survey(Card):
         One row per data-quality check (see :func:`quality_checks`).
     source : dict
         ``path``, ``sha256`` and ``format`` of the input file.
+    comments : DataFrame
+        The codebook's free-text items, *redacted* while reading
+        (:func:`cxlab.text.redact`): one row per non-empty comment with
+        ``respondent_id, event_id`` (None for a respondent-level item), ``item,
+        language`` (declared, or detected for ``auto``) and ``text``. The raw text is
+        not kept anywhere.
     """
 
     respondents: pd.DataFrame
@@ -83,6 +89,11 @@ class Survey(Card):
     quality: pd.DataFrame
     source: dict
     _event_data: pd.DataFrame = field(repr=False)
+    comments: pd.DataFrame = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self.comments is None:
+            object.__setattr__(self, "comments", _no_comments())
 
     # ------------------------------------------------------------ properties
     @property
@@ -195,7 +206,17 @@ class Survey(Card):
         personal = self.personal.loc[mask].reset_index(drop=True)
         duration = resp["duration"].to_numpy() if "duration" in resp else None
         quality = quality_checks(resp, self.codebook, ev, duration, respondents=resp)
-        return Survey(resp, personal, self.events, self.codebook, quality, dict(self.source), ev)
+        comments = self.comments[self.comments["respondent_id"].isin(keep)]
+        return Survey(
+            resp,
+            personal,
+            self.events,
+            self.codebook,
+            quality,
+            dict(self.source),
+            ev,
+            comments.reset_index(drop=True),
+        )
 
     def with_weights(self, weights) -> Survey:
         """A survey whose ``weight`` column (respondents and event table) is ``weights``.
@@ -215,7 +236,14 @@ class Survey(Card):
         by_id = pd.Series(w, index=resp["respondent_id"].to_numpy())
         ev = self._event_data.assign(weight=self._event_data["respondent_id"].map(by_id).to_numpy())
         return Survey(
-            resp, self.personal, self.events, self.codebook, self.quality, dict(self.source), ev
+            resp,
+            self.personal,
+            self.events,
+            self.codebook,
+            self.quality,
+            dict(self.source),
+            ev,
+            self.comments,
         )
 
 
@@ -844,6 +872,7 @@ def survey_from_frame(
     events["stage_order"] = events["stage"].cat.codes.astype(int)
 
     event_data = _build_event_data(frame, cb, read, respondents)
+    comments = _read_comments(frame, cb, respondents, absent)
     if problems:
         raise combine_errors(problems)
     quality = quality_checks(frame, cb, event_data, duration, respondents=respondents)
@@ -888,7 +917,48 @@ def survey_from_frame(
         quality=quality,
         source=source,
         _event_data=event_data,
+        comments=comments,
     )
+
+
+_COMMENT_COLUMNS = ("respondent_id", "event_id", "item", "language", "text")
+
+
+def _no_comments() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in _COMMENT_COLUMNS})
+
+
+def _read_comments(frame, cb: Codebook, respondents, absent) -> pd.DataFrame:
+    """The codebook's comment items, redacted before anything else reads them."""
+    items = [c for c in cb.comments if c.column not in absent]
+    if not items:
+        return _no_comments()
+    from cxlab.text import Redactor, detect_language
+
+    rule = Redactor(frame[[c for c in cb.personal_data if c not in absent]])
+    ids = respondents["respondent_id"].to_numpy()
+    parts = []
+    for item in items:
+        raw = frame[item.column].reset_index(drop=True)
+        given = raw.notna() & raw.astype(str).str.strip().ne("")
+        texts = [rule(t) for t in raw[given]]
+        langs = (
+            [detect_language(t) for t in texts]
+            if item.language == "auto"
+            else [item.language] * len(texts)
+        )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "respondent_id": ids[given.to_numpy()],
+                    "event_id": item.event,
+                    "item": item.name,
+                    "language": langs,
+                    "text": texts,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True).astype({"event_id": object})
 
 
 #: columns of an event table with no events (see :meth:`Survey.event_table`)

@@ -28,7 +28,7 @@ RUNS = sorted(REFERENCE.glob("*.yaml"))
 
 
 def _tables(results) -> dict[str, pd.DataFrame | None]:
-    value, cfe = results.value, results.cfe
+    value, cfe, verbatims = results.value, results.cfe, results.verbatims
     return {
         "net": results.net,
         "shares": results.shares,
@@ -42,6 +42,9 @@ def _tables(results) -> dict[str, pd.DataFrame | None]:
         "reliability": results.reliability,
         "scale_reliability": results.scale_reliability,
         "weighting": None if results.weighting is None else results.weighting.summary(),
+        "comment_topics": None if verbatims is None else verbatims.table,
+        "comments_by_event": None if verbatims is None else verbatims.by_event,
+        "comments_advocacy": None if verbatims is None else verbatims.advocacy,
     }
 
 

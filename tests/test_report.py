@@ -757,3 +757,14 @@ def test_malformed_weighting_targets_are_parameter_errors(tmp_path, text, match)
     with pytest.raises(ParameterError, match=match) as err:
         cxreport.read_margins(path)
     assert str(path) in str(err.value)
+
+
+def test_comments_section_for_the_sample_client(sample_run):
+    """The sample banking study declares comments: topics, quotes and the chart."""
+    result, _ = sample_run
+    html = (result.folder / "report.html").read_text()
+    assert "Voice of the customer (comments)" in html and "silhouette" in html
+    assert (result.folder / "figures" / "comments_vs_advocacy.png").is_file()
+    by_event = pd.read_csv(result.folder / "tables" / "comment_topics_by_event.csv")
+    assert by_event["n"].min() >= 30 and by_event["quotes"].str.count("\u201c").between(1, 3).all()
+    assert by_event["event"].nunique() == 7

@@ -329,7 +329,7 @@ def _codebook_dict(industry: str, extra_personal=True) -> dict:
 
 
 def make_frame(
-    industry: str = "banking", n_respondents: int = 631, seed: int = 0
+    industry: str = "banking", n_respondents: int = 631, seed: int = 0, comments: bool = False
 ) -> tuple[pd.DataFrame, dict, dict]:
     """The raw wide data file of a synthetic study, its codebook dict and its truth.
 
@@ -344,6 +344,11 @@ def make_frame(
         Number of respondents.
     seed : int or None
         Random seed (determinism).
+    comments : bool
+        Add a "why?" comment column per event (``q{k}_why``) with planted topics,
+        polarity and personal data (:mod:`cxlab.synth.comments`), declared in the
+        codebook's ``comments``; ``truth["planted_topics"]``. Drawn from a random
+        stream of their own: every other value is the same as without comments.
     """
     _check_args(industry, n_respondents, seed)
     rng = np.random.default_rng([int(seed), INDUSTRIES.index(industry)])
@@ -555,7 +560,19 @@ def make_frame(
         "speeders": int(speeders.sum()),
         "missing_codes": [98, 99, -99],
     }
-    return df, _codebook_dict(industry), truth
+    codebook = _codebook_dict(industry)
+    if comments:
+        from cxlab.synth.comments import add_comments
+
+        comment_rng = np.random.default_rng([int(seed), INDUSTRIES.index(industry), 19])
+        df, codebook["comments"], truth["planted_topics"] = add_comments(
+            df,
+            [ev[0] for ev in spec],
+            sat_obs,
+            np.array(_COUNTRIES)[country],
+            comment_rng,
+        )
+    return df, codebook, truth
 
 
 def _answered_mean(values: list[np.ndarray], missing: list[np.ndarray]) -> np.ndarray:
@@ -574,7 +591,7 @@ def _ratio(pi: float) -> float:
 
 
 def make_study(
-    industry: str = "banking", n_respondents: int = 631, seed: int = 0
+    industry: str = "banking", n_respondents: int = 631, seed: int = 0, comments: bool = False
 ) -> tuple[Survey, dict]:
     """A synthetic study with known truth.
 
@@ -586,6 +603,9 @@ def make_study(
         Any size: 631 like the source study, or 100,000 for benchmarks.
     seed : int
         Same seed, same study.
+    comments : bool
+        With a redacted "why?" comment per rated event (``Survey.comments``) and
+        ``truth["planted_topics"]`` (see :func:`make_frame`).
 
     Returns
     -------
@@ -606,7 +626,7 @@ def make_study(
 
     from cxlab.errors import DataQualityWarning
 
-    frame, codebook, truth = make_frame(industry, n_respondents, seed)
+    frame, codebook, truth = make_frame(industry, n_respondents, seed, comments=comments)
     with warnings.catch_warnings():
         # planted straight-liners and speeders are part of the design
         warnings.simplefilter("ignore", DataQualityWarning)
@@ -630,6 +650,7 @@ def write_study(
     folder: str | Path = ".",
     formats: tuple[str, ...] = ("csv", "sav"),
     stem: str | None = None,
+    comments: bool = False,
 ) -> dict[str, Path]:
     """Write a synthetic study's data files, codebook YAML, truth JSON and cost table.
 
@@ -650,10 +671,13 @@ def write_study(
         Output formats.
     stem : str
         File name without suffix.
+    comments : bool
+        Write the "why?" comment columns with the personal-data columns, as a client's
+        export would (see :func:`make_frame`).
     """
     from cxlab.io import write_data
 
-    frame, codebook, truth = make_frame(industry, n_respondents, seed)
+    frame, codebook, truth = make_frame(industry, n_respondents, seed, comments=comments)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     stem = stem or industry

@@ -123,7 +123,9 @@ def write_sample_data(folder: str | Path = "data/sample") -> dict[str, dict[str,
     folder = Path(folder)
     out = {}
     for industry in ("banking", "automotive"):
-        out[industry] = write_study(industry, 631, 0, folder=folder, formats=("csv", "sav"))
+        out[industry] = write_study(
+            industry, 631, 0, folder=folder, formats=("csv", "sav"), comments=industry == "banking"
+        )
     out["messy"] = write_messy_qualtrics(folder / "messy")
     # a respondent-level satisfaction survey on 1-7 (no events, no ids, -99 codes): the
     # survey of the non-default-scale reference run
