@@ -36,12 +36,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cxlab._advocacy import as_groups
 from cxlab._checks import indicator, numeric_column, weights_of
 from cxlab._raking import codes_for, start_weights
 from cxlab._stats import group_kish
 from cxlab.errors import DataError, ParameterError
 
-__all__ = ["is_dask", "domain_means", "DomainDesign", "raking_cells", "cell_weights"]
+__all__ = [
+    "is_dask",
+    "domain_means",
+    "DomainDesign",
+    "raking_cells",
+    "cell_weights",
+    "advocacy_sums",
+]
 
 
 def is_dask(data) -> bool:
@@ -305,3 +313,83 @@ def cell_weights(data, columns, categories, weights, cell_index, factor):
         factor,
         meta=pd.Series(dtype=float, name="weight"),
     )
+
+
+# --------------------------------------------------------------------------- net advocacy
+def _advocacy_part(df, scores, weights, by, agitator, scale, cuts):
+    flag = None if agitator is None else df[agitator]
+    code = as_groups(df[scores], flag, scale, cuts).cat.codes.to_numpy().astype(np.int64)
+    w = weights_of(df, weights)
+    frame = pd.DataFrame({"code": code, "one": 1, "w": w, "w2": w * w}, index=df.index)
+    keys = [df[b] for b in by] + [frame["code"]]
+    sums = frame.drop(columns="code").groupby(keys, observed=True, dropna=True).sum()
+    return sums, len(df)
+
+
+def advocacy_sums(
+    data, scores: str, weights, by, agitator, scale, cuts
+) -> tuple[dict, pd.DataFrame]:
+    """Per segment x advocacy group sums of a Dask frame in one pass: the dict of
+    :func:`cxlab.segments.net_advocacy`'s sums (``n, sw, cat, cat2, cnt, m``) and the
+    segment keys (``None`` without ``by``).
+
+    Parameters
+    ----------
+    data : dask.dataframe.DataFrame
+        The respondents.
+    scores : str
+        Likelihood-to-recommend (or advocacy group) column.
+    weights : str or None
+        Weight column.
+    by : str, list of str or None
+        Segment column(s).
+    agitator : str or None
+        Agitator flag column.
+    scale, cuts
+        As for :func:`cxlab.segments.classify_advocacy`.
+    """
+    names = [
+        scores,
+        weights,
+        agitator,
+        *([] if by is None else [by] if isinstance(by, str) else by),
+    ]
+    if not all(n is None or isinstance(n, str) for n in names):
+        raise ParameterError("on a Dask frame, scores, weights, by and agitator must name columns")
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    for col in [c for c in names if c is not None]:
+        if col not in data.columns:
+            raise DataError("column not found", column=col)
+    parts = _per_partition(data, _advocacy_part, scores, weights, by, agitator, scale, cuts)
+    levels = list(range(len(by) + 1))
+    sums = pd.concat([p[0] for p in parts]).groupby(level=levels, observed=True).sum()
+    if by:
+        flat = sums.reset_index()
+        keys = flat[by].drop_duplicates().sort_values(by, kind="stable").reset_index(drop=True)
+        g = pd.MultiIndex.from_frame(keys.astype(object)).get_indexer(
+            pd.MultiIndex.from_frame(flat[by].astype(object))
+        )
+    else:
+        flat = sums.reset_index()
+        keys, g = None, np.zeros(len(flat), dtype=np.int64)
+    k = 1 if keys is None else len(keys)
+    code = flat["code"].to_numpy(np.int64)
+    ok = code >= 0
+    cell = g[ok] * 4 + code[ok]
+
+    def table(col):
+        return np.bincount(cell, weights=flat[col].to_numpy(float)[ok], minlength=4 * k).reshape(
+            k, 4
+        )
+
+    cnt = table("one").astype(np.int64)
+    cat = table("w")
+    s = {
+        "n": cnt.sum(axis=1).astype(float),
+        "sw": cat.sum(axis=1),
+        "cat": cat,
+        "cat2": table("w2"),
+        "cnt": cnt,
+        "m": sum(p[1] for p in parts),
+    }
+    return s, keys

@@ -45,6 +45,7 @@ from cxlab._stats import critical, holm, linearise_categories, wilson
 from cxlab.advocacy_drivers import AdvocacyDrivers, advocacy_drivers, defector_promoter
 from cxlab.economics import CustomerValue, advocacy_economics, customer_value
 from cxlab.errors import ModelError, ParameterError, SuppressionWarning
+from cxlab.scaling import advocacy_sums, is_dask
 from cxlab.suppression import proper_subsets, suppress, suppress_complementary, warn_suppressed
 
 __all__ = [
@@ -157,8 +158,10 @@ def net_advocacy(
         Design / raking weights (default: all 1).
     by : Series, column name or list of them, optional
         Segment variable(s); one row per observed segment combination.
-    data : DataFrame, optional
-        Frame the column names refer to.
+    data : DataFrame or dask.dataframe.DataFrame, optional
+        Frame the column names refer to. A Dask frame (with ``scores``, ``weights``,
+        ``by`` and ``agitator`` naming columns) is reduced in one pass to segment x
+        group sums (docs/scaling.md).
     min_base : int
         Segments with fewer respondents are suppressed (estimates, shares and
         ``n_effective`` NaN, ``n`` kept, ``suppressed`` True, a
@@ -189,8 +192,12 @@ def net_advocacy(
     0      N    0.0  20
     1      S   50.0  20
     """
-    codes, w, seg, keys = _prepare(scores, weights, by, data, agitator, scale, cuts)
-    table = _net_table(codes, w, seg, len(keys), level)
+    if is_dask(data):  # partitions reduced to segment x group sums (cxlab.scaling)
+        sums, keys = advocacy_sums(data, scores, weights, by, agitator, scale, cuts)
+        table = _net_from_sums(sums, level)
+    else:
+        codes, w, seg, keys = _prepare(scores, weights, by, data, agitator, scale, cuts)
+        table = _net_table(codes, w, seg, len(keys), level)
     table = pd.concat([keys.reset_index(drop=True), table], axis=1) if by is not None else table
     table = suppress(table, min_base, warn=False)
     primary = table["suppressed"].to_numpy().copy()
@@ -219,7 +226,10 @@ _SCORE = np.array([-100.0, -100.0, 0.0, 100.0, np.nan])  # by code; -1 (missing)
 
 
 def _net_table(codes, w, seg, k, level) -> pd.DataFrame:
-    s = _sums(codes, seg, w, k)
+    return _net_from_sums(_sums(codes, seg, w, k), level)
+
+
+def _net_from_sums(s: dict, level) -> pd.DataFrame:
     # the +/-100 score (agitator, antagonist -100; neutral 0; advocate +100): net advocacy
     # is its weighted mean, with the weighted mean's linearised SE (cxlab._stats; rows are
     # respondents), here from the segment x group sums

@@ -109,3 +109,18 @@ def test_dask_errors_are_cxlab_errors(client, frames):
         rake(rd, margins, bounds=(0.5, 2.0))
     with pytest.raises(DataError, match="column not found"):
         weighted_mean(rd, "no_such_column")
+
+
+def test_net_advocacy_equals_in_memory(client, frames):
+    from cxlab.segments import net_advocacy
+
+    r, _, _ = frames
+    r = r.assign(region=np.where(np.arange(len(r)) % 3 == 0, "N", "S"))
+    r.loc[r.index[:40], "region"] = None  # rows in no segment still count in m
+    rd = dd.from_pandas(r, npartitions=4)
+    for by in (None, "gender", ["country", "region"]):
+        a = net_advocacy("recommend", "weight", by=by, data=rd, min_base=5)
+        b = net_advocacy("recommend", "weight", by=by, data=r, min_base=5)
+        _equal(a, b)
+    with pytest.raises(ParameterError, match="name columns"):
+        net_advocacy(r["recommend"], data=rd)
