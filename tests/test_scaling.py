@@ -20,7 +20,7 @@ distributed = pytest.importorskip("distributed")
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
     )
     with distributed.Client(cluster) as c:
         yield c
@@ -124,3 +124,16 @@ def test_net_advocacy_equals_in_memory(client, frames):
         _equal(a, b)
     with pytest.raises(ParameterError, match="name columns"):
         net_advocacy(r["recommend"], data=rd)
+
+
+def test_the_docs_example_runs(frames, capsys):
+    """docs/scaling.md's example, as written (on 2,000 respondents to stay fast)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "scaling.md").read_text()
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    assert "n_respondents=20_000" in code
+    exec(code.replace("n_respondents=20_000", "n_respondents=2_000"), {})
+    out = capsys.readouterr().out
+    assert out.startswith("True") and "country" in out
