@@ -45,42 +45,6 @@ __all__ = ["advocacy_drivers", "AdvocacyDrivers", "defector_promoter"]
 
 
 # ------------------------------------------------------------------------ drivers
-def _pivot(respondents, event_table, measures):
-    """Respondent x (measure, event) ratings, one row per respondent in order: the
-    ``pivot_table(...).reindex(respondent ids)`` of the event table, scattered into
-    arrays directly (one hash lookup of the ids instead of a groupby over all rows).
-    Repeated (respondent, event) rows are averaged by ``pivot_table`` itself."""
-    ids = pd.Index(respondents["respondent_id"])
-    rid = event_table["respondent_id"]
-    row = None
-    if ids.is_unique:
-        if isinstance(rid.dtype, pd.CategoricalDtype):  # look up the categories only
-            lookup = np.append(ids.get_indexer(rid.cat.categories), -1)
-            row = lookup[rid.cat.codes.to_numpy()]
-        else:
-            row = ids.get_indexer(rid)
-    ev, events = pd.factorize(event_table["event_id"], sort=True)
-    if row is None or ((row >= 0) & (ev >= 0)).sum() < len(event_table):
-        row = None
-    else:
-        key = row.astype(np.int64) * len(events) + ev
-        if np.bincount(key, minlength=len(ids) * len(events)).max(initial=0) > 1:
-            row = None
-    if row is None:
-        return event_table.pivot_table(
-            index="respondent_id", columns="event_id", values=measures, observed=True
-        ).reindex(respondents["respondent_id"])
-    blocks, names = [], []
-    for m in sorted(measures):  # pivot_table's order
-        block = np.full((len(ids), len(events)), np.nan)
-        block[row, ev] = event_table[m].to_numpy(float)
-        keep = ~np.isnan(block).all(axis=0)  # pivot_table drops empty columns
-        blocks.append(block[:, keep])
-        names += [(m, e) for e in np.asarray(events)[keep]]
-    columns = pd.MultiIndex.from_tuples(names, names=[None, "event_id"])
-    return pd.DataFrame(np.hstack(blocks), index=ids, columns=columns)
-
-
 def _wide(respondents, event_table, measures, min_base):
     """Respondent x (event, measure) matrix, mean-imputed, with not-rated indicators."""
     if event_table is None:
@@ -88,7 +52,9 @@ def _wide(respondents, event_table, measures, min_base):
     missing = [m for m in measures if m not in event_table.columns]
     if missing:
         raise DataError("measure not in the event table", column=missing)
-    wide = _pivot(respondents, event_table, list(measures))
+    wide = event_table.pivot_table(
+        index="respondent_id", columns="event_id", values=list(measures), observed=True
+    ).reindex(respondents["respondent_id"])
     raters = wide.notna().sum()
     few = raters[raters < min_base]
     if len(few):

@@ -386,24 +386,3 @@ def test_ordinal_solver_failures_are_cxlab_errors_and_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         assert advocacy_drivers((resp, et), weights=None).converged
-
-
-def test_wide_pivot_equals_pandas_pivot_table(banking):
-    """The direct scatter of the event table equals ``pivot_table(...).reindex(ids)``:
-    column order (measures sorted, events in order), respondents without events, and
-    repeated (respondent, event) rows (averaged, through pivot_table itself)."""
-    from cxlab.advocacy_drivers import _pivot
-
-    survey, _ = banking
-    r, et = survey.respondents, survey.event_table()
-    r = pd.concat([r, r.iloc[:2].assign(respondent_id=["x1", "x2"])], ignore_index=True)
-    dup = pd.concat([et, et.iloc[:3].assign(satisfaction=1.0)], ignore_index=True)
-    for table in (et, dup, et.assign(respondent_id=et["respondent_id"].astype(str))):
-        for measures in (["satisfaction"], ["tactile", "emotive"]):
-            got = _pivot(r, table, measures)
-            want = table.pivot_table(
-                index="respondent_id", columns="event_id", values=measures, observed=True
-            ).reindex(r["respondent_id"])
-            assert got.columns.equals(want.columns) and got.index.equals(want.index)
-            np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
-    assert _pivot(r, et, ["satisfaction"]).iloc[-2:].isna().all().all()
