@@ -64,6 +64,7 @@ _SUBMODULES = (
     "display",
     "codebook_draft",
     "text",
+    "scaling",
     "verbatims",
 )
 

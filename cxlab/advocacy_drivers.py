@@ -30,10 +30,17 @@ from scipy import stats
 
 from cxlab._advocacy import advocacy_groups
 from cxlab._checks import frames, renamed
+from cxlab._ordinal import ame, fit_ordinal, pool_rows
 from cxlab._stats import critical
 from cxlab._style import ADVOCACY_COLORS, new_ax
 from cxlab.display import Card
-from cxlab.errors import DataError, ModelError, ParameterError, SuppressionWarning
+from cxlab.errors import (
+    ConvergenceWarning,
+    DataError,
+    ModelError,
+    ParameterError,
+    SuppressionWarning,
+)
 
 __all__ = ["advocacy_drivers", "AdvocacyDrivers", "defector_promoter"]
 
@@ -77,22 +84,6 @@ def _wide(respondents, event_table, measures, min_base):
     )
     notr = notr.loc[:, notr.std() > 0]
     return pd.concat([X, notr], axis=1), rated.to_numpy(), list(wide.columns)
-
-
-def _weighted_ordered_model():
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
-
-    class WeightedOrderedModel(OrderedModel):
-        """OrderedModel with a weighted (pseudo-) log-likelihood ``sum w_i log L_i``."""
-
-        def __init__(self, endog, exog, pweights, **kwargs):
-            super().__init__(endog, exog, **kwargs)
-            self.pweights = np.asarray(pweights, dtype=float)
-
-        def loglikeobs(self, params):
-            return self.pweights * super().loglikeobs(params)
-
-    return WeightedOrderedModel
 
 
 @dataclass(frozen=True, repr=False)
@@ -196,10 +187,13 @@ def advocacy_drivers(
     composites) pivoted wide from the event table. Events a respondent did not rate are
     mean-imputed and a ``<event>:not_rated`` indicator enters the model, so the event
     coefficient is estimated from raters only. Weights enter as a pseudo-likelihood
-    (each respondent's log-likelihood times its weight, weights scaled to mean 1) in a
-    subclass of statsmodels ``OrderedModel`` (logit); SEs are sandwich (HC0) SEs. The
-    probability changes are average discrete changes over raters for a one-point
-    improvement, with delta-method CIs (numerical gradients).
+    (each respondent's log-likelihood times its weight, weights scaled to mean 1),
+    maximised by Newton's method with the analytic gradient and Hessian after pooling
+    respondents with the same ratings and group into cells (:mod:`cxlab._ordinal`; the
+    parametrisation and the sandwich (HC0) SEs of statsmodels ``OrderedModel``, which
+    the tests check it against). The probability changes are average discrete changes
+    over raters for a one-point improvement, with delta-method CIs (analytic
+    gradients).
 
     Parameters
     ----------
@@ -242,43 +236,31 @@ def advocacy_drivers(
         )
     Xk, rk, wk = X[keep].reset_index(drop=True), rated[keep], w[keep] / w[keep].mean()
     Xk = Xk - Xk.mean()
-    model = _weighted_ordered_model()(y, Xk, wk, distr="logit")
-    from threadpoolctl import threadpool_limits
-
-    with warnings.catch_warnings(), threadpool_limits(limits=1):  # small solves: 1 thread
-        warnings.simplefilter("ignore")
-        fit = model.fit(method="bfgs", maxiter=2000, disp=False, cov_type="HC0")
-    params, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
-    converged = bool(fit.mle_retvals.get("converged", True))
-    if not converged:
-        from cxlab.errors import ConvergenceWarning
-
-        warnings.warn("ordinal advocacy model did not converge", ConvergenceWarning, stacklevel=2)
     exog = Xk.to_numpy()
+    # respondents with the same ratings, outcome and rated events share one cell
+    cell, first = pool_rows([*exog.T, y, *rk.T])
+    cw = np.bincount(cell, weights=wk, minlength=first.size)
+    cw2 = np.bincount(cell, weights=wk * wk, minlength=first.size)
+    cn = np.bincount(cell, minlength=first.size)
+    cx, crated = exog[first], rk[first]
+    fit = fit_ordinal(cx, y[first], cw, cw2, n_categories=3)
+    params, cov, converged = fit.params, fit.cov, fit.converged
+    if not converged:
+        why = (
+            "the ratings separate the advocacy groups (fitted probabilities of 0 or 1)"
+            if fit.separated
+            else f"no convergence in {fit.iterations} Newton steps"
+        )
+        warnings.warn(
+            f"ordinal advocacy model did not converge: {why}; its effects are unreliable",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     z = critical(level)
     rows = []
     for j, (m, e) in enumerate(cols):
-        r = rk[:, j]
-        shifted = exog.copy()
-        shifted[:, j] += 1.0
-
-        def ame(p, r=r, shifted=shifted):
-            d = model.predict(p, exog=shifted[r]) - model.predict(p, exog=exog[r])
-            return 100 * np.average(d[:, [2, 0]], axis=0, weights=wk[r])
-
-        est = ame(params)
-        step = 1e-5 * np.maximum(np.abs(params), 1.0)
-        grad = np.stack(
-            [
-                (
-                    ame(params + np.eye(len(params))[i] * step[i])
-                    - ame(params - np.eye(len(params))[i] * step[i])
-                )
-                / (2 * step[i])
-                for i in range(len(params))
-            ],
-            axis=1,
-        )
+        r = crated[:, j]
+        est, grad = ame(fit, cx[r], cw[r], j)
         se = np.sqrt(np.maximum(np.diag(grad @ cov @ grad.T), 0))
         row = {"event_id": e, "measure": m, "coef": params[j], "coef_se": np.sqrt(cov[j, j])}
         row["p_value"] = 2 * stats.norm.sf(abs(row["coef"] / row["coef_se"]))
@@ -289,7 +271,7 @@ def advocacy_drivers(
                 f"{key}_ci_low": est[k] - z * se[k],
                 f"{key}_ci_high": est[k] + z * se[k],
             }
-        row |= {"n_rated": int(r.sum()), "share_rated": float(np.average(r, weights=wk))}
+        row |= {"n_rated": int(cn[r].sum()), "share_rated": float(cw[r].sum() / cw.sum())}
         rows.append(row)
     table = pd.DataFrame(rows).sort_values("coef", ascending=False, kind="stable")
     table["rank"] = np.arange(1, len(table) + 1)

@@ -325,6 +325,7 @@ class Codebook:
         from cxlab._checks import describe_design
 
         return describe_design(self.strata, self.cluster, self.fpc)
+
     comments: tuple = ()
 
     @property

@@ -74,6 +74,7 @@ from cxlab._checks import Design, check_common, indicator, numeric_column, renam
 from cxlab._stats import intervals, linearise, replicate_means, replicate_variance
 from cxlab.comparisons import compare
 from cxlab.errors import DataError
+from cxlab.scaling import check_simple_design, domain_means, is_dask
 from cxlab.suppression import format_suppressed, suppress, suppress_small_cells
 
 if TYPE_CHECKING:
@@ -146,9 +147,10 @@ def weighted_mean(
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame or dask.dataframe.DataFrame
         Respondent-level (``survey.respondents``) or event-level
-        (``survey.event_table()``) rows.
+        (``survey.event_table()``) rows; a Dask frame is reduced partition by
+        partition to sums per segment (two passes, docs/scaling.md).
     column : str
         The numeric variable; missing values are left out (domain estimation).
     by : str or list of str, optional
@@ -202,8 +204,12 @@ def weighted_mean(
     3.0
     """
     check_common(min_base, level)
-    design = Design(data, weights, by, cluster, strata, fpc, lonely_psu, calibration, method)
-    res = _linearise(design, numeric_column(data, column))
+    if is_dask(data):  # partitions reduced to sums per domain (cxlab.scaling)
+        check_simple_design(strata=strata, fpc=fpc, calibration=calibration, method=method)
+        design, res = domain_means(data, column, weights=weights, by=by, cluster=cluster)
+    else:
+        design = Design(data, weights, by, cluster, strata, fpc, lonely_psu, calibration, method)
+        res = _linearise(design, numeric_column(data, column))
     return _table(design, res, level, min_base, False, f"weighted mean of {column!r}")
 
 
@@ -248,8 +254,14 @@ def weighted_proportion(
     0.75
     """
     check_common(min_base, level)
-    design = Design(data, weights, by, cluster, strata, fpc, lonely_psu, calibration, method)
-    res = _linearise(design, indicator(data, column, value))
+    if is_dask(data):  # partitions reduced to sums per domain (cxlab.scaling)
+        check_simple_design(strata=strata, fpc=fpc, calibration=calibration, method=method)
+        design, res = domain_means(
+            data, column, value=value, kind="proportion", weights=weights, by=by, cluster=cluster
+        )
+    else:
+        design = Design(data, weights, by, cluster, strata, fpc, lonely_psu, calibration, method)
+        res = _linearise(design, indicator(data, column, value))
     label = f"proportion of {column!r}" + ("" if value is None else f" = {value!r}")
     return _table(design, res, level, min_base, True, label)
 

@@ -45,6 +45,7 @@ from cxlab._stats import critical, holm, intervals, linearise, linearise_categor
 from cxlab.advocacy_drivers import AdvocacyDrivers, advocacy_drivers, defector_promoter
 from cxlab.economics import CustomerValue, advocacy_economics, customer_value
 from cxlab.errors import ModelError, ParameterError, SuppressionWarning
+from cxlab.scaling import advocacy_sums, check_simple_design, is_dask
 from cxlab.suppression import proper_subsets, suppress, suppress_complementary, warn_suppressed
 
 __all__ = [
@@ -192,8 +193,10 @@ def net_advocacy(
         Design / raking weights (default: all 1).
     by : Series, column name or list of them, optional
         Segment variable(s); one row per observed segment combination.
-    data : DataFrame, optional
-        Frame the column names refer to.
+    data : DataFrame or dask.dataframe.DataFrame, optional
+        Frame the column names refer to. A Dask frame (with ``scores``, ``weights``,
+        ``by`` and ``agitator`` naming columns) is reduced in one pass to segment x
+        group sums (docs/scaling.md).
     min_base : int
         Segments with fewer respondents are suppressed (estimates, shares and
         ``n_effective`` NaN, ``n`` kept, ``suppressed`` True, a
@@ -233,10 +236,17 @@ def net_advocacy(
     0      N    0.0  20
     1      S   50.0  20
     """
-    design = {"strata": strata, "cluster": cluster, "fpc": fpc, "lonely_psu": lonely_psu,
-              "calibration": calibration}  # fmt: skip
-    codes, w, seg, keys, dsn = _prepare(scores, weights, by, data, agitator, scale, cuts, design)
-    table = _net_table(codes, w, seg, len(keys), level, dsn)
+    if is_dask(data):  # partitions reduced to segment x group sums (cxlab.scaling)
+        check_simple_design(strata=strata, cluster=cluster, fpc=fpc, calibration=calibration)
+        sums, keys = advocacy_sums(data, scores, weights, by, agitator, scale, cuts)
+        table = _net_from_sums(sums, level)
+    else:
+        design = {"strata": strata, "cluster": cluster, "fpc": fpc, "lonely_psu": lonely_psu,
+                  "calibration": calibration}  # fmt: skip
+        codes, w, seg, keys, dsn = _prepare(
+            scores, weights, by, data, agitator, scale, cuts, design
+        )
+        table = _net_table(codes, w, seg, len(keys), level, dsn)
     table = pd.concat([keys.reset_index(drop=True), table], axis=1) if by is not None else table
     table = suppress(table, min_base, warn=False)
     primary = table["suppressed"].to_numpy().copy()
@@ -265,15 +275,18 @@ _SCORE = np.array([-100.0, -100.0, 0.0, 100.0, np.nan])  # by code; -1 (missing)
 
 
 def _net_table(codes, w, seg, k, level, dsn=None) -> pd.DataFrame:
-    s = _sums(codes, seg, w, k)
+    res = None if dsn is None else _design_res(codes, w, seg, k, dsn, _SCORE[:4])
+    return _net_from_sums(_sums(codes, seg, w, k), level, res)
+
+
+def _net_from_sums(s: dict, level, res: dict | None = None) -> pd.DataFrame:
     # the +/-100 score (agitator, antagonist -100; neutral 0; advocate +100): net advocacy
     # is its weighted mean, with the weighted mean's linearised SE (cxlab._stats; rows are
     # respondents), here from the segment x group sums; under a design from the rows
-    if dsn is None:
+    if res is None:
         res = linearise_categories(_SCORE[:4], s["cat"], s["cat2"], s["m"])
         z = critical(level)
     else:
-        res = _design_res(codes, w, seg, k, dsn, _SCORE[:4])
         z = critical(level, res["df"])
     with np.errstate(invalid="ignore", divide="ignore"):
         p = s["cat"][:, 3] / s["sw"]

@@ -36,6 +36,7 @@ import pandas as pd
 
 from cxlab._style import OKABE_ITO, new_ax
 from cxlab.codebook import COMMENT_LANGUAGES
+from cxlab.display import Card
 from cxlab.errors import ModelError, ParameterError
 
 __all__ = [
@@ -264,8 +265,8 @@ def sentiment(texts: Sequence | pd.Series, language: str | Sequence = "en") -> p
 
 
 # -------------------------------------------------------------------- topics
-@dataclass(frozen=True)
-class TopicModel:
+@dataclass(frozen=True, repr=False)
+class TopicModel(Card):
     """Topics of a set of comments (:func:`topics`).
 
     Attributes

@@ -32,6 +32,7 @@ import pandas as pd
 
 from cxlab._style import ADVOCACY_COLORS, new_ax
 from cxlab.comparisons import compare
+from cxlab.display import Card
 from cxlab.errors import ModelError
 from cxlab.estimates import weighted_mean, weighted_proportion
 from cxlab.text import TopicModel, sentiment, topics
@@ -39,8 +40,8 @@ from cxlab.text import TopicModel, sentiment, topics
 __all__ = ["Verbatims", "analyse_comments"]
 
 
-@dataclass(frozen=True)
-class Verbatims:
+@dataclass(frozen=True, repr=False)
+class Verbatims(Card):
     """Topics, sentiment, event shares, advocacy contrasts and quotes of the comments.
 
     Attributes

@@ -56,6 +56,7 @@ from cxlab._stats import kish
 from cxlab._style import new_ax
 from cxlab.display import Card
 from cxlab.errors import ConvergenceWarning, ModelError, ParameterError
+from cxlab.scaling import cell_weights, is_dask, raking_cells
 
 __all__ = [
     "WeightingResult",
@@ -330,8 +331,11 @@ def rake(
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        One row per respondent, with a column for every raking variable.
+    data : pandas.DataFrame or dask.dataframe.DataFrame
+        One row per respondent, with a column for every raking variable. A Dask frame
+        is reduced in one pass to the raking cells (docs/scaling.md); ``weights`` must
+        then name a column or be None, bounds are not available, and ``.weights`` is a
+        lazy Dask Series.
     margins : dict or pandas.DataFrame
         ``{column: {category: share}}`` (e.g. from ``truth["population_margins"]``), or a
         small table with columns ``variable, category, share`` (or ``target``/``count``/
@@ -394,20 +398,32 @@ def rake(
     >>> res.converged, round(res.max_margin_error, 9)
     (True, 0.0)
     """
-    if not isinstance(data, pd.DataFrame) or len(data) == 0:
+    dask = is_dask(data)
+    if not dask and (not isinstance(data, pd.DataFrame) or len(data) == 0):
         raise ModelError("raking needs a non-empty DataFrame of respondents")
     spec, counts = _checked_margins(margins, counts, sum_tol)
     first = float(next(iter(spec.values())).sum())
-    w0 = start_weights(data, weights)
+    if dask:  # one pass reduces the partitions to raking cells (cxlab.scaling)
+        if bounds is not None or max_ratio is not None:
+            raise ParameterError(
+                "trimming bounds need every design weight in memory; rake a Dask frame "
+                "without bounds / max_ratio, or compute it first"
+            )
+        cats = [list(s.index) for s in spec.values()]
+        codes, n_cell, w_cell, cell_index = raking_cells(data, list(spec), cats, weights)
+        w0, n_rows = w_cell, int(n_cell.sum())
+    else:
+        w0, n_cell = start_weights(data, weights), None
+        codes = [codes_for(data, col, list(s.index)) for col, s in spec.items()]
+        n_rows = len(data)
     if total is None:
         total = first if counts else float(w0.sum())
     if not total > 0:
         raise ParameterError(f"total must be positive, got {total!r}")
 
-    codes, ncats, targets, cats = [], [], [], []
-    for col, s in spec.items():
-        c = codes_for(data, col, list(s.index))
-        counts = np.bincount(c, minlength=len(s))
+    ncats, targets, cats = [], [], []
+    for (col, s), c in zip(spec.items(), codes, strict=True):
+        counts = np.bincount(c, weights=n_cell, minlength=len(s))
         share = s.to_numpy() / s.sum()
         empty = np.flatnonzero((counts == 0) & (share > 0))
         if empty.size:
@@ -425,12 +441,11 @@ def rake(
                 "population share of 0; drop them or give the category a share",
                 column=col,
             )
-        codes.append(c)
         ncats.append(len(s))
         targets.append(share * total)
         cats.append(list(s.index))
 
-    lo, hi = resolve_bounds(bounds, max_ratio, total / len(data))
+    lo, hi = resolve_bounds(bounds, max_ratio, total / n_rows)
     bounded = lo is not None or hi is not None
     inv, cell_codes, ncell = collapse_cells(codes, ncats)
     scale = total / float(w0.sum())
@@ -452,8 +467,12 @@ def rake(
             ConvergenceWarning,
             stacklevel=2,
         )
+    table = _margins_table(list(spec), cats, codes, ncats, targets, total, w, n_cell)
+    if dask:  # rows of a Dask frame: cells, with w the cell totals; weights stay lazy
+        # (no calibration-aware variance or replicate re-raking: those need the rows)
+        weights_s = cell_weights(data, list(spec), cats, weights, cell_index, w / w0)
+        return WeightingResult(weights_s, table, converged, int(it), "rake", (lo, hi))
     weights_s = pd.Series(w, index=data.index, name="weight")
-    table = _margins_table(list(spec), cats, codes, ncats, targets, total, w)
 
     def reweight(start: np.ndarray) -> np.ndarray:
         """The same raking from other starting weights (replicate weights)."""
@@ -496,11 +515,13 @@ def _explicit_counts(margins) -> bool:
     )
 
 
-def _margins_table(names, cats, codes, ncats, targets, total, w) -> pd.DataFrame:
+def _margins_table(names, cats, codes, ncats, targets, total, w, n_cell=None) -> pd.DataFrame:
+    """Sample, weighted and target shares per category; ``codes`` and ``w`` are per row,
+    or per cell with ``n_cell`` rows each."""
     rows = []
-    n = w.size
+    n = w.size if n_cell is None else int(n_cell.sum())
     for name, cat, c, k, t in zip(names, cats, codes, ncats, targets, strict=True):
-        cnt = np.bincount(c, minlength=k)
+        cnt = np.bincount(c, weights=n_cell, minlength=k).astype(np.int64)
         ws = np.bincount(c, weights=w, minlength=k) / w.sum()
         for j in range(k):
             rows.append(

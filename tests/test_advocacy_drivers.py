@@ -2,21 +2,47 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
+from benchmarks.bench_ordinal import weighted_ordered_model as _weighted_ordered_model
 from cxlab.advocacy_drivers import advocacy_drivers, defector_promoter
 from cxlab.segments import classify_advocacy
 from cxlab.synth import make_study
 
 
+# ------------------------------------------------------------------- the peer
+def _peer_fit(model):
+    """The peer fitted to its optimum: BFGS at a gradient tolerance of 1e-10
+    (statsmodels' default 1e-5 stops about 1e-4 short of it); HC0 SEs.
+
+    ``bse`` is statsmodels' HC0 sandwich (``cov_white_simple``: ``H^-1 S'S H^-1`` with
+    the model's numerical ``score_obs`` and Hessian) with the Hessian's finite-difference
+    step set to 1e-4: at the default step the numerical Hessian is off by about 1e-6 of
+    its size, which the inversion turns into 1e-5 errors in the SEs of weakly
+    identified terms (``peer.model_bse`` keeps statsmodels' own)."""
+    from statsmodels.tools.numdiff import approx_hess3
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = model.fit(method="bfgs", maxiter=5000, gtol=1e-10, disp=False, cov_type="HC0")
+    params = np.asarray(fit.params)
+    hinv = np.linalg.inv(approx_hess3(params, model.loglike, epsilon=1e-4))
+    scores = model.score_obs(params)
+    cov = hinv @ scores.T @ scores @ hinv
+    peer = type("Peer", (), {})()
+    peer.params, peer.bse, peer.model_bse = params, np.sqrt(np.diag(cov)), np.asarray(fit.bse)
+    peer.cov = lambda: cov
+    return peer
+
+
 # ------------------------------------------------------------------- drivers
 def test_weighted_ordered_model_equals_replicated_rows():
     from statsmodels.miscmodels.ordinal_model import OrderedModel
-
-    from cxlab.advocacy_drivers import _weighted_ordered_model
 
     rng = np.random.default_rng(4)
     n = 300
@@ -59,7 +85,7 @@ def test_advocacy_drivers_rank_planted_impacts(study):
 
 def test_advocacy_drivers_delta_se_matches_parametric_simulation(banking):
     from cxlab._checks import frames as _frames
-    from cxlab.advocacy_drivers import _weighted_ordered_model, _wide
+    from cxlab.advocacy_drivers import _wide
     from cxlab.segments import advocacy_groups as _respondent_groups
 
     survey, _ = banking
@@ -78,8 +104,8 @@ def test_advocacy_drivers_delta_se_matches_parametric_simulation(banking):
         coef["coef"].to_numpy(), np.diag(coef["se"].to_numpy() ** 2), size=1
     )
     assert draws.shape[1] == len(coef)
-    fit = model.fit(method="bfgs", disp=False, cov_type="HC0")
-    sims = np.random.default_rng(1).multivariate_normal(fit.params, fit.cov_params(), size=400)
+    fit = _peer_fit(model)
+    sims = np.random.default_rng(1).multivariate_normal(fit.params, fit.cov(), size=400)
     j = [c[1] for c in cols].index("resolve_issue")
     r_j = rated[keep][:, j]
     shifted = Xk.copy()
@@ -214,7 +240,7 @@ def test_antagonist_and_advocate_effects_by_an_analytic_delta_method(banking):
     from scipy.special import expit
 
     from cxlab._checks import frames as _frames
-    from cxlab.advocacy_drivers import _weighted_ordered_model, _wide
+    from cxlab.advocacy_drivers import _wide
     from cxlab.segments import advocacy_groups as _respondent_groups
 
     survey, _ = banking
@@ -227,8 +253,8 @@ def test_antagonist_and_advocate_effects_by_an_analytic_delta_method(banking):
     wk = w[keep] / w[keep].mean()
     Xk = (X[keep] - X[keep].mean()).to_numpy()
     model = _weighted_ordered_model()(g.cat.codes.to_numpy()[keep], Xk, wk, distr="logit")
-    fit = model.fit(method="bfgs", maxiter=2000, disp=False, cov_type="HC0")
-    params, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
+    fit = _peer_fit(model)
+    params, cov = fit.params, fit.cov()
     k = Xk.shape[1]
     beta, c1, c2 = params[:k], params[k], params[k] + np.exp(params[k + 1])
     table = res.table.set_index("event_id")
@@ -256,3 +282,107 @@ def test_antagonist_and_advocate_effects_by_an_analytic_delta_method(banking):
         assert row["advocate_se"] == pytest.approx(np.sqrt(grad_v @ cov @ grad_v), rel=1e-4)
         half = stats.norm.ppf(0.975) * row["antagonist_se"]
         assert row["antagonist_ci_high"] - row["antagonist_pp"] == pytest.approx(half)
+
+
+# ------------------------------------------------- the Newton solver against the peer
+def _assert_matches_peer(fit, peer, k):
+    """Coefficients, thresholds and sandwich SEs equal to 1e-6 (the peer's derivatives
+    are numerical; the solver's analytic)."""
+    params, bse = np.asarray(peer.params), np.asarray(peer.bse)
+    np.testing.assert_allclose(fit.params[:k], params[:k], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(fit.params[k:], params[k:], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.cov)), bse, rtol=1e-6)
+    # statsmodels' own HC0 SEs (default numerical Hessian step) within their accuracy
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.cov)), peer.model_bse, rtol=1e-4)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_advocacy_drivers_equal_the_statsmodels_peer(banking, weighted):
+    from cxlab._checks import frames as _frames
+    from cxlab.advocacy_drivers import _wide
+    from cxlab.segments import advocacy_groups as _respondent_groups
+
+    survey, _ = banking
+    r, et = _frames(survey)
+    rng = np.random.default_rng(3)
+    r = r.assign(weight=rng.uniform(0.2, 4.0, len(r)) if weighted else 1.0)
+    res = advocacy_drivers((r, et))
+    X, _, _ = _wide(r, et, ["satisfaction"], 30)
+    g = _respondent_groups(r, three=True)
+    keep = g.notna().to_numpy()
+    w = r["weight"].to_numpy(float)[keep]
+    Xk = (X[keep] - X[keep].mean()).to_numpy()
+    peer = _peer_fit(
+        _weighted_ordered_model()(g.cat.codes.to_numpy()[keep], Xk, w / w.mean(), distr="logit")
+    )
+    coef = res.coefficients
+    k = Xk.shape[1]
+    assert coef["term"].iloc[k:].tolist() == ["threshold_1", "threshold_2_log_increment"]
+    fit = type("F", (), {"params": coef["coef"].to_numpy(), "cov": np.diag(coef["se"] ** 2)})
+    _assert_matches_peer(fit, peer, k)
+    assert res.converged
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ordinal_solver_on_a_shape_unlike_the_sample(weighted):
+    """Five skewed categories, continuous and binary predictors of other scales, strongly
+    unequal weights; row level (no two rows alike) and pooled cells give the same fit."""
+    from cxlab._ordinal import fit_ordinal, pool_rows
+
+    rng = np.random.default_rng(11)
+    n = 1500
+    x = np.column_stack(
+        [rng.normal(size=n) * 3, rng.integers(0, 2, n), rng.exponential(size=n) - 1]
+    )
+    y = np.digitize(x @ [0.4, -1.2, 0.7] + rng.logistic(size=n), [-3.0, -0.5, 0.0, 2.5])
+    assert np.bincount(y).size == 5 and np.bincount(y).min() > 20
+    w = rng.lognormal(0, 1, n) if weighted else np.ones(n)
+    fit = fit_ordinal(x, y, w)
+    peer = _peer_fit(_weighted_ordered_model()(y, x, w, distr="logit"))
+    _assert_matches_peer(fit, peer, 3)
+    assert fit.converged and fit.iterations < 20
+    # discrete predictors pool into cells: the same fit from the cell sums
+    xd = np.column_stack([rng.integers(0, 11, n), rng.integers(0, 2, n)]).astype(float)
+    yd = np.digitize(xd @ [0.3, -0.8] + rng.logistic(size=n), [0.0, 1.5, 2.5, 4.0])
+    rows = fit_ordinal(xd, yd, w)
+    cell, first = pool_rows([*xd.T, yd])
+    assert first.size < n / 5
+    cells = fit_ordinal(
+        xd[first],
+        yd[first],
+        np.bincount(cell, weights=w),
+        np.bincount(cell, weights=w * w),
+        n_categories=5,
+    )
+    np.testing.assert_allclose(cells.params, rows.params, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(cells.cov, rows.cov, rtol=1e-9, atol=1e-14)
+
+
+def test_ordinal_solver_failures_are_cxlab_errors_and_warnings():
+    from cxlab._ordinal import fit_ordinal
+    from cxlab.errors import ConvergenceWarning, ModelError
+
+    rng = np.random.default_rng(0)
+    n = 200
+    x = rng.normal(size=(n, 2))
+    y = np.digitize(x[:, 0], [-0.5, 0.5])  # the groups separated by x: no finite optimum
+    sep = fit_ordinal(x, y, np.ones(n))
+    assert sep.separated and not sep.converged
+    with pytest.raises(ModelError, match="singular"):
+        fit_ordinal(np.column_stack([x[:, 0], np.zeros(n)]), y, np.ones(n))
+    with pytest.raises(ModelError, match="two categories"):
+        fit_ordinal(x, np.zeros(n, dtype=int), np.ones(n))
+    # through the public function: separation is a ConvergenceWarning, not a silent fit
+    ids = [f"r{i}" for i in range(n)]
+    sat = rng.integers(1, 11, n).astype(float)
+    et = pd.DataFrame({"respondent_id": ids, "event_id": "a", "satisfaction": sat})
+    recommend = np.select([sat <= 4, sat <= 7], [0.0, 7.0], 10.0)  # groups cut by the rating
+    resp = pd.DataFrame({"respondent_id": ids, "recommend": recommend})
+    with pytest.warns(ConvergenceWarning, match="separate the advocacy groups"):
+        res = advocacy_drivers((resp, et), weights=None)
+    assert not res.converged
+    # the same data with noise in the groups: a clean fit, no warning
+    resp["recommend"] = np.clip(recommend + rng.choice([-3.0, 0.0, 3.0], n), 0, 10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        assert advocacy_drivers((resp, et), weights=None).converged
