@@ -80,7 +80,7 @@ def check_simple_design(**design) -> None:
         raise ParameterError(
             f"on a Dask frame only weights and cluster are supported; {', '.join(given)} "
             "need the in-memory path (call .compute() on the frame first)",
-            rule="dask design",
+            column=given,
         )
 
 

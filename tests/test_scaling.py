@@ -109,6 +109,15 @@ def test_dask_errors_are_cxlab_errors(client, frames):
         rake(rd, margins, bounds=(0.5, 2.0))
     with pytest.raises(DataError, match="column not found"):
         weighted_mean(rd, "no_such_column")
+    # design arguments the partition reductions do not implement are refused, never ignored
+    with pytest.raises(ParameterError, match="strata"):
+        weighted_mean(rd, "recommend", strata="country")
+    with pytest.raises(ParameterError, match="calibration"):
+        weighted_proportion(rd, "gender", "F", calibration=rake(r, margins))
+    with pytest.raises(ParameterError, match="fpc"):
+        from cxlab.segments import net_advocacy
+
+        net_advocacy("recommend", "weight", data=rd, fpc="weight")
 
 
 def test_net_advocacy_equals_in_memory(client, frames):
