@@ -67,6 +67,7 @@ from typing import Any
 
 import pandas as pd
 
+from cxlab._progress import show_progress
 from cxlab._runs import ignore_signals, new_run_id, owner, process_started, publish_by_rename
 from cxlab.errors import CxlabError, ModelError, ParameterError, ReportError
 from cxlab.params import (
@@ -625,7 +626,7 @@ def _execute(nb_path, executed, injected, kernel, start_timeout, execution_timeo
                 kernel_manager_class=kernel[1],
                 start_timeout=start_timeout,
                 execution_timeout=execution_timeout,
-                progress_bar=False,
+                progress_bar=show_progress(),  # cells done, in the terminal only
                 log_output=False,
                 request_save_on_cell_execute=False,  # saved once at the end (and on error)
                 shutdown_kernel="immediate",
