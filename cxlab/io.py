@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io as _io
 import operator
+import re
 import warnings
 import zipfile
 from collections.abc import Sequence
@@ -139,6 +140,27 @@ def _sniff(text: str) -> str:
         return ","
 
 
+_QUOTED = re.compile(r'"[^"]*"')
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _line_widths(text: str, sep: str, first_line: int, width: int) -> set[int] | None:
+    """Field counts of the data records from the lines, with every quoted stretch
+    (separators and line breaks inside quotes included) taken out first; None unless
+    every record then has ``width`` fields and no quote is left (the CSV reader decides)."""
+    start = 0  # past the header records: first_line - 1 line ends (as the CSV reader counts)
+    for _, end in zip(range(first_line - 1), _LINE_END.finditer(text), strict=False):
+        start = end.end()
+    body = text[start:]
+    bare = _QUOTED.sub("", body) if '"' in body else body
+    if '"' in bare or any(c in bare for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
+        return None
+    lines = bare.splitlines()
+    counts = set(map(operator.methodcaller("count", sep), filter(None, lines)))
+    widths = {c + 1 for c in counts}
+    return widths if widths <= {width} else None
+
+
 def _check_records(text: str, path: Path, sep: str, skip_records: int) -> tuple[list[str], int]:
     """Header names and the file line of the first data record, after checking that
     every record has as many fields as the header (CSV records, not physical lines:
@@ -152,12 +174,9 @@ def _check_records(text: str, path: Path, sep: str, skip_records: int) -> tuple[
         for _ in range(skip_records):
             next((r for r in reader if r), None)
         first_line = reader.line_num + 1
-        if '"' in text:  # quoted fields may hold separators and line breaks: CSV records
+        widths = _line_widths(text, sep, first_line, len(header))
+        if widths is None:  # not decided by lines: the CSV records
             widths = {len(r) for r in reader if r}  # C-level records, no line bookkeeping
-        else:  # records are lines: count the separators of each line
-            lines = text.splitlines()[first_line - 1 :]
-            counts = set(map(operator.methodcaller("count", sep), filter(None, lines)))
-            widths = {c + 1 for c in counts}
     except csv.Error:
         widths = {-1}
     header = [h.strip() for h in header]
