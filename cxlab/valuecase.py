@@ -770,7 +770,7 @@ def value_case(
     draws = np.full((n_boot, len(events)), np.nan)
     roi_draws = np.full((n_boot, len(events)), np.nan)
     benefit_draws = np.full((n_boot, len(events)), np.nan)
-    batch = max(1, min(n_boot, 25_000_000 // max(n, 1)))  # replicates sharing one pass over F
+    batch = max(1, min(n_boot, 10_000_000 // max(n, 1)))  # replicates sharing one pass over F
     for start in progress(range(0, n_boot, batch), "value-case bootstrap"):
         stop = min(start + batch, n_boot)
         omegas = np.stack(
