@@ -463,9 +463,17 @@ def _sufficient(prep: dict) -> dict:
     ok = np.isfinite(x) & np.isfinite(y)
     x0, y0 = np.where(ok, x, 0.0), np.where(ok, y, 0.0)
     cols += [ok.astype(float), x0, y0, x0 * y0, x0 * x0]
-    F = np.zeros((n_all, len(cols) * k))
+    # the advocacy groups' economics (respondents who answered the outcome): per group
+    # the weight, spend and tenure sums of complete answers, then the agitator split
+    g, a, t = prep["group"], prep["annual"], prep["tenure"]
+    ok = (g >= 0) & np.isfinite(a) & np.isfinite(t)
+    eco = [ok & (g == j) for j in range(4)]
+    eco = eco + [np.where(m, a, 0.0) for m in eco] + [np.where(m, t, 0.0) for m in eco]
+    eco += [g == 0, np.isin(g, (0, 1))]
+    F = np.zeros((n_all, len(cols) * k + len(eco)))
     for j, c in enumerate(cols):  # nine statistics, each one bincount over the rows
         F[:, j * k : (j + 1) * k] = np.bincount(pos * k + e, c, n_all * k).reshape(n_all, k)
+    F[prep["yidx"], len(cols) * k :] = np.column_stack(eco)
     # the advocacy model's design, collapsed to its distinct rows
     X, rated = prep["X"], prep["rated"]
     keys = np.column_stack([X, rated])
@@ -483,10 +491,10 @@ def _sufficient(prep: dict) -> dict:
     }
 
 
-def _event_sums(prep: dict, omega: np.ndarray, k: int, sums=None) -> dict:
-    """Per-event weighted gaps and slope of satisfaction on performance (``sums``:
-    ``omega @ F`` when already computed, e.g. for a batch of bootstrap replicates)."""
-    S = (omega @ prep["suff"]["F"] if sums is None else sums).reshape(9, k)
+def _event_sums(sums: np.ndarray, k: int) -> dict:
+    """Per-event weighted gaps and slope of satisfaction on performance from the
+    weighted sums ``omega @ F``."""
+    S = sums[: 9 * k].reshape(9, k)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = {"brand_gap": S[1] / S[0], "baseline_gap": S[3] / S[2]}
         sw, sx, sy, sxy, sxx = S[4:]
@@ -525,13 +533,13 @@ def _mix_change(cuts, mu, sigma, wu, suff, shift, k) -> np.ndarray:
     return np.stack([low, low, upto - low, -upto], axis=-1)
 
 
-def _economics(prep: dict, omega: np.ndarray, horizon: int, rate: float) -> dict:
-    g, a, t = prep["group"], prep["annual"], prep["tenure"]
-    ok = (g >= 0) & np.isfinite(a) & np.isfinite(t)
-    sw = np.bincount(g[ok], omega[ok], 4)
+def _economics(prep: dict, sums: np.ndarray, horizon: int, rate: float) -> dict:
+    """Value of a customer per advocacy group from the weighted sums ``omega @ F``."""
+    S = sums[9 * len(prep["events"]) :]
+    sw = S[0:4]
     with np.errstate(invalid="ignore", divide="ignore"):
-        annual = np.bincount(g[ok], omega[ok] * a[ok], 4) / sw
-        tenure = np.bincount(g[ok], omega[ok] * t[ok], 4) / sw
+        annual = S[4:8] / sw
+        tenure = S[8:12] / sw
     # a group absent from the sample borrows its neighbour's economics
     for j in (1, 0, 2, 3):
         if not np.isfinite(annual[j]):
@@ -540,8 +548,8 @@ def _economics(prep: dict, omega: np.ndarray, horizon: int, rate: float) -> dict
     retention = np.clip(1 - 1 / np.maximum(tenure, 1.0), 0.0, 0.99)
     years = np.arange(1, horizon + 1)
     factor = (retention[:, None] ** (years - 1) / (1 + rate) ** years).sum(axis=1)
-    low = np.isin(g, (0, 1))
-    q = float(omega[low & (g == 0)].sum() / max(omega[low].sum(), 1e-12))
+    g = prep["group"]
+    q = float(S[12] / max(S[13], 1e-12))
     return {
         "annual": annual,
         "tenure": tenure,
@@ -557,7 +565,8 @@ def _evaluate(prep, omega, actions, costs, a: dict, lift: float, sums=None) -> d
     (aligned with ``survey.respondents``), from the sufficient statistics of
     :func:`_sufficient`."""
     k = len(prep["events"])
-    ev = _event_sums(prep, omega, k, sums)
+    sums = omega @ prep["suff"]["F"] if sums is None else sums
+    ev = _event_sums(sums, k)
     omega = omega[prep["yidx"]]
     beta, mu, wu, sigma = _advocacy_fit(prep, omega)
     lifts = np.where(
@@ -576,7 +585,7 @@ def _evaluate(prep, omega, actions, costs, a: dict, lift: float, sums=None) -> d
     dsat = ev["slope"] * lifts
     # satisfaction never lowers advocacy: a negative impact estimate is noise, read as 0
     drec = a["effect"] * np.maximum(beta[1:], 0.0) * dsat  # per rater
-    eco = _economics(prep, omega, int(a["horizon_years"]), a["discount_rate"])
+    eco = _economics(prep, sums, int(a["horizon_years"]), a["discount_rate"])
     suff = prep["suff"]
     sw = omega.sum()
     dmix = _mix_change(prep["cuts"], mu, sigma, wu, suff, np.nan_to_num(drec), k) / sw
