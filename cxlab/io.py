@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import csv
 import io as _io
+import operator
+import re
 import warnings
 import zipfile
 from collections.abc import Sequence
@@ -138,6 +140,27 @@ def _sniff(text: str) -> str:
         return ","
 
 
+_QUOTED = re.compile(r'"[^"]*"')
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _line_widths(text: str, sep: str, first_line: int, width: int) -> set[int] | None:
+    """Field counts of the data records from the lines, with every quoted stretch
+    (separators and line breaks inside quotes included) taken out first; None unless
+    every record then has ``width`` fields and no quote is left (the CSV reader decides)."""
+    start = 0  # past the header records: first_line - 1 line ends (as the CSV reader counts)
+    for _, end in zip(range(first_line - 1), _LINE_END.finditer(text), strict=False):
+        start = end.end()
+    body = text[start:]
+    bare = _QUOTED.sub("", body) if '"' in body else body
+    if '"' in bare or any(c in bare for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
+        return None
+    lines = bare.splitlines()
+    counts = set(map(operator.methodcaller("count", sep), filter(None, lines)))
+    widths = {c + 1 for c in counts}
+    return widths if widths <= {width} else None
+
+
 def _check_records(text: str, path: Path, sep: str, skip_records: int) -> tuple[list[str], int]:
     """Header names and the file line of the first data record, after checking that
     every record has as many fields as the header (CSV records, not physical lines:
@@ -151,7 +174,9 @@ def _check_records(text: str, path: Path, sep: str, skip_records: int) -> tuple[
         for _ in range(skip_records):
             next((r for r in reader if r), None)
         first_line = reader.line_num + 1
-        widths = {len(r) for r in reader if r}  # fast: C-level records, no line bookkeeping
+        widths = _line_widths(text, sep, first_line, len(header))
+        if widths is None:  # not decided by lines: the CSV records
+            widths = {len(r) for r in reader if r}  # C-level records, no line bookkeeping
     except csv.Error:
         widths = {-1}
     header = [h.strip() for h in header]
@@ -203,14 +228,20 @@ def _read_csv_text(
     """
     sep = _sniff(text)
     header, first_line = _check_records(text, path, sep, skip_records)
+    text_columns = [c for c in text_columns if c in header]
     try:
+        # the C parser types every column whose values are all numbers (one pass, no
+        # per-value Python calls); the rest are checked as before, column by column
         frame = pd.read_csv(
             _io.StringIO(text),
             sep=sep,
-            dtype=str,
+            dtype=dict.fromkeys(text_columns, str),
             keep_default_na=False,
             na_values=[""],
             skipinitialspace=True,
+            true_values=[],
+            false_values=[],
+            low_memory=False,
         )
     except pd.errors.EmptyDataError:
         raise DataError("the file has no header row", file=str(path)) from None
@@ -221,15 +252,51 @@ def _read_csv_text(
     frame.columns = [h if h else f"Unnamed: {k}" for k, h in enumerate(header)]
     if skip_records:
         frame = frame.iloc[skip_records:].reset_index(drop=True)
-    return _numeric_where_possible(frame, text_columns), first_line
+    return _numeric_where_possible(frame, text_columns, text, sep), first_line
 
 
-def _numeric_where_possible(frame: pd.DataFrame, text_columns=()) -> pd.DataFrame:
+def _numeric_where_possible(
+    frame: pd.DataFrame, text_columns=(), text=None, sep=","
+) -> pd.DataFrame:
+    """Columns whose every value is a number as floats; the others (and ``text_columns``)
+    as the text written. Columns the parser did not type as numbers are re-read as text
+    (booleans, dates and the like stay exactly as written) and tried with ``to_numeric``."""
+    numeric = {
+        col
+        for col in frame.columns
+        if col not in text_columns
+        and pd.api.types.is_numeric_dtype(frame[col])
+        and not pd.api.types.is_bool_dtype(frame[col])
+    }
+    other = [c for c in frame.columns if c not in numeric]
+    raw = frame[other]
+    if text is not None and any(not pd.api.types.is_string_dtype(raw[c]) for c in other):
+        positions = [k for k, c in enumerate(frame.columns) if c in set(other)]
+        raw = pd.read_csv(
+            _io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skipinitialspace=True,
+            usecols=positions,
+            low_memory=False,
+        )
+        raw = raw.iloc[len(raw) - len(frame) :]  # past any further header records
+        raw.columns = other
+        raw.index = frame.index
     out = {}
     for col in frame.columns:
-        s = frame[col]
+        if col in numeric:
+            out[col] = frame[col].astype(float)
+            continue
+        s = raw[col]
         if col in text_columns:  # e.g. respondent ids: kept exactly as written
             out[col] = s.astype("string")
+            continue
+        head = s.dropna().iloc[:1000]  # a text column is usually told by its first values
+        if pd.to_numeric(head, errors="coerce").notna().sum() < len(head):
+            out[col] = s
             continue
         conv = pd.to_numeric(s, errors="coerce")
         if conv.notna().sum() == s.notna().sum():

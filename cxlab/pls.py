@@ -60,7 +60,6 @@ Examples
 
 from __future__ import annotations
 
-import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -69,6 +68,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxlab._progress import progress as bar
 from cxlab._style import OKABE_ITO, new_ax
 from cxlab.display import Card
 from cxlab.errors import (
@@ -1184,15 +1184,8 @@ def _bootstrap(Xc, F, spec, tol, max_iter, lo, hi, progress) -> dict:
     F = F[ok]
     if F.shape[0] == 0:
         raise ModelError("no bootstrap resample could be re-raked to the weighting margins")
-    if progress is None:
-        progress = (
-            bool(getattr(sys.stderr, "isatty", lambda: False)()) and "ipykernel" not in sys.modules
-        )
     chunks = range(0, F.shape[0], _CHUNK)
-    if progress:
-        from tqdm.auto import tqdm
-
-        chunks = tqdm(chunks, desc="PLS bootstrap", unit="batch", total=len(chunks))
+    chunks = bar(chunks, "PLS bootstrap", total=len(chunks), enabled=progress)
     parts = []
     for start in chunks:
         Fb = F[start : start + _CHUNK]

@@ -50,6 +50,7 @@ import contextlib
 import datetime as _dt
 import hashlib
 import json
+import multiprocessing
 import os
 import platform
 import re
@@ -67,6 +68,7 @@ from typing import Any
 
 import pandas as pd
 
+from cxlab._progress import show_progress
 from cxlab._runs import ignore_signals, new_run_id, owner, process_started, publish_by_rename
 from cxlab.errors import CxlabError, ModelError, ParameterError, ReportError
 from cxlab.params import (
@@ -625,7 +627,8 @@ def _execute(nb_path, executed, injected, kernel, start_timeout, execution_timeo
                 kernel_manager_class=kernel[1],
                 start_timeout=start_timeout,
                 execution_timeout=execution_timeout,
-                progress_bar=False,
+                # cells done, in the terminal only (not from cxlab batch's workers)
+                progress_bar=show_progress() and multiprocessing.parent_process() is None,
                 log_output=False,
                 request_save_on_cell_execute=False,  # saved once at the end (and on error)
                 shutdown_kernel="immediate",

@@ -148,9 +148,10 @@ class Survey(Card):
         (row means of the rated attributes of each kind), ``performance`` (mean of
         the two composites), ``satisfaction``, ``brand_gap`` (performance minus
         brand expectation) and ``baseline_gap`` (performance minus baseline
-        expectation). A copy: change it freely.
+        expectation). A copy: change it freely (pandas' copy-on-write copies a column
+        only when it is changed, so handing out the table costs nothing).
         """
-        return self._event_data.copy()
+        return self._event_data.copy(deep=False)
 
     @cached_property
     def ratings(self) -> pd.DataFrame:

@@ -48,10 +48,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from cxlab._checks import renamed, weights_of
-from cxlab._diagnosis import advocacy_design, wls_hc1
+from cxlab._diagnosis import advocacy_design
+from cxlab._progress import progress
 from cxlab._style import ACTION_COLORS, new_ax
 from cxlab.display import Card
 from cxlab.errors import (
@@ -422,7 +423,7 @@ def _prepare(survey, weights, outcome, cuts, scale=(0, 10)) -> dict:
     code = pd.Index(events).get_indexer(et["event_id"])
     keep = (pos >= 0) & (code >= 0)
     rows = et.loc[keep]
-    return {
+    prep = {
         **design,
         "group": groups.cat.codes.to_numpy(),
         "annual": (num["spend"] - num["service_cost"]).to_numpy(float),
@@ -437,42 +438,109 @@ def _prepare(survey, weights, outcome, cuts, scale=(0, 10)) -> dict:
         "baseline_gap": rows["baseline_gap"].to_numpy(float),
         "cuts": cuts,
     }
+    prep["suff"] = _sufficient(prep)
+    return prep
 
 
-def _event_sums(prep: dict, omega: np.ndarray, k: int) -> dict:
-    """Per-event weighted gaps and slope of satisfaction on performance."""
-    w = omega[prep["row_pos"]]
-    e = prep["row_event"]
-    out = {}
+def _sufficient(prep: dict) -> dict:
+    """Respondent-level sufficient statistics of every weighted sum the value case takes.
+
+    Each bootstrap replicate reweights respondents (``omega``), and every quantity of
+    :func:`_evaluate` is a function of weighted sums over respondents: per event the
+    raters' gap and performance/satisfaction sums (a respondent x statistic matrix
+    ``F``, so the sums are ``omega @ F``), and the advocacy model's cross-products over
+    the distinct rows of its design (respondents with the same ratings share a latent
+    mean, so the normal probabilities are evaluated once per distinct row).
+    """
+    k = len(prep["events"])
+    n_all = len(prep["w_all"])
+    pos, e = prep["row_pos"], prep["row_event"]
+    cols = []
     for g in ("brand_gap", "baseline_gap"):
         v = prep[g]
         ok = np.isfinite(v)
-        out[g] = np.bincount(e[ok], w[ok] * v[ok], k) / np.bincount(e[ok], w[ok], k)
+        cols += [ok.astype(float), np.where(ok, v, 0.0)]
     x, y = prep["perf"], prep["sat"]
     ok = np.isfinite(x) & np.isfinite(y)
-    e, w, x, y = e[ok], w[ok], x[ok], y[ok]
-    sw = np.bincount(e, w, k)
-    mx, my = np.bincount(e, w * x, k) / sw, np.bincount(e, w * y, k) / sw
-    sxy = np.bincount(e, w * (x - mx[e]) * (y - my[e]), k)
-    sxx = np.bincount(e, w * (x - mx[e]) ** 2, k)
-    out["slope"] = sxy / sxx
+    x0, y0 = np.where(ok, x, 0.0), np.where(ok, y, 0.0)
+    cols += [ok.astype(float), x0, y0, x0 * y0, x0 * x0]
+    # the advocacy groups' economics (respondents who answered the outcome): per group
+    # the weight, spend and tenure sums of complete answers, then the agitator split
+    g, a, t = prep["group"], prep["annual"], prep["tenure"]
+    ok = (g >= 0) & np.isfinite(a) & np.isfinite(t)
+    eco = [ok & (g == j) for j in range(4)]
+    eco = eco + [np.where(m, a, 0.0) for m in eco] + [np.where(m, t, 0.0) for m in eco]
+    eco += [g == 0, np.isin(g, (0, 1))]
+    F = np.zeros((n_all, len(cols) * k + len(eco)))
+    for j, c in enumerate(cols):  # nine statistics, each one bincount over the rows
+        F[:, j * k : (j + 1) * k] = np.bincount(pos * k + e, c, n_all * k).reshape(n_all, k)
+    F[prep["yidx"], len(cols) * k :] = np.column_stack(eco)
+    # the advocacy model's design, collapsed to its distinct rows
+    X, rated = prep["X"], prep["rated"]
+    keys = np.column_stack([X, rated])
+    _, first, inv = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    inv = inv.ravel()
+    pair_u, pair_e = np.nonzero(rated[first])
+    return {
+        "F": F,
+        "Xu": X[first],
+        "inv": inv,
+        "n_u": len(first),
+        "pair_u": pair_u,
+        "pair_e": pair_e,
+        "rated_u": rated[first].astype(float),
+    }
+
+
+def _event_sums(sums: np.ndarray, k: int) -> dict:
+    """Per-event weighted gaps and slope of satisfaction on performance from the
+    weighted sums ``omega @ F``."""
+    S = sums[: 9 * k].reshape(9, k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = {"brand_gap": S[1] / S[0], "baseline_gap": S[3] / S[2]}
+        sw, sx, sy, sxy, sxx = S[4:]
+        out["slope"] = (sxy - sx * sy / sw) / (sxx - sx * sx / sw)
     return out
 
 
-def _mix(mu: np.ndarray, sigma: float, cuts, q: float) -> np.ndarray:
-    """Probabilities of (agitator, antagonist, neutral, advocate) for latent means ``mu``."""
-    low = stats.norm.cdf((cuts[0] + 0.5 - mu) / sigma)
-    upto = stats.norm.cdf((cuts[1] + 0.5 - mu) / sigma)
-    return np.stack([low * q, low * (1 - q), upto - low, 1 - upto], axis=-1)
+def _advocacy_fit(prep: dict, omega: np.ndarray):
+    """WLS of the outcome on the design from the distinct rows' cross-products:
+    coefficients, the latent mean of each distinct row, its weight and the residual SD
+    (as :func:`cxlab._diagnosis.wls_hc1`)."""
+    suff, y = prep["suff"], prep["y"]
+    Xu, inv, m = suff["Xu"], suff["inv"], suff["n_u"]
+    wu = np.bincount(inv, omega, m)
+    wy = np.bincount(inv, omega * y, m)
+    wyy = np.bincount(inv, omega * y * y, m)
+    beta = np.linalg.pinv(Xu.T @ (Xu * wu[:, None])) @ (Xu.T @ wy)
+    mu = Xu @ beta
+    n, p = prep["X"].shape
+    rss = (wyy - 2 * mu * wy + mu * mu * wu).sum()
+    sigma = float(np.sqrt(max(rss, 0.0) / omega.sum() * n / max(n - p, 1)))
+    return beta, mu, wu, sigma
 
 
-def _economics(prep: dict, omega: np.ndarray, horizon: int, rate: float) -> dict:
-    g, a, t = prep["group"], prep["annual"], prep["tenure"]
-    ok = (g >= 0) & np.isfinite(a) & np.isfinite(t)
-    sw = np.bincount(g[ok], omega[ok], 4)
+def _mix_change(cuts, mu, sigma, wu, suff, shift, k) -> np.ndarray:
+    """Weighted change in the (agitator, antagonist, neutral, advocate) shares when
+    each event's raters' latent mean moves by ``shift`` (one column per event): sums over
+    the distinct design rows that rated the event, before the agitator split ``q``."""
+    u, e = suff["pair_u"], suff["pair_e"]
+    d = []
+    for c in cuts[:2]:
+        base = special.ndtr((c + 0.5 - mu) / sigma)
+        moved = special.ndtr((c + 0.5 - (mu[u] + shift[e])) / sigma)
+        d.append(np.bincount(e, wu[u] * (moved - base[u]), k))
+    low, upto = d
+    return np.stack([low, low, upto - low, -upto], axis=-1)
+
+
+def _economics(prep: dict, sums: np.ndarray, horizon: int, rate: float) -> dict:
+    """Value of a customer per advocacy group from the weighted sums ``omega @ F``."""
+    S = sums[9 * len(prep["events"]) :]
+    sw = S[0:4]
     with np.errstate(invalid="ignore", divide="ignore"):
-        annual = np.bincount(g[ok], omega[ok] * a[ok], 4) / sw
-        tenure = np.bincount(g[ok], omega[ok] * t[ok], 4) / sw
+        annual = S[4:8] / sw
+        tenure = S[8:12] / sw
     # a group absent from the sample borrows its neighbour's economics
     for j in (1, 0, 2, 3):
         if not np.isfinite(annual[j]):
@@ -481,8 +549,8 @@ def _economics(prep: dict, omega: np.ndarray, horizon: int, rate: float) -> dict
     retention = np.clip(1 - 1 / np.maximum(tenure, 1.0), 0.0, 0.99)
     years = np.arange(1, horizon + 1)
     factor = (retention[:, None] ** (years - 1) / (1 + rate) ** years).sum(axis=1)
-    low = np.isin(g, (0, 1))
-    q = float(omega[low & (g == 0)].sum() / max(omega[low].sum(), 1e-12))
+    g = prep["group"]
+    q = float(S[12] / max(S[13], 1e-12))
     return {
         "annual": annual,
         "tenure": tenure,
@@ -493,14 +561,15 @@ def _economics(prep: dict, omega: np.ndarray, horizon: int, rate: float) -> dict
     }
 
 
-def _evaluate(prep, omega, actions, costs, a: dict, lift: float) -> dict:
+def _evaluate(prep, omega, actions, costs, a: dict, lift: float, sums=None) -> dict:
     """Every quantity of the value case for one set of respondent weights ``omega``
-    (aligned with ``survey.respondents``)."""
+    (aligned with ``survey.respondents``), from the sufficient statistics of
+    :func:`_sufficient`."""
     k = len(prep["events"])
-    ev = _event_sums(prep, omega, k)
+    sums = omega @ prep["suff"]["F"] if sums is None else sums
+    ev = _event_sums(sums, k)
     omega = omega[prep["yidx"]]
-    beta, _, sigma = wls_hc1(prep["X"], prep["y"], omega)
-    mu = prep["X"] @ beta
+    beta, mu, wu, sigma = _advocacy_fit(prep, omega)
     lifts = np.where(
         actions == "fix",
         np.maximum(-ev["brand_gap"], 0),
@@ -517,12 +586,11 @@ def _evaluate(prep, omega, actions, costs, a: dict, lift: float) -> dict:
     dsat = ev["slope"] * lifts
     # satisfaction never lowers advocacy: a negative impact estimate is noise, read as 0
     drec = a["effect"] * np.maximum(beta[1:], 0.0) * dsat  # per rater
-    rated = prep["rated"]
-    eco = _economics(prep, omega, int(a["horizon_years"]), a["discount_rate"])
-    base = _mix(mu, sigma, prep["cuts"], eco["q"])  # n x 4
-    new = _mix(mu[:, None] + rated * np.nan_to_num(drec)[None, :], sigma, prep["cuts"], eco["q"])
+    eco = _economics(prep, sums, int(a["horizon_years"]), a["discount_rate"])
+    suff = prep["suff"]
     sw = omega.sum()
-    dmix = np.einsum("i,ieg->eg", omega, new - base[:, None, :]) / sw  # k x 4
+    dmix = _mix_change(prep["cuts"], mu, sigma, wu, suff, np.nan_to_num(drec), k) / sw
+    dmix = dmix * np.array([eco["q"], 1 - eco["q"], 1.0, 1.0])
     dmix[~np.isfinite(drec)] = np.nan
     benefit_pc = dmix @ eco["value"]
     years = np.arange(1, int(a["horizon_years"]) + 1)
@@ -533,7 +601,7 @@ def _evaluate(prep, omega, actions, costs, a: dict, lift: float) -> dict:
     with np.errstate(invalid="ignore", divide="ignore"):
         roi = np.where(cost_pv > 0, npv / cost_pv, np.nan)
         breakeven = np.where((cost_pv > 0) & (benefit_pc > 0), cost_pv / benefit_pc, np.nan)
-    reach = (rated * omega[:, None]).sum(axis=0) / sw
+    reach = (wu @ suff["rated_u"]) / sw
     return {
         "lift": lifts,
         "satisfaction_change": dsat,
@@ -712,11 +780,18 @@ def value_case(
     draws = np.full((n_boot, len(events)), np.nan)
     roi_draws = np.full((n_boot, len(events)), np.nan)
     benefit_draws = np.full((n_boot, len(events)), np.nan)
-    for b in range(n_boot):
-        counts = np.bincount(rng.integers(0, n, n), minlength=n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            res = _evaluate(prep, omega * counts, actions, cost, central, lift)
-        draws[b], roi_draws[b], benefit_draws[b] = res["npv"], res["roi"], res["benefit"]
+    batch = max(1, min(n_boot, 10_000_000 // max(n, 1)))  # replicates sharing one pass over F
+    for start in progress(range(0, n_boot, batch), "value-case bootstrap"):
+        stop = min(start + batch, n_boot)
+        omegas = np.stack(
+            [omega * np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(start, stop)]
+        )
+        sums = omegas @ prep["suff"]["F"]
+        for j, b in enumerate(range(start, stop)):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                res = _evaluate(prep, omegas[j], actions, cost, central, lift, sums[j])
+            draws[b], roi_draws[b], benefit_draws[b] = res["npv"], res["roi"], res["benefit"]
+        del omegas
     alpha = (1 - level) / 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

@@ -494,3 +494,27 @@ def test_spss_value_labels_contradicting_the_codebook_warn(small, tmp_path):
     pyreadstat.write_sav(frame, str(path), variable_value_labels=labels)
     with pytest.warns(DataQualityWarning, match=rf"contradict the codebook's labels for {column}"):
         load_survey(path, small["codebook"])
+
+
+def test_fast_record_widths_agree_with_the_csv_reader(tmp_path):
+    """Issue 14: record widths are counted per line once quoted stretches (with
+    separators, escaped quotes and line breaks inside) are taken out; the result is the
+    CSV reader's, and a ragged record is still found and named."""
+    import csv
+    import io as _io
+
+    from cxlab.errors import DataError
+    from cxlab.io import _line_widths, read_table
+
+    good = 'id,a,note\nr1,1,"x, y"\nr2,2,"say ""hi"",\nthen go"\nr3,,\n'
+    widths = {len(r) for r in csv.reader(_io.StringIO(good, newline="")) if r}
+    assert _line_widths(good, ",", 2, 3) == widths == {3}
+    assert _line_widths(good.replace("r3,,", "r3,"), ",", 2, 3) is None  # the reader decides
+    path = tmp_path / "ragged.csv"
+    path.write_text(good.replace("r3,,", "r3,"), encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        read_table(path)
+    assert err.value.rows == [5]
+    (tmp_path / "good.csv").write_text(good, encoding="utf-8")
+    frame, _ = read_table(tmp_path / "good.csv")
+    assert frame["note"].tolist()[:2] == ["x, y", 'say "hi",\nthen go']
