@@ -632,9 +632,330 @@ close.
 initiative enabling it ends; costs are spent evenly over an initiative's phases; the value
 case's assumptions carry over. The plan is the exact optimum of the stated problem, not of
 the client's unstated constraints: review it with them.
+Next: [voice of the customer](11_voice_of_the_customer.ipynb).
+"""),
+)
 
-The guides on verbatims (open-ended answers) and on survey designs follow when those
-features land.
+# ----------------------------------------------------------------------------- 11
+guide(
+    "11_voice_of_the_customer",
+    "Voice of the customer: what the comments say",
+    md("""
+**What this answers for a client**: *why do customers rate us the way they do, in their own
+words, and which complaints separate our antagonists from our advocates?* Most surveys ask
+"why?" after a rating. cxlab reads those open-ended answers as **comments**: redacted while
+the file is read, grouped into topics, scored for sentiment, set against the events of the
+Customer Event Map and the advocacy groups, and quoted only where enough customers stand
+behind a cell. The method is described in `docs/verbatims.md`.
+"""),
+    code(SETUP + "\n" + BANK),
+    md("""
+## Comments are declared in the codebook
+
+The codebook's `comments:` section names each comment column, the event it is about (or
+none, for a comment about the customer as a whole) and its language (an ISO code, or
+`auto`: a stop-word vote per comment). The sample bank asks "why?" after each of its seven
+events:
+
+```yaml
+comments:
+  why_mortgage_decision:
+    column: q3_why
+    event: mortgage_decision
+    language: auto
+```
+"""),
+    code(
+        "pd.DataFrame([vars(c) for c in survey.codebook.comments])"
+    ),
+    md("""
+## Redaction happens at load
+
+Before anything reads a comment, `load_survey` replaces personal data with tags: URLs,
+e-mail addresses, every value of the survey's personal-data columns (names, e-mails,
+phones), names introduced as "my name is ...", card, account and phone numbers and
+postcodes. Only the redacted text is kept (`survey.comments`); the raw column is not. Here
+is the rule at work on a made-up comment and a made-up customer:
+"""),
+    code(
+        "import cxlab.text\n\n"
+        'people = pd.DataFrame({"name": ["Jane Example"], "email": ["jane.example@example.com"]})\n'
+        'made_up = ["Jane Example here: mail jane.example@example.com or call +44 20 7946 0000, "\n'
+        '           "card 4111 1111 1111 1111, see www.example.com"]\n'
+        "cxlab.text.redact(made_up, people).tolist()"
+    ),
+    code(
+        'print(f"{len(survey.comments):,} comments")\n'
+        'survey.comments.groupby("language").size()'
+    ),
+    md("""
+Redaction is rule-based: a name that is in no personal-data column and is not introduced
+stays in the text. That is why quotes are only ever taken from cells with at least
+`min_base` respondents (below), and why the report's privacy test searches every output
+file for the planted personal data.
+
+## Sentiment: VADER, English only
+
+`cxlab.text.sentiment` scores each comment with VADER's lexicon (compound score from -1 to
+1; negative below -0.05, positive above 0.05). Comments in other languages are reported as
+**not scored (language)**, never scored with the English lexicon:
+"""),
+    code(
+        'cxlab.text.sentiment(["The adviser was brilliant, thank you",\n'
+        '                      "Waited an hour on hold, awful",\n'
+        '                      "Le conseiller était très aimable"], "auto")'
+    ),
+    md("""
+## Topics
+
+`cxlab.text.topics` finds what the English comments are about: TF-IDF of the words (the
+sentiment words are left out, so that a topic says *what* a comment is about, not *how* the
+customer felt), then a non-negative matrix factorisation, deterministic for a seed. When the
+number of topics is not given, it is the number between 2 and 8 with the highest mean
+silhouette. Each topic is labelled by its three most distinctive terms.
+"""),
+    code(
+        'c = survey.comments\n'
+        'model = cxlab.text.topics(c["text"], seed=0, language=c["language"].tolist())\n'
+        "print(model.criterion)\n"
+        'model.table[["topic", "label", "n", "share"]]'
+    ),
+    md("""
+## Topics by event and by advocacy group
+
+`cxlab.verbatims.analyse_comments` puts it together. Given each respondent's advocacy group
+(agitators count as antagonists), it reports the weighted share of each event's comments
+about each topic, with an interval (respondents are clusters) and the mean sentiment of the
+cell, and the share of advocates' and of antagonists' comments about each topic, their
+difference with a Welch interval and a Holm-adjusted p-value over the topics. Cells under
+`min_base` respondents are suppressed.
+"""),
+    code(
+        "import cxlab.verbatims\n\n"
+        "resp = survey.respondents\n"
+        'groups = cxlab.segments.classify_advocacy(resp["recommend"],\n'
+        "                                          agitator=cxlab.segments.agitator_flags(resp))\n"
+        "verbatims = cxlab.verbatims.analyse_comments(survey, groups=groups, min_base=30, seed=0)\n"
+        "verbatims"
+    ),
+    code("from IPython.display import Markdown\n\nMarkdown(verbatims.describe())"),
+    code(
+        'cols = ["label", "advocate", "antagonist", "difference", "ci_low", "ci_high", "p_adjusted",\n'
+        '        "n_advocate", "n_antagonist"]\n'
+        'table = verbatims.advocacy[cols].copy()\n'
+        'points = ["advocate", "antagonist", "difference", "ci_low", "ci_high"]\n'
+        'table[points] = 100 * table[points]  # shares in % of the group\'s comments\n'
+        'table'
+    ),
+    code("ax = verbatims.plot()"),
+    md("""
+**How to read it**: each topic has two points, the share of advocates' comments and the
+share of antagonists' comments about it, with 95% intervals; a star marks a topic whose
+difference survives the Holm adjustment for testing every topic. On the sample bank no
+topic differs after the adjustment: in this synthetic study the event decides what a
+comment is about and the customer's satisfaction decides its tone, so advocates and
+antagonists write about the same things, in different words ("the queue felt short" vs
+"the queue was far too long"). The mean sentiment of each cell, in the table below, shows
+the tone.
+
+## What customers say about each event, with quotes
+
+`top_by_event` gives each event's two largest topics with their share, interval and mean
+sentiment, and up to three representative redacted quotes. Cells under `min_base` are left
+out and never quoted.
+"""),
+    code(
+        'names = dict(zip(survey.events["event_id"], survey.events["name"]))\n'
+        "top = verbatims.top_by_event(names)\n"
+        'top[["event", "label", "share", "ci_low", "ci_high", "sentiment", "n"]]'
+    ),
+    code(
+        'for row in top.head(4).itertuples():\n'
+        '    print(f"{row.event} / {row.label}: {row.quotes}")'
+    ),
+    md("""
+**Assumptions**: topics are word patterns, not meanings; read the quotes before naming a
+topic for the client. Sentiment is a lexicon score: sarcasm and negations across sentences
+can fool it. Only English comments are topic-modelled and scored; the language table
+(`verbatims.language`) says how many were left out. Comments come from the customers who
+chose to write one, so topic shares describe the commenters, weighted, not every customer.
+`make report` includes this analysis as the "Voice of the customer (comments)" section.
+Next: [survey designs](12_survey_designs.ipynb).
+"""),
+)
+
+# ----------------------------------------------------------------------------- 12
+guide(
+    "12_survey_designs",
+    "Survey designs: strata, clusters, finite populations, calibration",
+    md("""
+**What this answers for a client**: *how precise are our figures, given how the sample was
+actually drawn?* Real CX samples are rarely simple random samples: they are **stratified**
+(quotas by region), **clustered** (customers interviewed within sampled branches), drawn
+from a **known population** (a small branch network) and **raked** to population margins.
+Each of these changes the standard error. cxlab follows R's `survey` package, so the numbers
+can be checked against it; `docs/survey-design.md` gives the formulas.
+
+This guide builds a small synthetic bank sample with a seed: four regions (the strata), a
+few branches sampled in each (the primary sampling units, PSUs), 25 customers per branch.
+Customers of the same branch resemble each other (a branch effect), and older customers
+recommend more.
+"""),
+    code(SETUP),
+    code('''
+import numpy as np
+
+rng = np.random.default_rng(7)
+branches_in_region = {"north": 40, "south": 30, "east": 20, "west": 12}  # the population
+sampled = {"north": 6, "south": 5, "east": 4, "west": 3}                 # the sample
+age_effect = {"18-34": 5.5, "35-54": 7.0, "55+": 8.5}
+rows = []
+for region, n_branches in sampled.items():
+    for b in range(1, n_branches + 1):
+        branch_effect = rng.normal(0, 0.5)
+        age = rng.choice(list(age_effect), size=25, p=[0.5, 0.3, 0.2])
+        score = np.array([age_effect[a] for a in age]) + branch_effect + rng.normal(0, 1.2, 25)
+        for a, s in zip(age, np.clip(np.round(score), 0, 10)):
+            rows.append((region, f"{region}-{b}", branches_in_region[region], a, s))
+raw = pd.DataFrame(rows, columns=["region", "branch_id", "branches_in_region", "age_band",
+                                  "q_recommend"])
+raw.insert(0, "resp_id", [f"C{i:04d}" for i in range(len(raw))])
+raw["design_wt"] = raw["region"].map(lambda r: branches_in_region[r] / sampled[r] * 16)
+raw["segment"] = rng.choice(["mass", "premier"], size=len(raw), p=[0.8, 0.2])
+raw.groupby("region").agg(branches=("branch_id", "nunique"), customers=("resp_id", "size"),
+                          population_branches=("branches_in_region", "first"))'''),
+    md("""
+## The codebook declares the design
+
+A codebook names the design columns (`strata:`, `cluster:`, `fpc:`). `fpc` is, per stratum,
+the number of PSUs in the population (or the sampling fraction, when every value is at most
+1). After loading, the respondents carry the columns `strata`, `cluster` and `fpc`, and
+`codebook.design` holds the arguments every estimate takes.
+"""),
+    code('''
+import tempfile
+from pathlib import Path
+
+folder = Path(tempfile.mkdtemp())
+raw.to_csv(folder / "branches.csv", index=False)
+(folder / "branches_codebook.yaml").write_text("""\\
+respondent_id: resp_id
+weight: design_wt
+strata: region
+cluster: branch_id
+fpc: branches_in_region
+demographics:
+  age_group: {column: age_band}
+  segment: {column: segment}
+respondent_items:
+  recommend: {column: q_recommend}
+""")
+survey = cxlab.load_survey(folder / "branches.csv", folder / "branches_codebook.yaml")
+design = survey.codebook.design
+resp = survey.respondents
+design'''),
+    md("""
+## Strata, clusters and the finite-population correction
+
+The same mean, three ways: as if the customers were a simple random sample, with the
+clusters only, and with the full design. The estimate is the same; its standard error is
+not. Customers of one branch resemble each other, so 25 of them carry less information than
+25 independent customers: clustering widens the interval. Stratification and the fpc (a
+quarter of the west's branches were sampled) narrow it again a little. The `t` interval has
+PSUs minus strata degrees of freedom.
+"""),
+    code('''
+from cxlab.estimates import weighted_mean
+
+pd.concat({
+    "simple random sample": weighted_mean(resp, "recommend", cluster=None),
+    "clusters only": weighted_mean(resp, "recommend", cluster="cluster"),
+    "strata, clusters, fpc": weighted_mean(resp, "recommend", **design),
+}).droplevel(1)'''),
+    md("""
+**How to read it**: `se` is the standard error under each assumption; `n` always counts
+customers, never branches. Reporting the simple-random-sample interval for a clustered sample
+would overstate the precision: differences would look significant that are not.
+
+## Domains keep the whole design
+
+A segment estimate (`by=`) keeps every PSU of the sample, including branches where the
+segment has no customer; estimating on the segment's rows alone would give a different,
+wrong, standard error.
+"""),
+    code('weighted_mean(resp, "recommend", by="segment", **design)'),
+    md("""
+## A stratum with a single PSU
+
+With one branch in a stratum there is no within-stratum variance to estimate. By default
+that is an error naming the stratum (as in R); `lonely_psu="adjust"` centres the lonely PSU
+at the grand mean (the conservative choice), `"certainty"` treats it as sampled with
+certainty (no variance from it).
+"""),
+    code('''
+one_west = resp[~resp["cluster"].isin(["west-2", "west-3"])]
+try:
+    weighted_mean(one_west, "recommend", **design)
+except cxlab.errors.ModelError as error:
+    print(error)'''),
+    code('''
+pd.concat({rule: weighted_mean(one_west, "recommend", lonely_psu=rule, **design)
+           for rule in ["adjust", "certainty"]}).droplevel(1)'''),
+    md("""
+## Raking, and calibration-aware standard errors
+
+The sample over-represents young customers (half the sample, 30% of the customers). Raking
+the design weights to the known age margins corrects the estimate. Treating the raked
+weights as fixed numbers ignores that the margins are now known exactly: for a figure
+related to the raking variable, such as the recommendation score (which rises with age),
+that overstates the standard error. Passing the raking result (`calibration=`) uses the
+linearisation of R's `calibrate()`:
+"""),
+    code('''
+import cxlab.weighting
+
+margins = {"age_group": {"18-34": 0.30, "35-54": 0.35, "55+": 0.35}}
+raking = cxlab.weighting.rake(resp, margins, weights="weight")
+raked = resp.assign(weight=raking.weights)
+pd.concat({
+    "design weights": weighted_mean(resp, "recommend", **design),
+    "raked, weights as fixed": weighted_mean(raked, "recommend", **design),
+    "raked, calibration-aware": weighted_mean(raked, "recommend", calibration=raking, **design),
+}).droplevel(1)'''),
+    md("""
+**How to read it**: raking moves the estimate (older customers now count for their share of
+the population) and, with `calibration=`, its standard error falls, because the part of the
+score's variance explained by age is fixed by the margins. The share of a raking category
+itself then has almost no variance:
+"""),
+    code('''
+raked["age_55_plus"] = (raked["age_group"] == "55+").astype(float)
+pd.concat({
+    "weights as fixed": weighted_mean(raked, "age_55_plus", **design),
+    "calibration-aware": weighted_mean(raked, "age_55_plus", calibration=raking, **design),
+}).droplevel(1)[["estimate", "se", "ci_low", "ci_high"]].round(4)'''),
+    md("""
+## Replicate weights: the jackknife
+
+Instead of linearisation, `method="jackknife"` drops one PSU at a time (reweighting the
+other PSUs of its stratum) and measures how much the estimate moves; with `calibration=`,
+every replicate is raked again. The two methods agree closely, as they should on a smooth
+statistic; a client who delivers their own replicate weights passes them as
+`cxlab.design.ReplicateWeights`.
+"""),
+    code('''
+pd.concat({
+    "linearisation": weighted_mean(raked, "recommend", calibration=raking, **design),
+    "jackknife": weighted_mean(raked, "recommend", calibration=raking, method="jackknife",
+                               **design),
+}).droplevel(1)'''),
+    md("""
+**Assumptions**: PSUs are sampled independently within strata (with replacement, or without
+it when `fpc` is given); later stages of a multi-stage design are not modelled (R's
+"ultimate cluster" approximation); the raking margins are known population figures, not
+estimates. The design arguments work the same way in `compare`, `net_advocacy`, the advocacy
+shares and the investment model, and the report uses the codebook's design and says which
+one it used.
 """),
 )
 
