@@ -229,8 +229,13 @@ class Recorder:
             )
         self.record(name, frame)
         shown = frame.round(decimals)
-        for col in [c for c in shown.columns if pd.api.types.is_object_dtype(shown[c])]:
-            shown[col] = shown[col].map(lambda v: round(v, decimals) if isinstance(v, float) else v)
+        for col in shown.columns:  # + 0.0: a rounded -0.0 (from a value like -1e-15) shows as 0.00
+            if pd.api.types.is_float_dtype(shown[col]):
+                shown[col] = shown[col] + 0.0
+            elif pd.api.types.is_object_dtype(shown[col]):
+                shown[col] = shown[col].map(
+                    lambda v: round(v, decimals) + 0.0 if isinstance(v, float) else v
+                )
         return shown.set_index(index or shown.columns[0])
 
 

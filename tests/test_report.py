@@ -202,6 +202,9 @@ def test_recorder_writes_figures_tables_and_key_figures(tmp_path):
     frame = pd.DataFrame({"event_id": ["a", "b"], "value": [1.23456, 2.0]})
     displayed = rec.table("events", frame)
     assert displayed.index.name == "event_id" and displayed["value"].iloc[0] == 1.23
+    # a value a hair below zero (floating-point noise) shows as 0.00, never -0.00
+    tiny = rec.table("tiny", pd.DataFrame({"event_id": ["a"], "value": [-1e-15]}))
+    assert "-" not in tiny.to_string()
     rec.record("net_advocacy", np.float64(12.5))
     rec.record("top_action", "fix")
     assert (tmp_path / "figures" / "trend.png").is_file()

@@ -964,6 +964,8 @@ def _prepare(name: str) -> Path:
     title, cells = GUIDES[name]
     nb = nbformat.v4.new_notebook()
     nb.cells = cells
+    for i, cell in enumerate(cells):  # stable cell ids: a rebuild changes only what changed
+        cell.id = f"{name[:2]}-{i:03d}"
     nb.metadata = {
         "kernelspec": {"display_name": "Python (cxlab)", "language": "python", "name": "cxlab"},
         "language_info": {"name": "python"},
