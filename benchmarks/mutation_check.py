@@ -187,8 +187,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "advocacy share SE on the raw base instead of Kish's (segments)",
         "cxlab/segments.py",
-        "se=100 * np.sqrt(p * (1 - p) / n_eff),",
-        'se=100 * np.sqrt(p * (1 - p) / s["n"]),',
+        "se = np.sqrt(p * (1 - p) / n_eff)",
+        'se = np.sqrt(p * (1 - p) / s["n"])',
         (_SEG,),
     ),
     Mutation(
