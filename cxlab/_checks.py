@@ -293,6 +293,7 @@ class Design:
         if n == 0:
             raise DataError("no rows to estimate from")
         self.calibration = reweight = None
+        self.weighted = weights is not None or calibration is not None
         if calibration is not None:
             self.w, self.calibration, reweight = _calibrated(data, weights, calibration)
         else:
@@ -365,13 +366,17 @@ class Design:
 
     def describe(self) -> str:
         """The design in words (the report quotes it)."""
-        return describe_design(self.strata, self.cluster, self.fpc, self.calibration is not None)
+        return describe_design(
+            self.strata, self.cluster, self.fpc, self.calibration is not None, self.weighted
+        )
 
 
-def describe_design(strata=None, cluster=None, fpc=None, calibrated: bool = False) -> str:
+def describe_design(
+    strata=None, cluster=None, fpc=None, calibrated: bool = False, weighted: bool = True
+) -> str:
     """The sample design in words, e.g. ``"stratified by region, clustered by branch,
-    with finite-population corrections (fpc)"`` or ``"simple random sample with
-    weights"``.
+    with finite-population corrections (fpc)"``, ``"simple random sample with
+    weights"`` or ``"simple random sample (unweighted)"``.
 
     Parameters
     ----------
@@ -379,11 +384,16 @@ def describe_design(strata=None, cluster=None, fpc=None, calibrated: bool = Fals
         The design's column names (``cluster="respondent_id"`` is no clustering).
     calibrated : bool
         The weights are calibrated and the variance says so.
+    weighted : bool
+        The estimates use weights (design weights or raked ones); False: every
+        respondent counts once.
 
     Examples
     --------
     >>> describe_design()
     'simple random sample with weights'
+    >>> describe_design(weighted=False)
+    'simple random sample (unweighted)'
     >>> describe_design("region", "branch", "fpc")
     'stratified by region, clustered by branch, with finite-population corrections (fpc)'
     """
@@ -394,7 +404,10 @@ def describe_design(strata=None, cluster=None, fpc=None, calibrated: bool = Fals
         parts.append(f"clustered by {cluster}")
     if fpc is not None:
         parts.append(f"with finite-population corrections ({fpc})")
-    text = ", ".join(parts) if parts else "simple random sample with weights"
+    if parts:
+        text = ", ".join(parts)
+    else:
+        text = "simple random sample " + ("with weights" if weighted else "(unweighted)")
     if calibrated:
         text += "; calibration-aware variance of the raked weights"
     return text

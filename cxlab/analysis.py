@@ -369,9 +369,11 @@ def plan_sections(inputs, params) -> SectionPlan:
     sections: dict[str, Section] = {}
 
     rid = _respondent_id_source(survey)
-    design_text = describe_design(*(getattr(cb, k, None) for k in ("strata", "cluster", "fpc")))
-    if inputs.margins:
-        design_text += "; calibration-aware variance of the raked weights"
+    design_text = describe_design(
+        *(getattr(cb, k, None) for k in ("strata", "cluster", "fpc")),
+        calibrated=bool(inputs.margins),
+        weighted=bool(getattr(cb, "weight", None) or inputs.margins),
+    )
     sections["sample"] = _section(
         "sample",
         True,
@@ -907,7 +909,10 @@ def analyse(inputs, params, *, n_boot: int = 200) -> ReportResults:
         plan = replace(
             plan,
             weights="not raked: the weighting targets could not be met",
-            design=plan.design.replace("; calibration-aware variance of the raked weights", ""),
+            design=describe_design(
+                *(getattr(survey.codebook, k, None) for k in ("strata", "cluster", "fpc")),
+                weighted=bool(getattr(survey.codebook, "weight", None)),
+            ),
         )
     weighted = survey.with_weights(weighting.weights.to_numpy()) if weighting else survey
     resp = weighted.respondents

@@ -320,11 +320,12 @@ class Codebook:
     def describe_design(self) -> str:
         """The declared sample design in words, with the data's column names, e.g.
         ``"stratified by region, clustered by branch, with finite-population corrections
-        (pop_branches)"``; ``"simple random sample with weights"`` without design columns.
+        (pop_branches)"``; ``"simple random sample with weights"`` without design columns
+        (``"simple random sample (unweighted)"`` without a weight column either).
         """
         from cxlab._checks import describe_design
 
-        return describe_design(self.strata, self.cluster, self.fpc)
+        return describe_design(self.strata, self.cluster, self.fpc, weighted=bool(self.weight))
 
     comments: tuple = ()
 

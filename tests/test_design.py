@@ -8,6 +8,7 @@ sampling fraction, degrees of freedom PSUs - strata, ``survey.lonely.psu``.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -484,8 +485,15 @@ def test_the_report_states_its_design(banking):
     )
     survey, _ = banking
     plain = analysis.plan_sections(Inputs(survey, None, None, None, None), params)
-    assert plain.design == "simple random sample with weights"
-    assert plain["sample"].basis.endswith("sample design: simple random sample with weights")
+    # the banking sample has no weight column: without targets nothing weights it
+    assert survey.codebook.weight is None
+    assert plain.design == "simple random sample (unweighted)"
+    assert plain["sample"].basis.endswith("sample design: simple random sample (unweighted)")
+    weighted = dataclasses.replace(
+        survey, codebook=dataclasses.replace(survey.codebook, weight="w")
+    )
+    given = analysis.plan_sections(Inputs(weighted, None, None, None, None), params)
+    assert given.design == "simple random sample with weights"
     raked = analysis.plan_sections(Inputs(survey, {"g": {}}, None, None, None), params)
     assert "calibration-aware variance of the raked weights" in raked.design
     designed = analysis.plan_sections(Inputs(_designed(survey), None, None, None, None), params)
