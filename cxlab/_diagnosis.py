@@ -47,6 +47,8 @@ __all__ = [
     "EVENT_INFO",
     "wls_hc1",
     "advocacy_design",
+    "respondent_codes",
+    "wide_means",
 ]
 
 #: Event-level means estimated by :func:`diagnose` (each with ``_se``, ``_ci_low``, ``_ci_high``).
@@ -173,6 +175,52 @@ def advocacy_impact(
     return out
 
 
+def respondent_codes(row_ids: pd.Series, ids=None) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """Integer codes linking event-table rows to respondents, factorised once.
+
+    Returns ``(codes, position, k)``: ``codes`` numbers the distinct ids of ``row_ids``
+    ``0..k-1`` (-1 for a missing id), ``position[i]`` is the code of respondent ``i``
+    of ``ids`` (-1 when that respondent has no row; None without ``ids``). A
+    Categorical ``row_ids`` is used
+    as it is (its codes; categories equal to ``ids`` make ``position`` the identity),
+    anything else (strings, integers) is factorised once.
+    """
+    if isinstance(row_ids.dtype, pd.CategoricalDtype):
+        cats = row_ids.cat.categories
+        codes = row_ids.cat.codes.to_numpy().astype(np.intp)
+        if ids is None:
+            return codes, None, len(cats)
+        ids = pd.Index(ids)
+        if len(cats) == len(ids) and cats.equals(ids):
+            return codes, np.arange(len(ids)), len(cats)
+        return codes, cats.get_indexer(ids), len(cats)
+    codes, uniques = pd.factorize(row_ids)
+    position = None if ids is None else pd.Index(uniques).get_indexer(pd.Index(ids))
+    return codes.astype(np.intp), position, len(uniques)
+
+
+def wide_means(
+    codes: np.ndarray, k: int, event_codes: np.ndarray, n_events: int, values: np.ndarray
+) -> np.ndarray:
+    """``k x n_events`` mean of ``values`` per (respondent code, event code), NaN where
+    none is present: the pivot table of an event column, as sums and counts over the
+    flat cell index ``code * n_events + event`` (np.bincount)."""
+    ok = (codes >= 0) & (event_codes >= 0) & np.isfinite(values)
+    cell = codes[ok] * n_events + event_codes[ok]
+    size = k * n_events
+    total = np.bincount(cell, weights=values[ok], minlength=size)
+    count = np.bincount(cell, minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (total / count).reshape(k, n_events)
+
+
+def _sorted_events(event_ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Event codes and the events in sorted order (category order for a Categorical),
+    as the columns of ``pivot_table``."""
+    codes, uniques = pd.factorize(event_ids, sort=True)
+    return codes.astype(np.intp), pd.Index(np.asarray(uniques, dtype=object))
+
+
 def advocacy_design(
     event_table: pd.DataFrame,
     respondents: pd.DataFrame,
@@ -183,15 +231,17 @@ def advocacy_design(
     for col in ("respondent_id", outcome):
         if col not in respondents.columns:
             raise DataError("column needed by the advocacy model is missing", column=col)
-    wide = event_table.pivot_table(
-        index="respondent_id", columns="event_id", values="satisfaction", aggfunc="mean"
-    )
-    wide.columns = wide.columns.astype(object)
-    resp = respondents.set_index("respondent_id")
-    resp = resp.loc[resp[outcome].notna()]
-    wide = wide.reindex(resp.index)
+    # respondent x event mean satisfaction (a pivot table built from integer codes)
+    answered = respondents[outcome].notna().to_numpy()
+    resp = respondents.loc[answered]
+    codes, position, k = respondent_codes(event_table["respondent_id"], resp["respondent_id"])
+    ev_codes, events = _sorted_events(event_table["event_id"])
+    sat = event_table["satisfaction"].to_numpy(dtype=float)
+    table = wide_means(codes, k, ev_codes, len(events), sat)
+    vals = np.full((len(resp), len(events)), np.nan)
+    found = position >= 0
+    vals[found] = table[position[found]]
     w = weights_of(resp, weights)
-    vals = wide.to_numpy(dtype=float)
     rated = np.isfinite(vals)
     # weighted mean of satisfaction among raters, per event
     wr = np.where(rated, w[:, None], 0.0)
@@ -204,10 +254,10 @@ def advocacy_design(
         "X": X,
         "y": resp[outcome].to_numpy(dtype=float),
         "w": w,
-        "events": list(wide.columns[keep]),
+        "events": list(events[keep]),
         "means": means[keep],
         "rated": rated[:, keep],
-        "respondent_id": resp.index.to_numpy(),
+        "respondent_id": resp["respondent_id"].to_numpy(),
     }
 
 
@@ -303,21 +353,34 @@ def _diagnose_block(
     level: float,
 ) -> pd.DataFrame:
     et = et.assign(_w=weights_of(et, weights))
+    w = et["_w"].to_numpy()
+    perf = et["performance"].to_numpy(dtype=float)
+    sat = et["satisfaction"].to_numpy(dtype=float)
+    # factorise once: events in order of appearance (as groupby(sort=False)), respondents
+    ev_codes, ev_ids = pd.factorize(et["event_id"])
+    ev_ids = np.asarray(ev_ids, dtype=object)
+    n_events = len(ev_ids)
+    codes, _, k = respondent_codes(et["respondent_id"])
+    # respondents per event: distinct (respondent, event) cells
+    ok = (codes >= 0) & (ev_codes >= 0)
+    seen = np.zeros(k * n_events, dtype=bool)
+    seen[codes[ok] * n_events + ev_codes[ok]] = True
+    n_resp = seen.reshape(k, n_events).sum(axis=0)
+    # rows of each event, in table order (a stable sort of the event codes)
+    order = np.argsort(ev_codes, kind="stable")
+    bounds = np.searchsorted(ev_codes[order], np.arange(n_events + 1))
     rows = []
-    for event_id, part in et.groupby("event_id", observed=True, sort=False):
-        slope, se, k = _wls_slope(
-            part["performance"].to_numpy(dtype=float),
-            part["satisfaction"].to_numpy(dtype=float),
-            part["_w"].to_numpy(),
-        )
+    for j, event_id in enumerate(ev_ids):
+        idx = order[bounds[j] : bounds[j + 1]]
+        slope, se, n_sat = _wls_slope(perf[idx], sat[idx], w[idx])
         rows.append(
             {
                 "event_id": event_id,
-                "n": int(part["respondent_id"].nunique()),
-                "base": float(part["_w"].sum()),
+                "n": int(n_resp[j]),
+                "base": float(w[idx].sum()),
                 "satisfaction_impact": slope,
                 "satisfaction_impact_se": se,
-                "_sat_n": k,
+                "_sat_n": n_sat,
             }
         )
     out = pd.DataFrame(rows)

@@ -30,6 +30,7 @@ from scipy import stats
 
 from cxlab._advocacy import advocacy_groups
 from cxlab._checks import frames, renamed
+from cxlab._diagnosis import respondent_codes, wide_means
 from cxlab._ordinal import ame, fit_ordinal, pool_rows
 from cxlab._stats import critical
 from cxlab._style import ADVOCACY_COLORS, new_ax
@@ -53,9 +54,7 @@ def _wide(respondents, event_table, measures, min_base):
     missing = [m for m in measures if m not in event_table.columns]
     if missing:
         raise DataError("measure not in the event table", column=missing)
-    wide = event_table.pivot_table(
-        index="respondent_id", columns="event_id", values=list(measures), observed=True
-    ).reindex(respondents["respondent_id"])
+    wide = _pivot(respondents, event_table, sorted(set(measures)))
     raters = wide.notna().sum()
     few = raters[raters < min_base]
     if len(few):
@@ -84,6 +83,34 @@ def _wide(respondents, event_table, measures, min_base):
     )
     notr = notr.loc[:, notr.std() > 0]
     return pd.concat([X, notr], axis=1), rated.to_numpy(), list(wide.columns)
+
+
+def _pivot(respondents, event_table, measures) -> pd.DataFrame:
+    """Respondent x (measure, event) mean ratings, one row per row of ``respondents``.
+
+    The result of ``event_table.pivot_table(index="respondent_id", columns="event_id",
+    values=measures).reindex(respondents["respondent_id"])``, built from integer codes
+    (respondents factorised once, sums and counts per cell by np.bincount): columns
+    measure-major, events sorted, (measure, event) pairs never rated left out.
+    """
+    codes, position, k = respondent_codes(
+        event_table["respondent_id"], respondents["respondent_id"]
+    )
+    ev_codes, events = pd.factorize(event_table["event_id"], sort=True)
+    events = np.asarray(events, dtype=object)
+    found = position >= 0
+    blocks, columns = [], []
+    for m in measures:
+        table = wide_means(codes, k, ev_codes, len(events), event_table[m].to_numpy(float))
+        present = np.isfinite(table).any(axis=0)  # pivot_table drops all-NaN columns
+        vals = np.full((len(respondents), int(present.sum())), np.nan)
+        vals[found] = table[position[found]][:, present]
+        blocks.append(vals)
+        columns += [(m, e) for e in events[present]]
+    return pd.DataFrame(
+        np.hstack(blocks) if blocks else np.empty((len(respondents), 0)),
+        columns=pd.MultiIndex.from_tuples(columns, names=[None, "event_id"]),
+    )
 
 
 @dataclass(frozen=True, repr=False)

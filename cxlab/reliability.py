@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -61,7 +62,52 @@ def _covariance(items: pd.DataFrame, pairwise: bool) -> tuple[np.ndarray, int]:
     if not pairwise:
         x = x.dropna()
         return x.cov().to_numpy(), len(x)
-    return x.cov(min_periods=2).to_numpy(), int((x.notna().sum(axis=1) >= 2).sum())
+    return _pairwise_cov(x.to_numpy())
+
+
+class _CrossProducts:
+    """Sufficient statistics of pairwise-complete covariances, summed over row blocks.
+
+    For a block of rows ``x`` (NaN: missing) with presence indicators ``m`` and values
+    ``z`` (0 where missing), one Gram matrix of ``[z, m]`` gives ``z'z``, ``z'm`` and
+    ``m'm``: per pair of items the sum of products, the sums of each item over the rows
+    where the other is present, and the rows where both are.
+    """
+
+    def __init__(self, p: int):
+        self.p = p
+        self.gram = np.zeros((2 * p, 2 * p))
+        self.rows = 0  # rows with at least two items present
+
+    def add(self, x: np.ndarray) -> None:
+        present = ~np.isnan(x)
+        zm = np.empty((x.shape[0], 2 * self.p))
+        np.copyto(zm[:, : self.p], x)
+        zm[:, : self.p][~present] = 0.0
+        zm[:, self.p :] = present
+        self.gram += zm.T @ zm
+        self.rows += int(np.count_nonzero(present.sum(axis=1) >= 2))
+
+    def cov(self, items=None) -> np.ndarray:
+        """Covariances ``(z_i'z_j - s_ij s_ji / n_ij) / (n_ij - 1)`` (NaN when fewer than
+        two rows have both items), of ``items`` (positions; default all)."""
+        p = self.p
+        idx = np.arange(p) if items is None else np.asarray(items)
+        zz = self.gram[np.ix_(idx, idx)]
+        sums = self.gram[np.ix_(idx, p + idx)]  # sums[i, j]: item i where item j is present
+        n = self.gram[np.ix_(p + idx, p + idx)]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = (zz - sums * sums.T / n) / (n - 1)
+        cov[n < 2] = np.nan
+        return (cov + cov.T) / 2
+
+
+def _pairwise_cov(x: np.ndarray) -> tuple[np.ndarray, int]:
+    """Pairwise-complete sample covariances of the columns of ``x`` (NaN: missing), as
+    ``DataFrame.cov(min_periods=2)``, and the rows with at least two items."""
+    acc = _CrossProducts(x.shape[1])
+    acc.add(x)
+    return acc.cov(), acc.rows
 
 
 def cronbach_alpha(items: pd.DataFrame, pairwise: bool = False) -> float:
@@ -201,18 +247,58 @@ def _event_table(data) -> tuple[pd.DataFrame, list[str], list[str]]:
 def _n_respondents(table: pd.DataFrame, cols: list[str]) -> int:
     """Respondents with at least two of ``cols`` answered in some row (rows when the
     table has no ``respondent_id``): the base a pooled figure describes."""
-    answered = table[cols].notna().sum(axis=1).to_numpy() >= 2
+    answered = sum(table[c].notna().to_numpy().astype(np.int8) for c in cols) >= 2
     if "respondent_id" not in table.columns:
         return int(answered.sum())
-    return int(table.loc[answered, "respondent_id"].nunique())
+    ids = table["respondent_id"]
+    if isinstance(ids.dtype, pd.CategoricalDtype):  # distinct codes, no hashing
+        codes = ids.cat.codes.to_numpy()[answered]
+        codes = codes[codes >= 0]
+        return int(np.count_nonzero(np.bincount(codes, minlength=len(ids.cat.categories))))
+    return int(ids[answered].nunique())
 
 
-def _within_event(table: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    """Items centred on their event means (pooling events without their mean differences)."""
-    x = table[cols].apply(pd.to_numeric, errors="coerce").astype(float)
-    if "event_id" not in table.columns:
-        return x
-    return x - x.groupby(table["event_id"].to_numpy()).transform("mean")
+def _item(table: pd.DataFrame, col: str) -> np.ndarray:
+    """An item column as floats (non-numeric values missing); numeric columns as they are."""
+    x = table[col]
+    if not (pd.api.types.is_numeric_dtype(x) and not pd.api.types.is_bool_dtype(x)):
+        x = pd.to_numeric(x, errors="coerce")
+    return x.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _pooled(table: pd.DataFrame, scales: dict[str, list[str]]) -> dict[str, tuple]:
+    """Pairwise-complete covariances of the items centred on their event means (pooling
+    events without their mean differences), and the rows with at least two items, per
+    scale: ``{name: (cov, n)}``.
+
+    One pass over the events: each event's rows are gathered, centred in place and
+    added to the cross-products of :class:`_CrossProducts` (a pairwise covariance needs
+    only its two items, so every scale is a block of the pooled matrix). Rows without
+    an event are left out (their centred values are missing).
+    """
+    cols = list(dict.fromkeys(c for items in scales.values() for c in items))
+    values = [_item(table, c) for c in cols]
+    n_rows = len(table)
+    if "event_id" in table.columns:
+        ev = pd.factorize(table["event_id"])[0]
+        order = np.argsort(ev, kind="stable")
+        bounds = np.searchsorted(ev[order], np.arange(ev.max(initial=-1) + 2))
+        blocks = [order[bounds[j] : bounds[j + 1]] for j in range(len(bounds) - 1)]
+    else:
+        blocks = [np.arange(n_rows)]
+    accs = {name: _CrossProducts(len(items)) for name, items in scales.items()}
+    where = {name: [cols.index(c) for c in items] for name, items in scales.items()}
+    for rows in blocks:
+        x = np.empty((rows.size, len(cols)), order="F")
+        for j, v in enumerate(values):
+            x[:, j] = v[rows]
+        if "event_id" in table.columns:
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # an item the event never asks
+                x -= np.nanmean(x, axis=0)
+        for name, acc in accs.items():
+            acc.add(x[:, where[name]])
+    return {name: (acc.cov(), acc.rows) for name, acc in accs.items()}
 
 
 def scale_reliability(
@@ -274,9 +360,9 @@ def scale_reliability(
     if by_event and "event_id" not in table.columns:
         raise DataError("by_event=True needs an event_id column", column="event_id")
     rows = []
+    pooled = _pooled(table, scales)
     for name, cols in scales.items():
-        centred = _within_event(table, cols)
-        c, n = _covariance(centred, pairwise=True)
+        c, n = pooled[name]
         ok = (
             n >= min_base
             and _n_respondents(table, cols) >= min_base
@@ -459,8 +545,7 @@ def factor_structure(
             f"factor loadings need at least {min_base} respondents (min_base); "
             f"{n_resp} answered two or more of the items"
         )
-    centred = _within_event(table, cols)
-    c, n = _covariance(centred, pairwise=True)
+    c, n = _pooled(table, {"items": cols})["items"]
     if not np.all(np.isfinite(c)):
         i, j = np.argwhere(~np.isfinite(c))[0]
         raise ModelError(
