@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.special import expit
+from threadpoolctl import threadpool_limits
 
 from cxlab.errors import ModelError
 
@@ -151,6 +152,9 @@ def _loglike_grad_hess(params, X, y, w, K, up, low):
     return float(w @ ll), grad, H, T, c_score
 
 
+# one BLAS thread: the products over cells are tall and narrow (memory-bound), and
+# threaded BLAS only spins (stalling for seconds when the cores are shared)
+@threadpool_limits.wrap(limits=1)
 def fit_ordinal(
     X: np.ndarray,
     y: np.ndarray,
@@ -257,6 +261,7 @@ def fit_ordinal(
     return OrdinalFit(params, (cov + cov.T) / 2, k, K, converged, it, ll, separated)
 
 
+@threadpool_limits.wrap(limits=1)  # as fit_ordinal
 def ame(fit: OrdinalFit, X: np.ndarray, w: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
     """Average change (percentage points) in P(top category) and P(bottom category)
     when predictor ``j`` rises by one, weighted by ``w`` over the rows of ``X``, and

@@ -188,7 +188,12 @@ def design_matrix(
     t = frame[tactile].to_numpy(float)
     e = frame[emotive].to_numpy(float)
     pi = frame[investment].to_numpy(float)
-    cols = [np.ones(t.size), t, e, pi, t * pi, e * pi]
+    base = np.empty((t.size, 6))  # the moderation terms, written in place
+    base[:, 0] = 1.0
+    base[:, 1], base[:, 2], base[:, 3] = t, e, pi
+    np.multiply(t, pi, out=base[:, 4])
+    np.multiply(e, pi, out=base[:, 5])
+    cols = []
     names = [
         "const",
         tactile,
@@ -209,7 +214,7 @@ def design_matrix(
             dummies = dummies.loc[:, dummies.sum() > 0]
             cols.extend(dummies.to_numpy().T)
             names.extend(dummies.columns)
-    return np.column_stack(cols), names
+    return (np.column_stack([base, *cols]) if cols else base), names
 
 
 # --------------------------------------------------------------------------- one model
@@ -309,15 +314,17 @@ def estimate(
 
     by_event = None
     if event is not None and event in frame.columns:
-        ev = (
-            pd.DataFrame({"event": frame[event].to_numpy(), "pi_w": pi * w, "w": w})
-            .groupby("event", observed=True, sort=False)
-            .agg(n=("w", "size"), pi_w=("pi_w", "sum"), w=("w", "sum"))
+        # each event's weighted mean investment: sums per event code (order of appearance)
+        ev_codes, ev_ids = pd.factorize(frame[event])
+        seen = ev_codes >= 0
+        k = len(ev_ids)
+        ev_n = np.bincount(ev_codes[seen], minlength=k)
+        ev_pi = np.bincount(ev_codes[seen], weights=(pi * w)[seen], minlength=k) / np.bincount(
+            ev_codes[seen], weights=w[seen], minlength=k
         )
-        ev_pi = (ev["pi_w"] / ev["w"]).to_numpy()
         by_event = weights_at(beta, cov, crit, ev_pi)
-        by_event.insert(0, "event_id", ev.index.to_numpy())
-        by_event.insert(1, "n", ev["n"].to_numpy())
+        by_event.insert(0, "event_id", pd.Index(ev_ids).to_numpy())
+        by_event.insert(1, "n", ev_n)
         by_event["significant"] = (by_event["ratio_ci_low"] > 1) | (by_event["ratio_ci_high"] < 1)
         by_event["statement"] = [_statement(r) for _, r in by_event.iterrows()]
         by_event = by_event.sort_values("investment", kind="stable").reset_index(drop=True)

@@ -69,6 +69,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
+from threadpoolctl import threadpool_limits
 
 from cxlab.errors import ModelError, ParameterError
 
@@ -385,6 +386,9 @@ class Fit:
     resid: np.ndarray | None = None
 
 
+# one BLAS thread: tall, narrow cross-products are memory-bound, and threaded BLAS
+# only spins (stalling for seconds when the cores are shared)
+@threadpool_limits.wrap(limits=1)
 def cluster_wls(
     x: np.ndarray,
     y: np.ndarray,
@@ -421,7 +425,7 @@ def cluster_wls(
             raise ModelError("the design matrix is singular or nearly so (a term does not vary)")
     beta = bread @ (xw.T @ y)
     resid = y - x @ beta
-    scores = xw * resid[:, None]
+    scores = np.multiply(xw, resid[:, None], out=xw)  # the score rows, in place of xw
     if design is not None:
         meat = design_variance(design.psu_matrix() @ scores, design, want_cov=True)["cov"]
         cov = bread @ meat @ bread

@@ -499,10 +499,15 @@ def investment_weighting(
             data, strata=strata, cluster=cluster or respondent, fpc=fpc, lonely_psu=lonely_psu
         )
         frame = frame.assign(_psu=v["design"].psu)
-    ok = frame[[c for c in needed if c not in by_cols]].notna().all(axis=1).to_numpy().copy()
-    ok &= np.isfinite(frame[model_cols].to_numpy(float)).all(axis=1)
+    # complete rows, column by column (no copy of the frame when every row is complete)
+    ok = np.ones(len(frame), dtype=bool)
+    for c in dict.fromkeys(c for c in needed if c not in by_cols):
+        if c in model_cols:
+            ok &= np.isfinite(frame[c].to_numpy(dtype=float, na_value=np.nan))
+        else:
+            ok &= frame[c].notna().to_numpy()
     n_dropped = int((~ok).sum())
-    frame = frame.loc[ok].reset_index(drop=True)
+    frame = frame.loc[ok].reset_index(drop=True) if n_dropped else frame.reset_index(drop=True)
     weighted = weights is not None
     if weighted:
         wv = check_weights(frame[weights], weights)

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from cxlab._style import new_ax
 from cxlab.display import Card
@@ -288,16 +289,19 @@ def _pooled(table: pd.DataFrame, scales: dict[str, list[str]]) -> dict[str, tupl
         blocks = [np.arange(n_rows)]
     accs = {name: _CrossProducts(len(items)) for name, items in scales.items()}
     where = {name: [cols.index(c) for c in items] for name, items in scales.items()}
-    for rows in blocks:
-        x = np.empty((rows.size, len(cols)), order="F")
-        for j, v in enumerate(values):
-            x[:, j] = v[rows]
-        if "event_id" in table.columns:
-            with np.errstate(invalid="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # an item the event never asks
-                x -= np.nanmean(x, axis=0)
-        for name, acc in accs.items():
-            acc.add(x[:, where[name]])
+    # tall, narrow Gram matrices are memory-bound: threaded BLAS only spins (and stalls
+    # when the cores are shared)
+    with threadpool_limits(limits=1):
+        for rows in blocks:
+            x = np.empty((rows.size, len(cols)), order="F")
+            for j, v in enumerate(values):
+                x[:, j] = v[rows]
+            if "event_id" in table.columns:
+                with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)  # an item not asked here
+                    x -= np.nanmean(x, axis=0)
+            for name, acc in accs.items():
+                acc.add(x[:, where[name]])
     return {name: (acc.cov(), acc.rows) for name, acc in accs.items()}
 
 
