@@ -69,13 +69,21 @@ def thresholds(params: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 def pool_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Cells of rows equal in every column: (cell code of each row, one row per cell).
 
-    One hash pass per column (codes combined and re-factorised, so the key never
-    overflows); cell codes run ``0..cells-1`` in order of first appearance.
+    One hash pass per column; the codes are combined as mixed-radix digits of one
+    integer key, re-factorised only when the next digit could overflow it, and the key
+    is factorised at the end: cell codes run ``0..cells-1`` in order of first appearance.
     """
     key = np.zeros(columns[0].shape[0], dtype=np.int64)
+    bound = 1  # the key is below this (a Python int: no overflow)
     for col in columns:
         codes, uniques = pd.factorize(col, use_na_sentinel=False)
-        key, _ = pd.factorize(key * len(uniques) + codes)
+        radix = max(len(uniques), 1)
+        if bound * radix >= 2**62:
+            key, distinct = pd.factorize(key)
+            bound = max(len(distinct), 1)
+        key = key * radix + codes
+        bound *= radix
+    key, _ = pd.factorize(key)
     first = np.full(int(key.max()) + 1 if key.size else 0, -1, dtype=np.int64)
     first[key[::-1]] = np.arange(key.size - 1, -1, -1)
     return key.astype(np.int64), first

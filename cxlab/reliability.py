@@ -72,13 +72,15 @@ class _CrossProducts:
     For a block of rows ``x`` (NaN: missing) with presence indicators ``m`` and values
     ``z`` (0 where missing), one Gram matrix of ``[z, m]`` gives ``z'z``, ``z'm`` and
     ``m'm``: per pair of items the sum of products, the sums of each item over the rows
-    where the other is present, and the rows where both are.
+    where the other is present, and the rows where both are. ``rows`` counts, per
+    subset of the items (positions), the rows with at least two of them present.
     """
 
-    def __init__(self, p: int):
+    def __init__(self, p: int, subsets: dict | None = None):
         self.p = p
         self.gram = np.zeros((2 * p, 2 * p))
-        self.rows = 0  # rows with at least two items present
+        self.subsets = {None: list(range(p))} if subsets is None else subsets
+        self.rows = dict.fromkeys(self.subsets, 0)
 
     def add(self, x: np.ndarray) -> None:
         present = ~np.isnan(x)
@@ -87,7 +89,8 @@ class _CrossProducts:
         zm[:, : self.p][~present] = 0.0
         zm[:, self.p :] = present
         self.gram += zm.T @ zm
-        self.rows += int(np.count_nonzero(present.sum(axis=1) >= 2))
+        for name, items in self.subsets.items():
+            self.rows[name] += int(np.count_nonzero(present[:, items].sum(axis=1) >= 2))
 
     def cov(self, items=None) -> np.ndarray:
         """Covariances ``(z_i'z_j - s_ij s_ji / n_ij) / (n_ij - 1)`` (NaN when fewer than
@@ -108,7 +111,7 @@ def _pairwise_cov(x: np.ndarray) -> tuple[np.ndarray, int]:
     ``DataFrame.cov(min_periods=2)``, and the rows with at least two items."""
     acc = _CrossProducts(x.shape[1])
     acc.add(x)
-    return acc.cov(), acc.rows
+    return acc.cov(), acc.rows[None]
 
 
 def cronbach_alpha(items: pd.DataFrame, pairwise: bool = False) -> float:
@@ -273,9 +276,9 @@ def _pooled(table: pd.DataFrame, scales: dict[str, list[str]]) -> dict[str, tupl
     scale: ``{name: (cov, n)}``.
 
     One pass over the events: each event's rows are gathered, centred in place and
-    added to the cross-products of :class:`_CrossProducts` (a pairwise covariance needs
-    only its two items, so every scale is a block of the pooled matrix). Rows without
-    an event are left out (their centred values are missing).
+    added to the cross-products of :class:`_CrossProducts` of all the items (a pairwise
+    covariance needs only its two items, so every scale is a block of the pooled
+    matrix). Rows without an event are left out (their centred values are missing).
     """
     cols = list(dict.fromkeys(c for items in scales.values() for c in items))
     values = [_item(table, c) for c in cols]
@@ -287,8 +290,8 @@ def _pooled(table: pd.DataFrame, scales: dict[str, list[str]]) -> dict[str, tupl
         blocks = [order[bounds[j] : bounds[j + 1]] for j in range(len(bounds) - 1)]
     else:
         blocks = [np.arange(n_rows)]
-    accs = {name: _CrossProducts(len(items)) for name, items in scales.items()}
     where = {name: [cols.index(c) for c in items] for name, items in scales.items()}
+    acc = _CrossProducts(len(cols), where)
     # tall, narrow Gram matrices are memory-bound: threaded BLAS only spins (and stalls
     # when the cores are shared)
     with threadpool_limits(limits=1):
@@ -300,9 +303,8 @@ def _pooled(table: pd.DataFrame, scales: dict[str, list[str]]) -> dict[str, tupl
                 with np.errstate(invalid="ignore"), warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)  # an item not asked here
                     x -= np.nanmean(x, axis=0)
-            for name, acc in accs.items():
-                acc.add(x[:, where[name]])
-    return {name: (acc.cov(), acc.rows) for name, acc in accs.items()}
+            acc.add(x)
+    return {name: (acc.cov(items), acc.rows[name]) for name, items in where.items()}
 
 
 def scale_reliability(
