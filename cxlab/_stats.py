@@ -386,6 +386,9 @@ class Fit:
     resid: np.ndarray | None = None
 
 
+_BLOCK_ROWS = 1 << 16  # rows per block of cluster_wls' HC1 meat
+
+
 # one BLAS thread: tall, narrow cross-products are memory-bound, and threaded BLAS
 # only spins (stalling for seconds when the cores are shared)
 @threadpool_limits.wrap(limits=1)
@@ -413,7 +416,8 @@ def cluster_wls(
     """
     n, k = x.shape
     xw = x * w[:, None]
-    xtwx = x.T @ xw
+    xtwx, xtwy = x.T @ xw, xw.T @ y
+    del xw  # no other n x k temporary: at millions of event rows memory costs the time
     if singular == "pinv":
         bread = np.linalg.pinv(xtwx)
     else:
@@ -423,26 +427,27 @@ def cluster_wls(
             raise ModelError("the design matrix is singular (a term does not vary)") from err
         if not np.isfinite(bread).all() or np.linalg.cond(xtwx) > 1e13:
             raise ModelError("the design matrix is singular or nearly so (a term does not vary)")
-    beta = bread @ (xw.T @ y)
+    beta = bread @ xtwy
     resid = y - x @ beta
-    scores = np.multiply(xw, resid[:, None], out=xw)  # the score rows, in place of xw
+    wr = w * resid  # the score row of row i is x_i * w_i * resid_i
     if design is not None:
-        meat = design_variance(design.psu_matrix() @ scores, design, want_cov=True)["cov"]
+        psu_scores = design.psu_matrix() @ (x * wr[:, None])
+        meat = design_variance(psu_scores, design, want_cov=True)["cov"]
         cov = bread @ meat @ bread
         return Fit(beta, (cov + cov.T) / 2, n, design.n_psus, design.df - k + 1, resid)
-    if codes is None:
-        n_clusters, sums = n, scores
-    else:
-        n_clusters = int(codes.max()) + 1 if codes.size else 0
-        if n_clusters == n:
-            sums = scores
-        else:
-            sums = np.empty((n_clusters, k))
-            for j in range(k):
-                sums[:, j] = np.bincount(codes, weights=scores[:, j], minlength=n_clusters)
+    n_clusters = n if codes is None else (int(codes.max()) + 1 if codes.size else 0)
     if n_clusters < 2:
         raise ModelError("cluster-robust standard errors need at least two respondents")
-    meat = sums.T @ sums
+    if n_clusters == n:  # one cluster per row (HC1): the score rows' cross-products,
+        meat = np.zeros((k, k))  # summed over blocks of rows
+        for i in range(0, n, _BLOCK_ROWS):
+            scores = x[i : i + _BLOCK_ROWS] * wr[i : i + _BLOCK_ROWS, None]
+            meat += scores.T @ scores
+    else:  # the score rows summed within clusters, one column at a time
+        sums = np.empty((n_clusters, k))
+        for j in range(k):
+            sums[:, j] = np.bincount(codes, weights=x[:, j] * wr, minlength=n_clusters)
+        meat = sums.T @ sums
     corr = n_clusters / (n_clusters - 1) * (n - 1) / max(n - k, 1)
     cov = corr * bread @ meat @ bread
     return Fit(beta, (cov + cov.T) / 2, n, n_clusters, float(n_clusters - 1), resid)

@@ -310,3 +310,17 @@ def test_reliability_does_not_depend_on_how_ids_are_stored(study, kind):
     ours = _survey(survey, *_ids_as(kind, et, resp))
     _assert_frames_close(scale_reliability(ours), scale_reliability(ref))
     _assert_frames_close(factor_structure(ours).table, factor_structure(ref).table)
+
+
+@pytest.mark.parametrize("kind", ID_KINDS[1:])
+def test_segmented_diagnosis_and_weights_from_respondents_do_not_depend_on_ids(study, kind):
+    survey, et, resp = study
+    e, r = _ids_as(kind, et, resp)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = diagnose(_survey(survey, e, r), by="country", min_base=0)
+        ref = diagnose(_survey(survey, et, resp), by="country", min_base=0)
+        _assert_frames_close(ours, ref)
+        # the weights merged in from the respondents when the event table lacks them
+        ours = diagnose(_survey(survey, e.drop(columns="weight"), r), min_base=0)
+        _assert_frames_close(ours, diagnose(_survey(survey, et, resp), min_base=0))
