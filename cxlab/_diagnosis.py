@@ -47,8 +47,7 @@ __all__ = [
     "EVENT_INFO",
     "wls_hc1",
     "advocacy_design",
-    "respondent_codes",
-    "wide_means",
+    "respondent_positions",
 ]
 
 #: Event-level means estimated by :func:`diagnose` (each with ``_se``, ``_ci_low``, ``_ci_high``).
@@ -175,50 +174,18 @@ def advocacy_impact(
     return out
 
 
-def respondent_codes(row_ids: pd.Series, ids=None) -> tuple[np.ndarray, np.ndarray | None, int]:
-    """Integer codes linking event-table rows to respondents, factorised once.
+def respondent_positions(ids: pd.Series, respondent_ids) -> np.ndarray:
+    """Position in ``respondent_ids`` (unique) of each of ``ids``, -1 where absent.
 
-    Returns ``(codes, position, k)``: ``codes`` numbers the distinct ids of ``row_ids``
-    ``0..k-1`` (-1 for a missing id), ``position[i]`` is the code of respondent ``i``
-    of ``ids`` (-1 when that respondent has no row; None without ``ids``). A
-    Categorical ``row_ids`` is used
-    as it is (its codes; categories equal to ``ids`` make ``position`` the identity),
-    anything else (strings, integers) is factorised once.
+    For a Categorical (the event table's ``respondent_id``) only its categories are
+    looked up, once; its codes then give every row's position.
     """
-    if isinstance(row_ids.dtype, pd.CategoricalDtype):
-        cats = row_ids.cat.categories
-        codes = row_ids.cat.codes.to_numpy().astype(np.intp)
-        if ids is None:
-            return codes, None, len(cats)
-        ids = pd.Index(ids)
-        if len(cats) == len(ids) and cats.equals(ids):
-            return codes, np.arange(len(ids)), len(cats)
-        return codes, cats.get_indexer(ids), len(cats)
-    codes, uniques = pd.factorize(row_ids)
-    position = None if ids is None else pd.Index(uniques).get_indexer(pd.Index(ids))
-    return codes.astype(np.intp), position, len(uniques)
-
-
-def wide_means(
-    codes: np.ndarray, k: int, event_codes: np.ndarray, n_events: int, values: np.ndarray
-) -> np.ndarray:
-    """``k x n_events`` mean of ``values`` per (respondent code, event code), NaN where
-    none is present: the pivot table of an event column, as sums and counts over the
-    flat cell index ``code * n_events + event`` (np.bincount)."""
-    ok = (codes >= 0) & (event_codes >= 0) & np.isfinite(values)
-    cell = codes[ok] * n_events + event_codes[ok]
-    size = k * n_events
-    total = np.bincount(cell, weights=values[ok], minlength=size)
-    count = np.bincount(cell, minlength=size)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (total / count).reshape(k, n_events)
-
-
-def _sorted_events(event_ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Event codes and the events in sorted order (category order for a Categorical),
-    as the columns of ``pivot_table``."""
-    codes, uniques = pd.factorize(event_ids, sort=True)
-    return codes.astype(np.intp), pd.Index(np.asarray(uniques, dtype=object))
+    target = pd.Index(respondent_ids)
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        cats = ids.cat.categories
+        lookup = np.arange(len(cats)) if cats.equals(target) else target.get_indexer(cats)
+        return np.append(lookup, -1)[ids.cat.codes.to_numpy()]  # code -1 (missing): -1
+    return target.get_indexer(ids)
 
 
 def advocacy_design(
@@ -227,21 +194,32 @@ def advocacy_design(
     weights: str | None,
     outcome: str,
 ) -> dict:
-    """Wide design matrix for the advocacy regression (shared with cxlab.valuecase)."""
+    """Wide design matrix for the advocacy regression (shared with cxlab.valuecase).
+
+    The wide table (mean satisfaction per respondent and event, events in sorted order)
+    is built from integer codes: each rating's respondent position and event code,
+    summed by ``np.bincount`` (the pivot table of ``respondent_id x event_id``, without
+    hashing the ids more than once).  Besides the design, ``rows`` gives the design
+    rows' positions in ``respondents``, and ``row_pos`` / ``row_event`` each event-table
+    row's respondent position and index in ``events`` (-1 when it has none).
+    """
     for col in ("respondent_id", outcome):
         if col not in respondents.columns:
             raise DataError("column needed by the advocacy model is missing", column=col)
-    # respondent x event mean satisfaction (a pivot table built from integer codes)
-    answered = respondents[outcome].notna().to_numpy()
-    resp = respondents.loc[answered]
-    codes, position, k = respondent_codes(event_table["respondent_id"], resp["respondent_id"])
-    ev_codes, events = _sorted_events(event_table["event_id"])
+    pos = respondent_positions(event_table["respondent_id"], respondents["respondent_id"])
+    code, labels = pd.factorize(event_table["event_id"], sort=True)
+    labels = pd.Index(labels).astype(object)
     sat = event_table["satisfaction"].to_numpy(dtype=float)
-    table = wide_means(codes, k, ev_codes, len(events), sat)
-    vals = np.full((len(resp), len(events)), np.nan)
-    found = position >= 0
-    vals[found] = table[position[found]]
+    ok = (pos >= 0) & (code >= 0) & np.isfinite(sat)  # the pivot's mean skips missing
+    n_all, k = len(respondents), len(labels)
+    cell = pos[ok] * k + code[ok]
+    count = np.bincount(cell, minlength=n_all * k)
+    total = np.bincount(cell, sat[ok], minlength=n_all * k)
+    rows = np.flatnonzero(respondents[outcome].notna().to_numpy())
+    resp = respondents.iloc[rows]
     w = weights_of(resp, weights)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vals = (total / np.where(count > 0, count, np.nan)).reshape(n_all, k)[rows]
     rated = np.isfinite(vals)
     # weighted mean of satisfaction among raters, per event
     wr = np.where(rated, w[:, None], 0.0)
@@ -250,14 +228,18 @@ def advocacy_design(
     keep = rated.sum(axis=0) >= 2
     dev = np.where(rated, vals - means, 0.0)[:, keep]
     X = np.column_stack([np.ones(len(resp)), dev])
+    to_kept = np.append(np.where(keep, np.cumsum(keep) - 1, -1), -1)  # code -1: -1
     return {
         "X": X,
         "y": resp[outcome].to_numpy(dtype=float),
         "w": w,
-        "events": list(events[keep]),
+        "events": list(labels[keep]),
         "means": means[keep],
         "rated": rated[:, keep],
         "respondent_id": resp["respondent_id"].to_numpy(),
+        "rows": rows,
+        "row_pos": pos,
+        "row_event": to_kept[code],
     }
 
 
@@ -360,7 +342,12 @@ def _diagnose_block(
     ev_codes, ev_ids = pd.factorize(et["event_id"])
     ev_ids = np.asarray(ev_ids, dtype=object)
     n_events = len(ev_ids)
-    codes, _, k = respondent_codes(et["respondent_id"])
+    ids = et["respondent_id"]
+    if isinstance(ids.dtype, pd.CategoricalDtype):  # its codes: no hashing of the ids
+        codes, k = ids.cat.codes.to_numpy().astype(np.intp), len(ids.cat.categories)
+    else:
+        codes, uniques = pd.factorize(ids)
+        k = len(uniques)
     # respondents per event: distinct (respondent, event) cells
     ok = (codes >= 0) & (ev_codes >= 0)
     seen = np.zeros(k * n_events, dtype=bool)

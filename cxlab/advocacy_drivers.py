@@ -30,7 +30,7 @@ from scipy import stats
 
 from cxlab._advocacy import advocacy_groups
 from cxlab._checks import frames, renamed
-from cxlab._diagnosis import respondent_codes, wide_means
+from cxlab._diagnosis import respondent_positions
 from cxlab._ordinal import ame, fit_ordinal, pool_rows
 from cxlab._stats import critical
 from cxlab._style import ADVOCACY_COLORS, new_ax
@@ -89,26 +89,29 @@ def _pivot(respondents, event_table, measures) -> pd.DataFrame:
     """Respondent x (measure, event) mean ratings, one row per row of ``respondents``.
 
     The result of ``event_table.pivot_table(index="respondent_id", columns="event_id",
-    values=measures).reindex(respondents["respondent_id"])``, built from integer codes
-    (respondents factorised once, sums and counts per cell by np.bincount): columns
-    measure-major, events sorted, (measure, event) pairs never rated left out.
+    values=measures).reindex(respondents["respondent_id"])``, built from integer codes:
+    each rating's respondent position and event code, summed per cell by np.bincount
+    (cell ``position * events + event``); columns measure-major, events sorted,
+    (measure, event) pairs never rated left out.
     """
-    codes, position, k = respondent_codes(
-        event_table["respondent_id"], respondents["respondent_id"]
-    )
-    ev_codes, events = pd.factorize(event_table["event_id"], sort=True)
+    pos = respondent_positions(event_table["respondent_id"], respondents["respondent_id"])
+    code, events = pd.factorize(event_table["event_id"], sort=True)
     events = np.asarray(events, dtype=object)
-    found = position >= 0
+    n, k = len(respondents), len(events)
+    has_id = event_table["respondent_id"].notna().to_numpy() & (code >= 0)
     blocks, columns = [], []
     for m in measures:
-        table = wide_means(codes, k, ev_codes, len(events), event_table[m].to_numpy(float))
-        present = np.isfinite(table).any(axis=0)  # pivot_table drops all-NaN columns
-        vals = np.full((len(respondents), int(present.sum())), np.nan)
-        vals[found] = table[position[found]][:, present]
-        blocks.append(vals)
-        columns += [(m, e) for e in events[present]]
+        x = event_table[m].to_numpy(dtype=float)
+        ok = (pos >= 0) & (code >= 0) & np.isfinite(x)  # the pivot's mean skips missing
+        cell = pos[ok] * k + code[ok]
+        total = np.bincount(cell, weights=x[ok], minlength=n * k).reshape(n, k)
+        count = np.bincount(cell, minlength=n * k).reshape(n, k)
+        rated = np.bincount(code[has_id & np.isfinite(x)], minlength=k) > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            blocks.append((total / count)[:, rated])  # pivot_table drops all-NaN columns
+        columns += [(m, e) for e in events[rated]]
     return pd.DataFrame(
-        np.hstack(blocks) if blocks else np.empty((len(respondents), 0)),
+        np.hstack(blocks) if blocks else np.empty((n, 0)),
         columns=pd.MultiIndex.from_tuples(columns, names=[None, "event_id"]),
     )
 

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from cxlab._diagnosis import advocacy_design, diagnose, respondent_codes
+from cxlab._diagnosis import advocacy_design, diagnose, respondent_positions
 from cxlab._stats import cluster_wls
 from cxlab.advocacy_drivers import _pivot, advocacy_drivers
 from cxlab.drivers import investment_weighting
@@ -87,20 +87,23 @@ def _assert_frames_close(a: pd.DataFrame, b: pd.DataFrame):
 
 # --------------------------------------------------------------------------- codes
 @pytest.mark.parametrize("kind", ID_KINDS)
-def test_respondent_codes_link_rows_to_respondents(study, kind):
+def test_respondent_positions_link_rows_to_respondents(study, kind):
     _, et, resp = study
     et, resp = _ids_as(kind, et, resp)
-    codes, position, k = respondent_codes(et["respondent_id"], resp["respondent_id"])
-    assert codes.shape == (len(et),) and position.shape == (len(resp),)
-    assert codes.min() >= 0 and codes.max() < k
-    row_ids = np.asarray(et["respondent_id"].astype(object))
-    resp_ids = np.asarray(resp["respondent_id"].astype(object))
-    # a respondent's code is the code of its rows; respondents without rows get -1
-    rows_of = pd.Series(codes).groupby(row_ids).first()
-    expected = rows_of.reindex(resp_ids).fillna(-1).to_numpy().astype(int)
-    np.testing.assert_array_equal(position, expected)
-    if kind == "categorical":  # the categories are the respondents: no lookup needed
-        np.testing.assert_array_equal(position, np.arange(len(resp)))
+    et = pd.concat([et, et.iloc[:2]], ignore_index=True)
+    if kind == "integer":
+        et.loc[et.index[-1], "respondent_id"] = -5  # not a respondent
+    elif kind == "string":
+        et.loc[et.index[-1], "respondent_id"] = "stranger"
+    else:
+        et["respondent_id"] = et["respondent_id"].cat.add_categories("stranger")
+        et.loc[et.index[-1], "respondent_id"] = "stranger"
+    pos = respondent_positions(et["respondent_id"], resp["respondent_id"])
+    expected = pd.Index(resp["respondent_id"].astype(object)).get_indexer(
+        et["respondent_id"].astype(object)
+    )
+    np.testing.assert_array_equal(pos, expected)
+    assert pos[-1] == -1 and (pos[:-1] >= 0).all()
 
 
 # --------------------------------------------------------------------------- advocacy design
