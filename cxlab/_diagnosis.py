@@ -343,11 +343,12 @@ def _diagnose_block(
     ev_ids = np.asarray(ev_ids, dtype=object)
     n_events = len(ev_ids)
     ids = et["respondent_id"]
-    if isinstance(ids.dtype, pd.CategoricalDtype):  # its codes: no hashing of the ids
-        codes, k = ids.cat.codes.to_numpy().astype(np.intp), len(ids.cat.categories)
-    else:
+    if not isinstance(ids.dtype, pd.CategoricalDtype):
+        # text or integer ids are factorised once: the estimates below reuse the codes
         codes, uniques = pd.factorize(ids)
-        k = len(uniques)
+        ids = pd.Series(pd.Categorical.from_codes(codes, uniques), index=et.index)
+        et = et.assign(respondent_id=ids)
+    codes, k = ids.cat.codes.to_numpy().astype(np.intp), len(ids.cat.categories)
     # respondents per event: distinct (respondent, event) cells
     ok = (codes >= 0) & (ev_codes >= 0)
     seen = np.zeros(k * n_events, dtype=bool)
