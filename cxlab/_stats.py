@@ -64,6 +64,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,6 +90,7 @@ __all__ = [
     "SampleDesign",
     "design_variance",
     "design_df",
+    "domain_clusters",
     "Calibration",
     "REPLICATE_METHODS",
     "replicate_factors",
@@ -259,11 +261,12 @@ def linearise(
             zc, wc, gk, ccol = z, ww, gg, np.flatnonzero(ok)
         else:
             ncl = int(clusters.max()) + 1 if clusters.size else 0
-            key = gg * ncl + clusters[ok]
-            ukey, inv = np.unique(key, return_inverse=True)
-            zc = np.bincount(inv, weights=z)
-            wc = np.bincount(inv, weights=ww)
-            gk, ccol = ukey // ncl, ukey % ncl
+            gk, ccol, inv = domain_clusters(gg, clusters[ok], G, ncl)
+            if inv is None:  # every cluster has one row per domain: rows are the cells
+                zc, wc = z, ww
+            else:
+                zc = np.bincount(inv, weights=z, minlength=gk.size)
+                wc = np.bincount(inv, weights=ww, minlength=gk.size)
         n = np.bincount(gk, minlength=G)
         n_eff = group_kish(gk, wc, G)
     m = ncl
@@ -280,6 +283,54 @@ def linearise(
         Z = sparse.csr_matrix((zc, (gk, ccol)), shape=(G, max(ncl, 1)))
         out["cov"] = factor * (Z @ Z.T).toarray()
     return out
+
+
+def _sorted_cells(key: np.ndarray):
+    """``np.unique(key, return_inverse=True)`` in one pass when ``key`` is already sorted
+    (rows grouped by cell); None otherwise. Also None for the inverse when every key
+    is distinct (each row is its own cell)."""
+    if key.size == 0 or not bool(np.all(key[1:] >= key[:-1])):
+        return None
+    start = np.empty(key.size, dtype=bool)
+    start[0] = True
+    np.not_equal(key[1:], key[:-1], out=start[1:])
+    if start.all():
+        return key, None
+    return key[start], np.cumsum(start) - 1
+
+
+def domain_clusters(g: np.ndarray, cl: np.ndarray, G: int, ncl: int):
+    """The distinct (domain, cluster) cells of rows with domain ``g`` and cluster ``cl``.
+
+    Returns ``(gk, ck, inv)``: the domain and cluster of every cell and the cell of
+    every row (``inv`` None when every row is its own cell). Rows sorted by domain then
+    cluster (an event table by event, respondent) or by cluster then domain (by
+    respondent, event) are read in one pass (runs of equal keys); otherwise the cells
+    come from a sort (``np.unique``). The cells' order does not change any sum beyond
+    rounding.
+    """
+    key = g * max(ncl, 1) + cl
+    if G * ncl <= key.size:
+        # few possible cells (e.g. one domain): count them in a table, no sort; exactly
+        # np.unique's cells and inverse
+        present = np.bincount(key, minlength=G * ncl) > 0
+        u = np.flatnonzero(present)
+        inv = (np.cumsum(present) - 1)[key]
+        return u // max(ncl, 1), u % max(ncl, 1), inv
+    found = _sorted_cells(key)
+    if found is not None:
+        u, inv = found
+        if inv is None:
+            return g, cl, None
+        return u // max(ncl, 1), u % max(ncl, 1), inv
+    found = _sorted_cells(cl * max(G, 1) + g)
+    if found is not None:
+        u, inv = found
+        if inv is None:
+            return g, cl, None
+        return u % max(G, 1), u // max(G, 1), inv
+    u, inv = np.unique(key, return_inverse=True)
+    return u // max(ncl, 1), u % max(ncl, 1), inv
 
 
 def _linearise_design(y, w, g, G, clusters, want_cov, design, calibration) -> dict:
@@ -305,17 +356,17 @@ def _linearise_design(y, w, g, G, clusters, want_cov, design, calibration) -> di
         E = np.zeros((y.size, G))
         E[rows, gg] = e
         Z = calibration.residuals(E) * w[:, None]
-        T = design.psu_matrix() @ Z
+        T = design.psu_totals(Z)
     out = design_variance(T, design, want_cov=want_cov)
     if clusters is None:
         n = np.bincount(gg, minlength=G)
         n_eff = group_kish(gg, ww, G, totals=W)
     else:
         ncl = int(clusters.max()) + 1 if clusters.size else 0
-        ukey, inv = np.unique(gg * ncl + clusters[ok], return_inverse=True)
-        gk = ukey // max(ncl, 1)
+        gk, _, inv = domain_clusters(gg, clusters[ok], G, ncl)
         n = np.bincount(gk, minlength=G)
-        n_eff = group_kish(gk, np.bincount(inv, weights=ww), G)
+        wc = ww if inv is None else np.bincount(inv, weights=ww, minlength=gk.size)
+        n_eff = group_kish(gk, wc, G)
     res = {
         "estimate": est,
         "var": out["var"],
@@ -531,6 +582,18 @@ class SampleDesign:
             sc = np.where(n_h == 1, keep, sc)
         return sc
 
+    def psu_totals(self, Z: np.ndarray) -> np.ndarray:
+        """``P x G``: the rows of ``Z`` (``rows x G``) summed within their PSUs
+        (``psu_matrix() @ Z`` by bincount; ``Z`` itself when every row is its own PSU
+        in order)."""
+        Z = np.asarray(Z, dtype=float)
+        if self.n_psus == self.psu.size and (self.psu == np.arange(self.psu.size)).all():
+            return Z
+        out = np.empty((self.n_psus, Z.shape[1]))
+        for j in range(Z.shape[1]):
+            out[:, j] = np.bincount(self.psu, weights=Z[:, j], minlength=self.n_psus)
+        return out
+
     def psu_matrix(self) -> sparse.csr_matrix:
         """The ``P x rows`` 0/1 matrix summing rows into their PSUs."""
         n = self.psu.size
@@ -591,11 +654,20 @@ def design_df(design: SampleDesign, rows: np.ndarray, g: np.ndarray, G: int) -> 
     """Degrees of freedom per domain: PSUs minus strata with data in it (R's ``degf`` of
     the domain), from the ``rows`` in the domains and their domain codes ``g``."""
     p = design.psu[rows]
-    psus = np.unique(g * design.n_psus + p)
-    strata = np.unique(g * design.n_strata + design.stratum[p])
-    n_p = np.bincount(psus // max(design.n_psus, 1), minlength=G)
-    n_s = np.bincount(strata // max(design.n_strata, 1), minlength=G)
+    n_p = _distinct_per_domain(g, p, G, design.n_psus)
+    n_s = _distinct_per_domain(g, design.stratum[p], G, design.n_strata)
     return (n_p - n_s).astype(float)
+
+
+def _distinct_per_domain(g: np.ndarray, v: np.ndarray, G: int, k: int) -> np.ndarray:
+    """How many distinct values ``0..k-1`` of ``v`` each domain ``0..G-1`` has: flags
+    in a ``G x k`` table when it is small (one pass, no sort), else ``np.unique``."""
+    if G * k <= max(8 * g.size, 1 << 22):
+        seen = np.zeros(G * k, dtype=bool)
+        seen[g * k + v] = True
+        return seen.reshape(G, k).sum(axis=1)
+    cells = np.unique(g * k + v)
+    return np.bincount(cells // max(k, 1), minlength=G)
 
 
 @dataclass(frozen=True, eq=False)
@@ -632,13 +704,20 @@ class Calibration:
             (np.ones(cols.size), (rows, cols)), shape=(n, int(sum(self.ncats)))
         )
 
+    @functools.cached_property
+    def _projection(self) -> tuple:
+        """The dummies ``X``, ``X'D`` and ``pinv(X'DX)``, computed once per calibration
+        (every estimate on the raked data reuses them)."""
+        X = self.dummies()
+        XtD = (X.T @ sparse.diags(self.d)).tocsr()
+        return X, XtD, np.linalg.pinv((XtD @ X).toarray())
+
     def residuals(self, E: np.ndarray) -> np.ndarray:
         """Residuals of the columns of ``E`` (``n x G``) on the dummies, weighted by
         ``d`` (least squares with the pseudo-inverse: the dummies of several variables
         are collinear)."""
-        X = self.dummies()
-        XtD = (X.T @ sparse.diags(self.d)).tocsr()
-        beta = np.linalg.pinv((XtD @ X).toarray()) @ (XtD @ E)
+        X, XtD, inv = self._projection
+        beta = inv @ (XtD @ E)
         return E - X @ beta
 
 
