@@ -42,7 +42,9 @@ def _event_table(survey, ids: str, order: str = "table") -> pd.DataFrame:
     if ids == "categorical":
         et["respondent_id"] = pd.Categorical(text, categories=list(resp))
     elif ids == "int":
-        et["respondent_id"] = text.map(dict(zip(resp, range(1, len(resp) + 1)))).astype(int)
+        et["respondent_id"] = text.map(
+            dict(zip(resp, range(1, len(resp) + 1), strict=True))
+        ).astype(int)
     else:
         et["respondent_id"] = text
     rng = np.random.default_rng(0)
