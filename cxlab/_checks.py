@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -574,6 +575,11 @@ def _sample_design(data, psu_rows, cluster, strata, fpc, lonely_psu) -> SampleDe
     return SampleDesign(psu, stratum, keep, lonely_psu, labels, strata)
 
 
+#: The :class:`cxlab._stats.Calibration` of a weighting result on its own rows, built
+#: once: every estimate on the raked data reuses it (and its projection, computed once).
+_CALIBRATIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _calibrated(data: pd.DataFrame, weights, result) -> tuple[np.ndarray, Calibration]:
     """The calibrated weights of ``result`` (a :class:`cxlab.weighting.WeightingResult`)
     on the rows of ``data``, and its :class:`cxlab._stats.Calibration`."""
@@ -597,8 +603,15 @@ def _calibrated(data: pd.DataFrame, weights, result) -> tuple[np.ndarray, Calibr
                 f"weights column {weights!r} is not the calibrated weights of calibration=; "
                 "pass weights=None (the calibrated weights are used) or the raked weights"
             )
-    d = result.design_weights.to_numpy(dtype=float)[pos]
-    cal = Calibration(tuple(c[pos] for c in codes), tuple(result.calibration_ncats), d)
+    if np.array_equal(pos, np.arange(len(pos))):  # the weighted rows in their order
+        cal = _CALIBRATIONS.get(result)
+        if cal is None:
+            d = result.design_weights.to_numpy(dtype=float)
+            cal = Calibration(tuple(codes), tuple(result.calibration_ncats), d)
+            _CALIBRATIONS[result] = cal
+    else:
+        d = result.design_weights.to_numpy(dtype=float)[pos]
+        cal = Calibration(tuple(c[pos] for c in codes), tuple(result.calibration_ncats), d)
 
     def reweight(start: np.ndarray) -> np.ndarray:
         """The weighting re-run from ``start`` (rows of ``data``), on the rows of ``data``."""
