@@ -72,12 +72,14 @@ def check_weights(values, column: str | None = None, *, allow_missing: bool = Fa
     positions.
     """
     name = column if column is not None else getattr(values, "name", None) or "weight"
-    try:
-        w = pd.to_numeric(pd.Series(np.asarray(values).ravel()), errors="coerce").to_numpy(
-            dtype=float
-        )
-    except (TypeError, ValueError) as err:
-        raise DataError(WEIGHT_RULE, column=name) from err
+    arr = np.asarray(values)
+    if arr.dtype.kind in "fiub":  # numbers already: a float copy (no text to convert)
+        w = arr.astype(float).ravel()
+    else:
+        try:
+            w = pd.to_numeric(pd.Series(arr.ravel()), errors="coerce").to_numpy(dtype=float)
+        except (TypeError, ValueError) as err:
+            raise DataError(WEIGHT_RULE, column=name) from err
     bad = (w < 0) | np.isinf(w)
     if not allow_missing:
         bad |= np.isnan(w)
@@ -451,9 +453,11 @@ def _sorted_factorize(x: pd.Series):
     seen = np.zeros(k + 1, dtype=bool)
     seen[codes] = True  # a missing value (-1) marks the extra last slot
     observed = seen[:k]
+    uniques = pd.Categorical.from_codes(np.flatnonzero(observed), dtype=x.dtype)
+    if observed.all():  # every category occurs: the codes are already the answer
+        return codes.astype(np.intp), uniques
     remap = np.full(k + 1, -1, dtype=np.intp)
     remap[:k][observed] = np.arange(int(observed.sum()))
-    uniques = pd.Categorical.from_codes(np.flatnonzero(observed), dtype=x.dtype)
     return remap[codes], uniques
 
 
