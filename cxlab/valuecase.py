@@ -423,22 +423,28 @@ def _prepare(survey, weights, outcome, cuts, scale=(0, 10)) -> dict:
     def column(name):
         return et[name].to_numpy(dtype=float)[keep]
 
-    prep = {
-        **design,
-        "group": groups.cat.codes.to_numpy(),
-        "annual": (num["spend"] - num["service_cost"]).to_numpy(float),
-        "tenure": num["tenure"].to_numpy(float),
+    rows = {
         "row_pos": pos[keep],
-        "w_all": weights_of(resp, weights),
-        "yidx": design["rows"],
         "row_event": code[keep],
         "perf": column("performance"),
         "sat": column("satisfaction"),
         "brand_gap": column("brand_gap"),
         "baseline_gap": column("baseline_gap"),
-        "cuts": cuts,
     }
-    prep["suff"] = _sufficient(prep)
+    # the event rows and the design matrix are needed only for the sufficient
+    # statistics: not kept (at 1M respondents they are about 1 GB)
+    prep = {
+        key: v for key, v in design.items() if key not in ("X", "rated", "row_pos", "row_event")
+    }
+    prep.update(
+        group=groups.cat.codes.to_numpy(),
+        annual=(num["spend"] - num["service_cost"]).to_numpy(float),
+        tenure=num["tenure"].to_numpy(float),
+        w_all=weights_of(resp, weights),
+        yidx=design["rows"],
+        cuts=cuts,
+    )
+    prep["suff"] = _sufficient(prep, rows, design["X"], design["rated"])
     return prep
 
 
@@ -466,29 +472,36 @@ def _distinct_rows(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, inv
 
 
-def _sufficient(prep: dict) -> dict:
+def _sufficient(prep: dict, rows: dict, X: np.ndarray, rated: np.ndarray) -> dict:
     """Respondent-level sufficient statistics of every weighted sum the value case takes.
 
     Each bootstrap replicate reweights respondents (``omega``), and every quantity of
     :func:`_evaluate` is a function of weighted sums over respondents: per event the
     raters' gap and performance/satisfaction sums (a respondent x statistic matrix
     ``F``, so the sums are ``omega @ F``), and the advocacy model's cross-products over
-    the distinct rows of its design (respondents with the same ratings share a latent
-    mean, so the normal probabilities are evaluated once per distinct row); its
-    ``X'Wy`` and ``y'Wy`` are the last columns of ``F``.
+    the distinct rows of its design ``X`` (respondents with the same ratings share a
+    latent mean, so the normal probabilities are evaluated once per distinct row); its
+    ``X'Wy`` and ``y'Wy`` are the last columns of ``F``.  ``rows`` holds the event
+    rows' respondent positions, event indices and ratings.
     """
     k = len(prep["events"])
     n_all = len(prep["w_all"])
-    pos, e = prep["row_pos"], prep["row_event"]
-    cols = []
-    for g in ("brand_gap", "baseline_gap"):
-        v = prep[g]
-        ok = np.isfinite(v)
-        cols += [ok.astype(float), np.where(ok, v, 0.0)]
-    x, y = prep["perf"], prep["sat"]
-    ok = np.isfinite(x) & np.isfinite(y)
-    x0, y0 = np.where(ok, x, 0.0), np.where(ok, y, 0.0)
-    cols += [ok.astype(float), x0, y0, x0 * y0, x0 * x0]
+
+    def statistics():  # the nine per-row statistics, one at a time (memory)
+        for g in ("brand_gap", "baseline_gap"):
+            v = rows[g]
+            ok = np.isfinite(v)
+            yield ok.astype(float)
+            yield np.where(ok, v, 0.0)
+        x, y = rows["perf"], rows["sat"]
+        ok = np.isfinite(x) & np.isfinite(y)
+        x0, y0 = np.where(ok, x, 0.0), np.where(ok, y, 0.0)
+        yield ok.astype(float)
+        yield x0
+        yield y0
+        yield x0 * y0
+        yield x0 * x0
+
     # the advocacy groups' economics (respondents who answered the outcome): per group
     # the weight, spend and tenure sums of complete answers, then the agitator split
     g, a, t = prep["group"], prep["annual"], prep["tenure"]
@@ -497,17 +510,16 @@ def _sufficient(prep: dict) -> dict:
     eco = eco + [np.where(m, a, 0.0) for m in eco] + [np.where(m, t, 0.0) for m in eco]
     eco += [g == 0, np.isin(g, (0, 1))]
     # the advocacy model's cross-products with the outcome: X'Wy and y'Wy
-    X, yv = prep["X"], prep["y"]
+    yv = prep["y"]
     model = np.column_stack([X * yv[:, None], yv * yv])
-    F = np.zeros((n_all, len(cols) * k + len(eco) + model.shape[1]))
-    cell = pos * k + e
-    for j, c in enumerate(cols):  # nine statistics, each one bincount over the rows
+    F = np.zeros((n_all, 9 * k + len(eco) + model.shape[1]))
+    cell = rows["row_pos"] * k + rows["row_event"]
+    for j, c in enumerate(statistics()):  # each one bincount over the rows
         F[:, j * k : (j + 1) * k] = np.bincount(cell, c, n_all * k).reshape(n_all, k)
-    F[prep["yidx"], len(cols) * k :] = np.column_stack([*eco, model])
-    del cols, cell
+    del cell
+    F[prep["yidx"], 9 * k :] = np.column_stack([*eco, model])
     del model
     # the advocacy model's design, collapsed to its distinct rows
-    rated = prep["rated"]
     first, inv = _distinct_rows(np.column_stack([X, rated]))
     # the (distinct row, event) pairs of raters, event by event: event j's raters are
     # pair_u[pair_bounds[j]:pair_bounds[j + 1]]
@@ -551,7 +563,7 @@ def _advocacy_fit(prep: dict, omega: np.ndarray, sums: np.ndarray):
     xwx = Xu.T @ (Xu * wu[:, None])
     beta = np.linalg.pinv(xwx) @ xwy
     mu = Xu @ beta
-    n = prep["X"].shape[0]
+    n = len(prep["y"])
     rss = ywy - 2 * beta @ xwy + beta @ xwx @ beta
     sigma = float(np.sqrt(max(rss, 0.0) / wu.sum() * n / max(n - p, 1)))
     return beta, mu, wu, sigma
