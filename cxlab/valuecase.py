@@ -853,9 +853,9 @@ def value_case(
     batch = max(1, min(n_boot, 10_000_000 // max(n, 1)))  # replicates sharing one pass over F
     for start in progress(range(0, n_boot, batch), "value-case bootstrap"):
         stop = min(start + batch, n_boot)
-        omegas = np.stack(
-            [omega * np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(start, stop)]
-        )
+        omegas = np.empty((stop - start, n))
+        for j in range(stop - start):  # filled in place: no list of rows to stack
+            np.multiply(omega, np.bincount(rng.integers(0, n, n), minlength=n), out=omegas[j])
         sums = omegas @ prep["suff"]["F"]
         for j, b in enumerate(range(start, stop)):
             with np.errstate(invalid="ignore", divide="ignore"):
