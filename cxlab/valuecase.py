@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import special
+from threadpoolctl import threadpool_limits
 
 from cxlab._checks import renamed, weights_of
 from cxlab._diagnosis import advocacy_design
@@ -851,17 +852,20 @@ def value_case(
     roi_draws = np.full((n_boot, len(events)), np.nan)
     benefit_draws = np.full((n_boot, len(events)), np.nan)
     batch = max(1, min(n_boot, 10_000_000 // max(n, 1)))  # replicates sharing one pass over F
-    for start in progress(range(0, n_boot, batch), "value-case bootstrap"):
-        stop = min(start + batch, n_boot)
-        omegas = np.empty((stop - start, n))
-        for j in range(stop - start):  # filled in place: no list of rows to stack
-            np.multiply(omega, np.bincount(rng.integers(0, n, n), minlength=n), out=omegas[j])
-        sums = omegas @ prep["suff"]["F"]
-        for j, b in enumerate(range(start, stop)):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                res = _evaluate(prep, omegas[j], actions, cost, central, lift, sums[j])
-            draws[b], roi_draws[b], benefit_draws[b] = res["npv"], res["roi"], res["benefit"]
-        del omegas
+    # one BLAS thread: many small products per draw, where a threaded BLAS only spins
+    # (on a busy machine the bootstrap took several times longer)
+    with threadpool_limits(limits=1):
+        for start in progress(range(0, n_boot, batch), "value-case bootstrap"):
+            stop = min(start + batch, n_boot)
+            omegas = np.empty((stop - start, n))
+            for j in range(stop - start):  # filled in place: no list of rows to stack
+                np.multiply(omega, np.bincount(rng.integers(0, n, n), minlength=n), out=omegas[j])
+            sums = omegas @ prep["suff"]["F"]
+            for j, b in enumerate(range(start, stop)):
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    res = _evaluate(prep, omegas[j], actions, cost, central, lift, sums[j])
+                draws[b], roi_draws[b], benefit_draws[b] = res["npv"], res["roi"], res["benefit"]
+            del omegas
     alpha = (1 - level) / 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
