@@ -47,6 +47,7 @@ __all__ = [
     "EVENT_INFO",
     "wls_hc1",
     "advocacy_design",
+    "respondent_positions",
 ]
 
 #: Event-level means estimated by :func:`diagnose` (each with ``_se``, ``_ci_low``, ``_ci_high``).
@@ -173,25 +174,52 @@ def advocacy_impact(
     return out
 
 
+def respondent_positions(ids: pd.Series, respondent_ids) -> np.ndarray:
+    """Position in ``respondent_ids`` (unique) of each of ``ids``, -1 where absent.
+
+    For a Categorical (the event table's ``respondent_id``) only its categories are
+    looked up, once; its codes then give every row's position.
+    """
+    target = pd.Index(respondent_ids)
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        cats = ids.cat.categories
+        lookup = np.arange(len(cats)) if cats.equals(target) else target.get_indexer(cats)
+        return np.append(lookup, -1)[ids.cat.codes.to_numpy()]  # code -1 (missing): -1
+    return target.get_indexer(ids)
+
+
 def advocacy_design(
     event_table: pd.DataFrame,
     respondents: pd.DataFrame,
     weights: str | None,
     outcome: str,
 ) -> dict:
-    """Wide design matrix for the advocacy regression (shared with cxlab.valuecase)."""
+    """Wide design matrix for the advocacy regression (shared with cxlab.valuecase).
+
+    The wide table (mean satisfaction per respondent and event, events in sorted order)
+    is built from integer codes: each rating's respondent position and event code,
+    summed by ``np.bincount`` (the pivot table of ``respondent_id x event_id``, without
+    hashing the ids more than once).  Besides the design, ``rows`` gives the design
+    rows' positions in ``respondents``, and ``row_pos`` / ``row_event`` each event-table
+    row's respondent position and index in ``events`` (-1 when it has none).
+    """
     for col in ("respondent_id", outcome):
         if col not in respondents.columns:
             raise DataError("column needed by the advocacy model is missing", column=col)
-    wide = event_table.pivot_table(
-        index="respondent_id", columns="event_id", values="satisfaction", aggfunc="mean"
-    )
-    wide.columns = wide.columns.astype(object)
-    resp = respondents.set_index("respondent_id")
-    resp = resp.loc[resp[outcome].notna()]
-    wide = wide.reindex(resp.index)
+    pos = respondent_positions(event_table["respondent_id"], respondents["respondent_id"])
+    code, labels = pd.factorize(event_table["event_id"], sort=True)
+    labels = pd.Index(labels).astype(object)
+    sat = event_table["satisfaction"].to_numpy(dtype=float)
+    ok = (pos >= 0) & (code >= 0) & np.isfinite(sat)  # the pivot's mean skips missing
+    n_all, k = len(respondents), len(labels)
+    cell = pos[ok] * k + code[ok]
+    count = np.bincount(cell, minlength=n_all * k)
+    total = np.bincount(cell, sat[ok], minlength=n_all * k)
+    rows = np.flatnonzero(respondents[outcome].notna().to_numpy())
+    resp = respondents.iloc[rows]
     w = weights_of(resp, weights)
-    vals = wide.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vals = (total / np.where(count > 0, count, np.nan)).reshape(n_all, k)[rows]
     rated = np.isfinite(vals)
     # weighted mean of satisfaction among raters, per event
     wr = np.where(rated, w[:, None], 0.0)
@@ -200,14 +228,18 @@ def advocacy_design(
     keep = rated.sum(axis=0) >= 2
     dev = np.where(rated, vals - means, 0.0)[:, keep]
     X = np.column_stack([np.ones(len(resp)), dev])
+    to_kept = np.append(np.where(keep, np.cumsum(keep) - 1, -1), -1)  # code -1: -1
     return {
         "X": X,
         "y": resp[outcome].to_numpy(dtype=float),
         "w": w,
-        "events": list(wide.columns[keep]),
+        "events": list(labels[keep]),
         "means": means[keep],
         "rated": rated[:, keep],
-        "respondent_id": resp.index.to_numpy(),
+        "respondent_id": resp["respondent_id"].to_numpy(),
+        "rows": rows,
+        "row_pos": pos,
+        "row_event": to_kept[code],
     }
 
 
