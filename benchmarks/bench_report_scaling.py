@@ -5,8 +5,10 @@ process (the CLI starts the Jupyter kernel that runs the notebook), time it and 
 resident memory of the whole process tree (CLI + kernel) every 0.1 s; beside it, time a
 bare ``pandas.read_csv`` of the same file (the floor of loading). Prints one row per size.
 
-Run: ``.venv/bin/python -m benchmarks.bench_report_scaling [n ...]``
-(default 631 10000 100000 1000000; e.g. ``... 631 10000`` for a quick run).
+Run: ``.venv/bin/python -m benchmarks.bench_report_scaling [--phases] [n ...]``
+(default 631 10000 100000 1000000; e.g. ``... 631 10000`` for a quick run). With
+``--phases`` each row is followed by the report's own phases (its manifest's
+``timings_seconds``: papermill = kernel start + cells, tables, nbconvert, total).
 """
 
 from __future__ import annotations
@@ -70,7 +72,18 @@ def run_report(params: Path, reports: Path) -> tuple[float, float, int]:
     return wall, peak / 1e9, proc.returncode
 
 
-def main(sizes=SIZES) -> None:
+def _phases(reports: Path) -> str:
+    """The run's phases from its manifest (``timings_seconds``), in one line."""
+    found = sorted(reports.glob("*/*/manifest.json"))
+    if not found:
+        return "no manifest"
+    import json
+
+    t = json.loads(found[-1].read_text()).get("timings_seconds") or {}
+    return ", ".join(f"{k} {v:.1f} s" for k, v in t.items())
+
+
+def main(sizes=SIZES, phases: bool = False) -> None:
     print(f"load average at start: {os.getloadavg()[0]:.1f}")
     print(f"{'respondents':>12}{'report s':>10}{'peak GB':>9}{'read_csv s':>12}{'ratio':>8}")
     for n in sizes:
@@ -86,8 +99,11 @@ def main(sizes=SIZES) -> None:
                 f"{n:>12,}{wall:>10.1f}{peak:>9.2f}{bare:>12.2f}{wall / bare:>8.1f}{status}",
                 flush=True,
             )
+            if phases:
+                print(f"{'':>12}  phases: {_phases(folder / 'reports')}", flush=True)
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or SIZES)
+    args = sys.argv[1:]
+    main([int(a) for a in args if a != "--phases"] or SIZES, phases="--phases" in args)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -71,12 +72,14 @@ def check_weights(values, column: str | None = None, *, allow_missing: bool = Fa
     positions.
     """
     name = column if column is not None else getattr(values, "name", None) or "weight"
-    try:
-        w = pd.to_numeric(pd.Series(np.asarray(values).ravel()), errors="coerce").to_numpy(
-            dtype=float
-        )
-    except (TypeError, ValueError) as err:
-        raise DataError(WEIGHT_RULE, column=name) from err
+    arr = np.asarray(values)
+    if arr.dtype.kind in "fiub":  # numbers already: a float copy (no text to convert)
+        w = arr.astype(float).ravel()
+    else:
+        try:
+            w = pd.to_numeric(pd.Series(arr.ravel()), errors="coerce").to_numpy(dtype=float)
+        except (TypeError, ValueError) as err:
+            raise DataError(WEIGHT_RULE, column=name) from err
     bad = (w < 0) | np.isinf(w)
     if not allow_missing:
         bad |= np.isnan(w)
@@ -303,16 +306,22 @@ class Design:
             if col not in data.columns:
                 raise DataError("segment column not found", column=col)
         if self.by:
-            gb = data.groupby(self.by, observed=True, dropna=True, sort=True)
-            self.g = gb.ngroup().fillna(-1).to_numpy(dtype=np.int64)
-            self.keys = gb.size().index.to_frame(index=False)
+            self.g, self.keys = _domains(data, self.by)
         else:
             self.g = np.zeros(n, dtype=np.int64)
             self.keys = pd.DataFrame(index=[0])
         self.G = len(self.keys)
 
+        ids = None  # respondent_id factorized once: whether it repeats, and its codes
+
         def repeats() -> bool:
-            return "respondent_id" in data.columns and data["respondent_id"].duplicated().any()
+            nonlocal ids
+            if "respondent_id" not in data.columns:
+                return False
+            if ids is None:
+                ids = _factorize(data["respondent_id"])
+            codes, k = ids
+            return k + bool((codes < 0).any()) < n  # as .duplicated().any(): NaN one value
 
         if isinstance(cluster, str) and cluster == "auto":
             cluster = "respondent_id" if repeats() else None
@@ -320,21 +329,26 @@ class Design:
         if cluster is None:
             self.cl = None
         else:
-            codes = _codes(data, cluster, "missing cluster (PSU or respondent) ids")
+            if cluster == "respondent_id" and ids is None and cluster in data.columns:
+                ids = _factorize(data[cluster])
+            known = ids if cluster == "respondent_id" else None
+            codes = _codes(data, cluster, "missing cluster (PSU or respondent) ids", known)
             if cluster == "respondent_id":
                 self.cl = codes
             else:  # PSUs above the respondents: the base still counts respondents
                 psu = codes
                 self.cl = (
-                    _codes(data, "respondent_id", "missing respondent ids") if repeats() else None
-                )
+                    _codes(data, "respondent_id", "missing respondent ids", ids)
+                    if repeats()
+                    else None
+                )  # (repeats() has factorized the ids)
         self.cluster = cluster
         self.strata = strata
         self.fpc = fpc
         self.sample = None
         if psu is not None or strata is not None or fpc is not None:
             if psu is None:
-                psu = self.cl if self.cl is not None else np.arange(n, dtype=np.int64)
+                psu = _appearance(self.cl) if self.cl is not None else np.arange(n, dtype=np.int64)
             self.sample = _sample_design(data, psu, cluster, strata, fpc, lonely_psu)
         else:
             check_lonely_psu(lonely_psu)
@@ -343,7 +357,9 @@ class Design:
         if isinstance(method, str) and method in REPLICATE_METHODS:
             sample = self.sample
             if sample is None:
-                psu_rows = self.cl if self.cl is not None else np.arange(n, dtype=np.int64)
+                psu_rows = (
+                    _appearance(self.cl) if self.cl is not None else np.arange(n, dtype=np.int64)
+                )
                 sample = _sample_design(data, psu_rows, None, None, None, lonely_psu)
             F, scale, rscales = replicate_factors(sample, method, n_replicates, seed)
             start = self.w if self.calibration is None else self.calibration.d
@@ -413,14 +429,75 @@ def describe_design(
     return text
 
 
-def _codes(data: pd.DataFrame, column: str, missing: str) -> np.ndarray:
+def _factorize(x: pd.Series) -> tuple[np.ndarray, int]:
+    """Cluster (respondent) codes of ``x`` (-1: missing) and how many distinct values
+    it has.
+
+    A categorical column is coded in the order of its categories and a numeric one in
+    sorted order (cheap for both), so that rows sorted by the ids have sorted codes
+    (the variance's cells are then found in one pass, :func:`cxlab._stats.
+    domain_clusters`); text in order of appearance (sorting strings costs more than
+    it saves)."""
+    sort = isinstance(x.dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(x.dtype)
+    codes, uniques = _sorted_factorize(x) if sort else pd.factorize(x)
+    return codes, len(uniques)
+
+
+def _sorted_factorize(x: pd.Series):
+    """``pd.factorize(x, sort=True)``; for a categorical from its codes by counting
+    (the observed categories, in the categories' order) instead of hashing them."""
+    if not isinstance(x.dtype, pd.CategoricalDtype):
+        return pd.factorize(x, sort=True)
+    codes = x.cat.codes.to_numpy()
+    k = len(x.cat.categories)
+    seen = np.zeros(k + 1, dtype=bool)
+    seen[codes] = True  # a missing value (-1) marks the extra last slot
+    observed = seen[:k]
+    uniques = pd.Categorical.from_codes(np.flatnonzero(observed), dtype=x.dtype)
+    if observed.all():  # every category occurs: the codes are already the answer
+        return codes.astype(np.intp), uniques
+    remap = np.full(k + 1, -1, dtype=np.intp)
+    remap[:k][observed] = np.arange(int(observed.sum()))
+    return remap[codes], uniques
+
+
+def _appearance(codes: np.ndarray) -> np.ndarray:
+    """``codes`` (``0..k-1``, none missing) renumbered in order of first appearance, as
+    ``pd.factorize`` numbers them: PSUs made from respondents keep the order they have
+    always had (the bootstrap's draws per PSU depend on it)."""
+    first = pd.unique(codes)
+    remap = np.empty(first.size, dtype=np.int64)
+    remap[first] = np.arange(first.size)
+    return remap[codes]
+
+
+def _codes(data: pd.DataFrame, column: str, missing: str, known=None) -> np.ndarray:
+    """Integer codes ``0..k-1`` of a column without missing values, in order of
+    appearance (``known``: the column's codes already, e.g. from :func:`_factorize`)."""
     if column not in data.columns:
         raise DataError("column not found", column=column)
-    codes, _ = pd.factorize(data[column])
+    codes = pd.factorize(data[column])[0] if known is None else known[0]
     miss = np.flatnonzero(codes < 0)
     if miss.size:
         raise DataError(missing, column=column, rows=(miss + 1).tolist())
     return codes.astype(np.int64)
+
+
+def _domains(data: pd.DataFrame, by: list) -> tuple[np.ndarray, pd.DataFrame]:
+    """Domain code of every row (-1: a missing segment) and the domains' key table, as
+    ``data.groupby(by, observed=True, dropna=True, sort=True)`` (``ngroup``, the group
+    keys). One categorical, numeric or text column is factorized (sorted codes, no
+    groupby); several columns go through the groupby."""
+    if len(by) == 1:
+        x = data[by[0]]
+        dt = x.dtype
+        if isinstance(dt, pd.CategoricalDtype | pd.StringDtype) or pd.api.types.is_numeric_dtype(
+            dt
+        ):
+            codes, uniques = _sorted_factorize(x)
+            return codes.astype(np.int64), pd.DataFrame({by[0]: uniques})
+    gb = data.groupby(by, observed=True, dropna=True, sort=True)
+    return gb.ngroup().fillna(-1).to_numpy(dtype=np.int64), gb.size().index.to_frame(index=False)
 
 
 def sample_design(
@@ -502,6 +579,11 @@ def _sample_design(data, psu_rows, cluster, strata, fpc, lonely_psu) -> SampleDe
     return SampleDesign(psu, stratum, keep, lonely_psu, labels, strata)
 
 
+#: The :class:`cxlab._stats.Calibration` of a weighting result on its own rows, built
+#: once: every estimate on the raked data reuses it (and its projection, computed once).
+_CALIBRATIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _calibrated(data: pd.DataFrame, weights, result) -> tuple[np.ndarray, Calibration]:
     """The calibrated weights of ``result`` (a :class:`cxlab.weighting.WeightingResult`)
     on the rows of ``data``, and its :class:`cxlab._stats.Calibration`."""
@@ -525,8 +607,15 @@ def _calibrated(data: pd.DataFrame, weights, result) -> tuple[np.ndarray, Calibr
                 f"weights column {weights!r} is not the calibrated weights of calibration=; "
                 "pass weights=None (the calibrated weights are used) or the raked weights"
             )
-    d = result.design_weights.to_numpy(dtype=float)[pos]
-    cal = Calibration(tuple(c[pos] for c in codes), tuple(result.calibration_ncats), d)
+    if np.array_equal(pos, np.arange(len(pos))):  # the weighted rows in their order
+        cal = _CALIBRATIONS.get(result)
+        if cal is None:
+            d = result.design_weights.to_numpy(dtype=float)
+            cal = Calibration(tuple(codes), tuple(result.calibration_ncats), d)
+            _CALIBRATIONS[result] = cal
+    else:
+        d = result.design_weights.to_numpy(dtype=float)[pos]
+        cal = Calibration(tuple(c[pos] for c in codes), tuple(result.calibration_ncats), d)
 
     def reweight(start: np.ndarray) -> np.ndarray:
         """The weighting re-run from ``start`` (rows of ``data``), on the rows of ``data``."""

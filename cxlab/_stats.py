@@ -64,6 +64,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,6 +81,7 @@ __all__ = [
     "wilson",
     "kish",
     "group_kish",
+    "domain_totals",
     "linearise",
     "linearise_categories",
     "intervals",
@@ -90,6 +92,7 @@ __all__ = [
     "SampleDesign",
     "design_variance",
     "design_df",
+    "domain_clusters",
     "Calibration",
     "REPLICATE_METHODS",
     "replicate_factors",
@@ -177,14 +180,52 @@ def kish(weights) -> float:
 
 
 def group_kish(
-    groups: np.ndarray, weights: np.ndarray, k: int, totals: np.ndarray | None = None
+    groups: np.ndarray,
+    weights: np.ndarray,
+    k: int,
+    totals: np.ndarray | None = None,
+    squares: np.ndarray | None = None,
 ) -> np.ndarray:
     """Kish's effective size within each of ``k`` groups (integer codes ``0..k-1``);
-    ``totals`` are the groups' weight sums when already known."""
+    ``totals`` and ``squares`` are the groups' sums of the weights and of the squared
+    weights when already known."""
     if totals is None:
         totals = np.bincount(groups, weights=weights, minlength=k)
+    if squares is None:
+        squares = np.bincount(groups, weights=weights * weights, minlength=k)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return totals**2 / np.bincount(groups, weights=weights * weights, minlength=k)
+        return totals**2 / squares
+
+
+def domain_totals(g: np.ndarray, G: int, sorted_ok: bool = True):
+    """A function summing a row variable over each domain ``0..G-1`` of the rows'
+    codes ``g`` (no call argument: the rows per domain).
+
+    When the rows are grouped by domain (``g`` sorted: an event table by event) the
+    sums are ``np.add.reduceat`` over the domains' runs, several times faster than
+    ``np.bincount`` (equal up to rounding: pairwise instead of running sums); otherwise
+    (or with ``sorted_ok=False``) ``np.bincount``.
+    """
+    if sorted_ok and g.size and g[0] >= 0 and g[-1] < G and bool(np.all(g[1:] >= g[:-1])):
+        bounds = np.searchsorted(g, np.arange(G + 1))
+        filled = bounds[1:] > bounds[:-1]
+        starts = bounds[:-1][filled]
+
+        def total(x=None):
+            if x is None:
+                return np.diff(bounds)
+            out = np.zeros(G)
+            out[filled] = np.add.reduceat(x, starts)
+            return out
+
+        return total
+
+    def total(x=None):
+        if x is None:
+            return np.bincount(g, minlength=G)
+        return np.bincount(g, weights=x, minlength=G)
+
+    return total
 
 
 # --------------------------------------------------------------------------- domain means
@@ -248,10 +289,14 @@ def linearise(
             zc[~ok] = 0.0
         n = np.bincount(gk, weights=ok, minlength=G).astype(np.int64)
         n_eff = group_kish(gk, wc, G, totals=W)
+        total = domain_totals(gk, G, sorted_ok=False)
     else:
         gg, yy, ww = g[ok], y[ok], w[ok]
+        # the estimates from running sums (bincount) as always; the variance's sums of
+        # squares (no cancellation) by the faster domain_totals
         W = np.bincount(gg, weights=ww, minlength=G)
         S = np.bincount(gg, weights=ww * yy, minlength=G)
+        total = domain_totals(gg, G)
         with np.errstate(invalid="ignore", divide="ignore"):
             est = S / W
             z = ww * (yy - est[gg]) / W[gg]
@@ -260,16 +305,19 @@ def linearise(
             zc, wc, gk, ccol = z, ww, gg, np.flatnonzero(ok)
         else:
             ncl = int(clusters.max()) + 1 if clusters.size else 0
-            key = gg * ncl + clusters[ok]
-            ukey, inv = np.unique(key, return_inverse=True)
-            zc = np.bincount(inv, weights=z)
-            wc = np.bincount(inv, weights=ww)
-            gk, ccol = ukey // ncl, ukey % ncl
-        n = np.bincount(gk, minlength=G)
-        n_eff = group_kish(gk, wc, G)
+            gk, ccol, inv = domain_clusters(gg, clusters[ok], G, ncl)
+            if inv is None:  # every cluster has one row per domain: rows are the cells
+                zc, wc = z, ww
+            else:
+                zc = np.bincount(inv, weights=z, minlength=gk.size)
+                wc = np.bincount(inv, weights=ww, minlength=gk.size)
+                total = domain_totals(gk, G)
+        n = total()
+        wt = W if wc is ww else np.bincount(gk, weights=wc, minlength=G)
+        n_eff = group_kish(gk, wc, G, totals=wt, squares=total(wc * wc))
     m = ncl
     factor = m / (m - 1) if m > 1 else np.nan
-    var = factor * np.bincount(gk, weights=zc * zc, minlength=G)
+    var = factor * total(zc * zc)
     out = {
         "estimate": est,
         "var": var,
@@ -281,6 +329,54 @@ def linearise(
         Z = sparse.csr_matrix((zc, (gk, ccol)), shape=(G, max(ncl, 1)))
         out["cov"] = factor * (Z @ Z.T).toarray()
     return out
+
+
+def _sorted_cells(key: np.ndarray):
+    """``np.unique(key, return_inverse=True)`` in one pass when ``key`` is already sorted
+    (rows grouped by cell); None otherwise. Also None for the inverse when every key
+    is distinct (each row is its own cell)."""
+    if key.size == 0 or not bool(np.all(key[1:] >= key[:-1])):
+        return None
+    start = np.empty(key.size, dtype=bool)
+    start[0] = True
+    np.not_equal(key[1:], key[:-1], out=start[1:])
+    if start.all():
+        return key, None
+    return key[start], np.cumsum(start) - 1
+
+
+def domain_clusters(g: np.ndarray, cl: np.ndarray, G: int, ncl: int):
+    """The distinct (domain, cluster) cells of rows with domain ``g`` and cluster ``cl``.
+
+    Returns ``(gk, ck, inv)``: the domain and cluster of every cell and the cell of
+    every row (``inv`` None when every row is its own cell). Rows sorted by domain then
+    cluster (an event table by event, respondent) or by cluster then domain (by
+    respondent, event) are read in one pass (runs of equal keys); otherwise the cells
+    come from a sort (``np.unique``). The cells' order does not change any sum beyond
+    rounding.
+    """
+    key = g * max(ncl, 1) + cl
+    if G * ncl <= key.size:
+        # few possible cells (e.g. one domain): count them in a table, no sort; exactly
+        # np.unique's cells and inverse
+        present = np.bincount(key, minlength=G * ncl) > 0
+        u = np.flatnonzero(present)
+        inv = (np.cumsum(present) - 1)[key]
+        return u // max(ncl, 1), u % max(ncl, 1), inv
+    found = _sorted_cells(key)
+    if found is not None:
+        u, inv = found
+        if inv is None:
+            return g, cl, None
+        return u // max(ncl, 1), u % max(ncl, 1), inv
+    found = _sorted_cells(cl * max(G, 1) + g)
+    if found is not None:
+        u, inv = found
+        if inv is None:
+            return g, cl, None
+        return u % max(G, 1), u // max(G, 1), inv
+    u, inv = np.unique(key, return_inverse=True)
+    return u // max(ncl, 1), u % max(ncl, 1), inv
 
 
 def _linearise_design(y, w, g, G, clusters, want_cov, design, calibration) -> dict:
@@ -306,17 +402,17 @@ def _linearise_design(y, w, g, G, clusters, want_cov, design, calibration) -> di
         E = np.zeros((y.size, G))
         E[rows, gg] = e
         Z = calibration.residuals(E) * w[:, None]
-        T = design.psu_matrix() @ Z
+        T = design.psu_totals(Z)
     out = design_variance(T, design, want_cov=want_cov)
     if clusters is None:
         n = np.bincount(gg, minlength=G)
         n_eff = group_kish(gg, ww, G, totals=W)
     else:
         ncl = int(clusters.max()) + 1 if clusters.size else 0
-        ukey, inv = np.unique(gg * ncl + clusters[ok], return_inverse=True)
-        gk = ukey // max(ncl, 1)
+        gk, _, inv = domain_clusters(gg, clusters[ok], G, ncl)
         n = np.bincount(gk, minlength=G)
-        n_eff = group_kish(gk, np.bincount(inv, weights=ww), G)
+        wc = ww if inv is None else np.bincount(inv, weights=ww, minlength=gk.size)
+        n_eff = group_kish(gk, wc, G)
     res = {
         "estimate": est,
         "var": out["var"],
@@ -540,6 +636,24 @@ class SampleDesign:
             sc = np.where(n_h == 1, keep, sc)
         return sc
 
+    @functools.cached_property
+    def rows_are_psus(self) -> bool:
+        """Every row is its own PSU, in order (:meth:`rows`, or a respondent-level
+        design without clusters)."""
+        return self.n_psus == self.psu.size and bool((self.psu == np.arange(self.psu.size)).all())
+
+    def psu_totals(self, Z: np.ndarray) -> np.ndarray:
+        """``P x G``: the rows of ``Z`` (``rows x G``) summed within their PSUs
+        (``psu_matrix() @ Z`` by bincount; ``Z`` itself when every row is its own PSU
+        in order)."""
+        Z = np.asarray(Z, dtype=float)
+        if self.rows_are_psus:
+            return Z
+        out = np.empty((self.n_psus, Z.shape[1]))
+        for j in range(Z.shape[1]):
+            out[:, j] = np.bincount(self.psu, weights=Z[:, j], minlength=self.n_psus)
+        return out
+
     def psu_matrix(self) -> sparse.csr_matrix:
         """The ``P x rows`` 0/1 matrix summing rows into their PSUs."""
         n = self.psu.size
@@ -567,27 +681,37 @@ def design_variance(T, design: SampleDesign, want_cov: bool = False) -> dict:
     ``sum_h scale_h sum_i (T_hi - c_h)(T_hi - c_h)'`` with ``c_h`` the stratum's mean
     PSU total (the grand mean over all PSUs for a lonely PSU under ``"adjust"``) and
     ``scale_h`` from :meth:`SampleDesign.scale`; written as
-    ``T'DT - S'DC - C'DS + C'DNC`` so that sparse ``T`` stays sparse.
+    ``T'DT - S'DC - C'DS + C'DNC`` so that sparse ``T`` stays sparse (and dense ``T``
+    dense: totals by bincount, no conversion).
     """
-    T = sparse.csr_matrix(T)
+    dense = not sparse.issparse(T)  # a dense T (calibrated, regression scores) stays dense
+    T = np.asarray(T, dtype=float) if dense else sparse.csr_matrix(T)
     P, G = T.shape
     n_h = design.n_h.astype(float)
     sc = design.scale()
     H = sc.size
-    A = sparse.csr_matrix((np.ones(P), (design.stratum, np.arange(P))), shape=(H, P))
-    S = np.asarray((A @ T).todense()).reshape(H, G)  # stratum totals
+    if dense:  # stratum totals
+        S = np.empty((H, G))
+        for j in range(G):
+            S[:, j] = np.bincount(design.stratum, weights=T[:, j], minlength=H)
+    else:
+        A = sparse.csr_matrix((np.ones(P), (design.stratum, np.arange(P))), shape=(H, P))
+        S = np.asarray((A @ T).todense()).reshape(H, G)
     with np.errstate(invalid="ignore", divide="ignore"):
         C = np.where(n_h[:, None] > 0, S / n_h[:, None], 0.0)
     if design.lonely_psu == "adjust" and (n_h == 1).any():
         grand = np.asarray(T.sum(axis=0)).ravel() / max(P, 1)
         C[n_h == 1] = grand
     s_p = sc[design.stratum]
-    q = np.asarray(T.multiply(T).T @ s_p).ravel()
+    q = s_p @ (T * T) if dense else np.asarray(T.multiply(T).T @ s_p).ravel()
     var = q - 2 * (sc[:, None] * S * C).sum(axis=0) + ((sc * n_h)[:, None] * C**2).sum(axis=0)
     out = {"var": np.maximum(var, 0.0)}
     if want_cov:
-        Ts = sparse.diags(np.sqrt(s_p)) @ T
-        Q = np.asarray((Ts.T @ Ts).todense())
+        if dense:
+            Q = T.T @ (s_p[:, None] * T)
+        else:
+            Ts = sparse.diags(np.sqrt(s_p)) @ T
+            Q = np.asarray((Ts.T @ Ts).todense())
         SC = S.T @ (sc[:, None] * C)
         cov = Q - SC - SC.T + C.T @ ((sc * n_h)[:, None] * C)
         cov = (cov + cov.T) / 2
@@ -600,11 +724,23 @@ def design_df(design: SampleDesign, rows: np.ndarray, g: np.ndarray, G: int) -> 
     """Degrees of freedom per domain: PSUs minus strata with data in it (R's ``degf`` of
     the domain), from the ``rows`` in the domains and their domain codes ``g``."""
     p = design.psu[rows]
-    psus = np.unique(g * design.n_psus + p)
-    strata = np.unique(g * design.n_strata + design.stratum[p])
-    n_p = np.bincount(psus // max(design.n_psus, 1), minlength=G)
-    n_s = np.bincount(strata // max(design.n_strata, 1), minlength=G)
+    if design.rows_are_psus:  # rows are distinct PSUs: a domain has as many as rows
+        n_p = np.bincount(g, minlength=G)
+    else:
+        n_p = _distinct_per_domain(g, p, G, design.n_psus)
+    n_s = _distinct_per_domain(g, design.stratum[p], G, design.n_strata)
     return (n_p - n_s).astype(float)
+
+
+def _distinct_per_domain(g: np.ndarray, v: np.ndarray, G: int, k: int) -> np.ndarray:
+    """How many distinct values ``0..k-1`` of ``v`` each domain ``0..G-1`` has: flags
+    in a ``G x k`` table when it is small (one pass, no sort), else ``np.unique``."""
+    if G * k <= max(8 * g.size, 1 << 22):
+        seen = np.zeros(G * k, dtype=bool)
+        seen[g * k + v] = True
+        return seen.reshape(G, k).sum(axis=1)
+    cells = np.unique(g * k + v)
+    return np.bincount(cells // max(k, 1), minlength=G)
 
 
 @dataclass(frozen=True, eq=False)
@@ -641,13 +777,20 @@ class Calibration:
             (np.ones(cols.size), (rows, cols)), shape=(n, int(sum(self.ncats)))
         )
 
+    @functools.cached_property
+    def _projection(self) -> tuple:
+        """The dummies ``X``, ``X'D`` and ``pinv(X'DX)``, computed once per calibration
+        (every estimate on the raked data reuses them)."""
+        X = self.dummies()
+        XtD = (X.T @ sparse.diags(self.d)).tocsr()
+        return X, XtD, np.linalg.pinv((XtD @ X).toarray())
+
     def residuals(self, E: np.ndarray) -> np.ndarray:
         """Residuals of the columns of ``E`` (``n x G``) on the dummies, weighted by
         ``d`` (least squares with the pseudo-inverse: the dummies of several variables
         are collinear)."""
-        X = self.dummies()
-        XtD = (X.T @ sparse.diags(self.d)).tocsr()
-        beta = np.linalg.pinv((XtD @ X).toarray()) @ (XtD @ E)
+        X, XtD, inv = self._projection
+        beta = inv @ (XtD @ E)
         return E - X @ beta
 
 

@@ -1326,6 +1326,9 @@ def _key_figures(r: ReportResults) -> dict:
     if top is not None:
         out["top_action"] = str(top["action"])
         out["top_event"] = str(top["name"])
+    if r.roadmap is not None:
+        out["roadmap_npv"] = round(float(r.roadmap.npv), 2)
+        out["roadmap_initiatives"] = len(r.roadmap.table)
     return out
 
 

@@ -162,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         Command-line arguments (default ``sys.argv[1:]``).
     """
     args = build_parser().parse_args(argv)
+    if args.command in ("report", "batch"):
+        _skip_slow_optional_imports()
     try:
         if args.command == "init":
             return _init(args)
@@ -178,6 +180,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as err:  # outside a run (which reports its own interruption)
         print(f"cxlab {args.command}: interrupted ({err or 'SIGINT'})", file=sys.stderr)
         return 130
+
+
+def _skip_slow_optional_imports() -> None:
+    """Leave out ``rfc3987_syntax``, an optional import of jsonschema (which nbformat
+    imports for papermill and nbconvert) that builds a grammar when imported: about
+    1.5 s of every report's start.  Only jsonschema's IRI format checks use it, and no
+    report checks them.  Nothing changes when jsonschema was imported already (e.g.
+    ``main`` called from a Python session)."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # None: the import fails at once
 
 
 def _version() -> str:

@@ -641,6 +641,7 @@ def _execute(nb_path, executed, injected, kernel, start_timeout, execution_timeo
     since = time.time()
     thread.start()
     try:
+        _prefetch_export_modules()
         while thread.is_alive():
             thread.join(0.2)
     except BaseException:
@@ -649,6 +650,14 @@ def _execute(nb_path, executed, injected, kernel, start_timeout, execution_timeo
         raise
     if "error" in outcome:
         raise outcome["error"]
+
+
+def _prefetch_export_modules() -> None:
+    """Import what the HTML export and the workbook need (about 1 s) while the kernel
+    runs the notebook: this process only waits for it then."""
+    with contextlib.suppress(ImportError):
+        import openpyxl  # noqa: F401
+        from nbconvert import HTMLExporter  # noqa: F401
 
 
 def _execute_and_publish(

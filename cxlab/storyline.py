@@ -54,9 +54,17 @@ SECTION_OUTPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "moments": (("quad_map",), ("actions",)),
     "advocacy": (("advocacy_drivers",), ("advocacy_shares", "advocacy_economics")),
     "key_drivers": (("key_drivers",), ("key_drivers",)),
+    "satisfaction_index": (
+        ("pls_path_model", "pls_ipma"),
+        ("pls_index", "pls_paths", "pls_reliability", "pls_ipma"),
+    ),
     "segments": ((), ("net_advocacy_by_segment", "outcome_by_segment")),
     "comments": (("comments_vs_advocacy",), ("comment_topics",)),
     "value_case": (("value_case",), ("value_case", "value_case_assumptions")),
+    "roadmap": (
+        ("roadmap", "lens_initiative"),
+        ("roadmap", "roadmap_constraints", "roadmap_stability", "roadmap_assumptions"),
+    ),
     "cfe": (("cfe", "cfe_indicators", "promise_gap"), ("cfe_maturity",)),
 }
 
@@ -76,9 +84,11 @@ _TITLES = {
     "moments": "Moments of truth and the action per event",
     "advocacy": "Advocates, antagonists and agitators",
     "key_drivers": "Key drivers",
+    "satisfaction_index": "Satisfaction index (PLS path model)",
     "segments": "Segments",
     "comments": "Voice of the customer (comments)",
     "value_case": "Value case",
+    "roadmap": "Roadmap",
     "cfe": "Customer focused enterprise (CFE) assessment",
 }
 
@@ -92,6 +102,10 @@ FIGURE_CAPTIONS = {
     "advocacy_drivers": "events that move advocacy",
     "key_drivers": "share of the explained variance",
     "value_case": "value per event",
+    "pls_path_model": "the path model",
+    "pls_ipma": "importance against performance of the index's drivers",
+    "roadmap": "the initiatives by phase",
+    "lens_initiative": "events by the initiative that enables them",
     "comments_vs_advocacy": "topics of advocates' and antagonists' comments",
     "cfe": "maturity per competency",
     "cfe_indicators": "maturity per indicator",
@@ -111,6 +125,14 @@ TABLE_TITLES = {
     "comment_topics": "Topics of the comments",
     "value_case": "Value case per event",
     "value_case_assumptions": "Value-case assumptions",
+    "pls_index": "Satisfaction index per construct",
+    "pls_paths": "Paths of the PLS model",
+    "pls_reliability": "Reliability of the PLS constructs",
+    "pls_ipma": "Importance and performance of the index's drivers",
+    "roadmap": "Roadmap: funded initiatives",
+    "roadmap_constraints": "Value left on the table by the limits",
+    "roadmap_stability": "Stability of the roadmap",
+    "roadmap_assumptions": "Roadmap assumptions",
     "cfe_maturity": "CFE maturity per competency",
     "weighting_diagnostics": "Weighting diagnostics",
     "reliability": "Reliability of the composites",
@@ -420,6 +442,33 @@ def build(results, params, *, filter_text: str | None = None) -> Storyline:
             ),
         )
 
+    # ------------------------------------------------------------------ satisfaction index
+    sat = getattr(r, "satisfaction", None)
+    if r.included("satisfaction_index") and sat is not None:
+        model = survey.codebook.satisfaction_model
+        target, labels = model["target"], dict(model.get("labels") or {})
+        index = sat.index().set_index("construct")
+        value_now = round(float(index.loc[target, "index"]), 1)
+        numbers["satisfaction_index"] = value_now
+        ipma = sat.ipma(target)
+        label = labels.get(target, str(target).replace("_", " "))
+        head = f"{label} index: {value_now:.1f} of 100"
+        if len(ipma):
+            first = ipma.iloc[0]
+            driver = labels.get(first["construct"], str(first["construct"]).replace("_", " "))
+            head += f"; {driver} moves it most ({float(first['importance']):.2f} points per point)"
+        how = ["weighted"] if sat.weighted else []
+        how += ["bootstrap intervals"] if sat.draws else []
+        note = f"Base: {int(sat.n):,} respondents; partial least squares path model" + (
+            f" ({', '.join(how)})." if how else "."
+        )
+        add(
+            "satisfaction_index",
+            head,
+            note,
+            narrative.satisfaction_index_finding(sat, target, labels),
+        )
+
     # ------------------------------------------------------------------ segments
     if r.included("segments") and r.segments_table is not None:
         net_measure = plan.segment_measure == "net advocacy"
@@ -501,6 +550,27 @@ def build(results, params, *, filter_text: str | None = None) -> Storyline:
             value.table, currency=p.currency, cost_based=value.cost_based, customers=per
         )
         add("value_case", head, note, text)
+
+    # ------------------------------------------------------------------ roadmap
+    roadmap = getattr(r, "roadmap", None)
+    if r.included("roadmap") and roadmap is not None:
+        plan_npv = round(float(roadmap.npv))
+        numbers.update(roadmap_npv=plan_npv, roadmap_initiatives=len(roadmap.table))
+        phases = roadmap.assumptions.get("phases")
+        cur = p.currency or "currency units"
+        if roadmap.table.empty:
+            head = "No initiative pays back within the plan: choosing none is best"
+        else:
+            head = (
+                f"Funding {_count(len(roadmap.table), 'initiative')} over {phases} phases "
+                f"returns a net present value of {plan_npv:,} {cur}"
+            )
+        note = (
+            "The exact optimum of an integer programme over start phases; "
+            f"discount rate {float(roadmap.assumptions.get('discount_rate', 0)):.0%} a year; "
+            f"stability over {len(roadmap.boot)} bootstrap draws of the value case."
+        )
+        add("roadmap", head, note, roadmap.describe())
 
     # ------------------------------------------------------------------ CFE
     if r.included("cfe") and r.cfe is not None:
@@ -594,9 +664,20 @@ def _methods(r, p) -> tuple[str, ...]:
         )
     if r.included("key_drivers"):
         lines.append(f"Key drivers: {plan.key_driver_rule} ({plan.key_driver_method}).")
+    if r.included("satisfaction_index"):
+        lines.append(
+            "Satisfaction index: partial least squares path model of the codebook's "
+            "constructs; indices are weighted means of the construct scores on 0-100."
+        )
     if r.included("value_case") and r.value is not None:
         lines.append(
             "Value case: advocacy change per event valued with the survey's spend, service "
             "cost and tenure per advocacy group, discounted over the horizon."
+        )
+    if r.included("roadmap"):
+        lines.append(
+            "Roadmap: start phases of the initiatives chosen by an exact integer programme "
+            "(net present value of the enabled events' value within budget and capacity), "
+            "re-solved over the value case's bootstrap draws for its stability."
         )
     return tuple(lines)

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import special
+from threadpoolctl import threadpool_limits
 
 from cxlab._checks import renamed, weights_of
 from cxlab._diagnosis import advocacy_design
@@ -408,62 +409,100 @@ def _prepare(survey, weights, outcome, cuts, scale=(0, 10)) -> dict:
             column=outcome,
         )
     design = advocacy_design(et, resp, weights, outcome)
-    rid = design["respondent_id"]
-    r = resp.set_index("respondent_id").loc[rid]
+    r = resp.iloc[design["rows"]]
     groups = classify_advocacy(r[outcome], agitator=agitator_flags(r), scale=scale, cuts=cuts)
     for col in ("spend", "service_cost", "tenure"):
         if col not in r.columns:
             raise DataError("the value case needs this respondent column", column=col)
     num = r[["spend", "service_cost", "tenure"]].apply(pd.to_numeric, errors="coerce")
-    events = design["events"]
-    all_ids = pd.Index(resp["respondent_id"])
     # every respondent is resampled; event rows (gaps, slopes) use all raters, the
-    # advocacy model and the economics those who answered the outcome
-    pos = all_ids.get_indexer(et["respondent_id"])
-    code = pd.Index(events).get_indexer(et["event_id"])
+    # advocacy model and the economics those who answered the outcome.  The design
+    # gives each event row's respondent position and event index (integer codes).
+    pos, code = design["row_pos"], design["row_event"]
     keep = (pos >= 0) & (code >= 0)
-    rows = et.loc[keep]
-    prep = {
-        **design,
-        "group": groups.cat.codes.to_numpy(),
-        "annual": (num["spend"] - num["service_cost"]).to_numpy(float),
-        "tenure": num["tenure"].to_numpy(float),
+
+    def column(name):
+        return et[name].to_numpy(dtype=float)[keep]
+
+    rows = {
         "row_pos": pos[keep],
-        "w_all": weights_of(resp, weights),
-        "yidx": all_ids.get_indexer(rid),
         "row_event": code[keep],
-        "perf": rows["performance"].to_numpy(float),
-        "sat": rows["satisfaction"].to_numpy(float),
-        "brand_gap": rows["brand_gap"].to_numpy(float),
-        "baseline_gap": rows["baseline_gap"].to_numpy(float),
-        "cuts": cuts,
+        "perf": column("performance"),
+        "sat": column("satisfaction"),
+        "brand_gap": column("brand_gap"),
+        "baseline_gap": column("baseline_gap"),
     }
-    prep["suff"] = _sufficient(prep)
+    # the event rows and the design matrix are needed only for the sufficient
+    # statistics: not kept (at 1M respondents they are about 1 GB)
+    prep = {
+        key: v for key, v in design.items() if key not in ("X", "rated", "row_pos", "row_event")
+    }
+    prep.update(
+        group=groups.cat.codes.to_numpy(),
+        annual=(num["spend"] - num["service_cost"]).to_numpy(float),
+        tenure=num["tenure"].to_numpy(float),
+        w_all=weights_of(resp, weights),
+        yidx=design["rows"],
+        cuts=cuts,
+    )
+    prep["suff"] = _sufficient(prep, rows, design["X"], design["rated"])
     return prep
 
 
-def _sufficient(prep: dict) -> dict:
+def _distinct_rows(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``M``: the index of each one's first occurrence and every
+    row's distinct-row number (as ``np.unique(M, axis=0)``, in order of appearance).
+
+    Each column is factorised to integer codes and the codes are combined column by
+    column into one integer key (mixed radix, re-factorised whenever the next column
+    could overflow), so no row is compared element by element.
+    """
+    key = np.zeros(len(M), dtype=np.int64)
+    size = 1
+    for j in range(M.shape[1]):
+        c, uniq = pd.factorize(M[:, j], use_na_sentinel=False)
+        if size * len(uniq) >= 2**62:
+            key, u = pd.factorize(key)
+            size = len(u)
+        key = key * len(uniq) + c
+        size *= len(uniq)
+    inv, u = pd.factorize(key)
+    # factorize numbers keys in order of first appearance: the first row of key j is
+    # where the running maximum of the numbers first reaches j
+    first = np.searchsorted(np.maximum.accumulate(inv), np.arange(len(u)))
+    return first, inv
+
+
+def _sufficient(prep: dict, rows: dict, X: np.ndarray, rated: np.ndarray) -> dict:
     """Respondent-level sufficient statistics of every weighted sum the value case takes.
 
     Each bootstrap replicate reweights respondents (``omega``), and every quantity of
     :func:`_evaluate` is a function of weighted sums over respondents: per event the
     raters' gap and performance/satisfaction sums (a respondent x statistic matrix
     ``F``, so the sums are ``omega @ F``), and the advocacy model's cross-products over
-    the distinct rows of its design (respondents with the same ratings share a latent
-    mean, so the normal probabilities are evaluated once per distinct row).
+    the distinct rows of its design ``X`` (respondents with the same ratings share a
+    latent mean, so the normal probabilities are evaluated once per distinct row); its
+    ``X'Wy`` and ``y'Wy`` are the last columns of ``F``.  ``rows`` holds the event
+    rows' respondent positions, event indices and ratings.
     """
     k = len(prep["events"])
     n_all = len(prep["w_all"])
-    pos, e = prep["row_pos"], prep["row_event"]
-    cols = []
-    for g in ("brand_gap", "baseline_gap"):
-        v = prep[g]
-        ok = np.isfinite(v)
-        cols += [ok.astype(float), np.where(ok, v, 0.0)]
-    x, y = prep["perf"], prep["sat"]
-    ok = np.isfinite(x) & np.isfinite(y)
-    x0, y0 = np.where(ok, x, 0.0), np.where(ok, y, 0.0)
-    cols += [ok.astype(float), x0, y0, x0 * y0, x0 * x0]
+
+    def statistics():  # the nine per-row statistics, one at a time (memory)
+        for g in ("brand_gap", "baseline_gap"):
+            v = rows[g]
+            ok = np.isfinite(v)
+            yield ok.astype(float)
+            yield np.where(ok, v, 0.0)
+        x, y = rows["perf"], rows["sat"]
+        ok = np.isfinite(x) & np.isfinite(y)
+        x0, y0 = np.where(ok, x, 0.0), np.where(ok, y, 0.0)
+        yield ok.astype(float)
+        yield x0
+        yield y0
+        yield x0 * y0
+        yield x0 * x0
+
     # the advocacy groups' economics (respondents who answered the outcome): per group
     # the weight, spend and tenure sums of complete answers, then the agitator split
     g, a, t = prep["group"], prep["annual"], prep["tenure"]
@@ -471,16 +510,21 @@ def _sufficient(prep: dict) -> dict:
     eco = [ok & (g == j) for j in range(4)]
     eco = eco + [np.where(m, a, 0.0) for m in eco] + [np.where(m, t, 0.0) for m in eco]
     eco += [g == 0, np.isin(g, (0, 1))]
-    F = np.zeros((n_all, len(cols) * k + len(eco)))
-    for j, c in enumerate(cols):  # nine statistics, each one bincount over the rows
-        F[:, j * k : (j + 1) * k] = np.bincount(pos * k + e, c, n_all * k).reshape(n_all, k)
-    F[prep["yidx"], len(cols) * k :] = np.column_stack(eco)
+    # the advocacy model's cross-products with the outcome: X'Wy and y'Wy
+    yv = prep["y"]
+    model = np.column_stack([X * yv[:, None], yv * yv])
+    F = np.zeros((n_all, 9 * k + len(eco) + model.shape[1]))
+    cell = rows["row_pos"] * k + rows["row_event"]
+    for j, c in enumerate(statistics()):  # each one bincount over the rows
+        F[:, j * k : (j + 1) * k] = np.bincount(cell, c, n_all * k).reshape(n_all, k)
+    del cell
+    F[prep["yidx"], 9 * k :] = np.column_stack([*eco, model])
+    del model
     # the advocacy model's design, collapsed to its distinct rows
-    X, rated = prep["X"], prep["rated"]
-    keys = np.column_stack([X, rated])
-    _, first, inv = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    inv = inv.ravel()
-    pair_u, pair_e = np.nonzero(rated[first])
+    first, inv = _distinct_rows(np.column_stack([X, rated]))
+    # the (distinct row, event) pairs of raters, event by event: event j's raters are
+    # pair_u[pair_bounds[j]:pair_bounds[j + 1]]
+    pair_e, pair_u = map(np.ascontiguousarray, np.nonzero(rated[first].T))
     return {
         "F": F,
         "Xu": X[first],
@@ -488,7 +532,9 @@ def _sufficient(prep: dict) -> dict:
         "n_u": len(first),
         "pair_u": pair_u,
         "pair_e": pair_e,
-        "rated_u": rated[first].astype(float),
+        "pair_bounds": np.searchsorted(pair_e, np.arange(k + 1)),
+        "rated_u": np.ascontiguousarray(rated[first], dtype=float),
+        "group_n": np.bincount(g[g >= 0], minlength=4),
     }
 
 
@@ -503,27 +549,54 @@ def _event_sums(sums: np.ndarray, k: int) -> dict:
     return out
 
 
-def _advocacy_fit(prep: dict, omega: np.ndarray):
-    """WLS of the outcome on the design from the distinct rows' cross-products:
-    coefficients, the latent mean of each distinct row, its weight and the residual SD
-    (as :func:`cxlab._diagnosis.wls_hc1`)."""
-    suff, y = prep["suff"], prep["y"]
-    Xu, inv, m = suff["Xu"], suff["inv"], suff["n_u"]
-    wu = np.bincount(inv, omega, m)
-    wy = np.bincount(inv, omega * y, m)
-    wyy = np.bincount(inv, omega * y * y, m)
-    beta = np.linalg.pinv(Xu.T @ (Xu * wu[:, None])) @ (Xu.T @ wy)
+def _advocacy_fit(prep: dict, omega: np.ndarray, sums: np.ndarray):
+    """WLS of the outcome on the design: coefficients, the latent mean of each distinct
+    design row, its weight and the residual SD (as :func:`cxlab._diagnosis.wls_hc1`).
+
+    ``X'WX`` comes from the distinct rows' weights (one bincount), ``X'Wy`` and
+    ``y'Wy`` from the weighted sums ``omega @ F``; the residual sum of squares is
+    ``y'Wy - 2 b'X'Wy + b'X'WX b``.
+    """
+    suff = prep["suff"]
+    Xu, p = suff["Xu"], suff["Xu"].shape[1]
+    wu = np.bincount(suff["inv"], omega[prep["yidx"]], suff["n_u"])
+    xwy, ywy = sums[-p - 1 : -1], sums[-1]
+    xwx = Xu.T @ (Xu * wu[:, None])
+    beta = np.linalg.pinv(xwx) @ xwy
     mu = Xu @ beta
-    n, p = prep["X"].shape
-    rss = (wyy - 2 * mu * wy + mu * mu * wu).sum()
-    sigma = float(np.sqrt(max(rss, 0.0) / omega.sum() * n / max(n - p, 1)))
+    n = len(prep["y"])
+    rss = ywy - 2 * beta @ xwy + beta @ xwx @ beta
+    sigma = float(np.sqrt(max(rss, 0.0) / wu.sum() * n / max(n - p, 1)))
     return beta, mu, wu, sigma
 
 
 def _mix_change(cuts, mu, sigma, wu, suff, shift, k) -> np.ndarray:
     """Weighted change in the (agitator, antagonist, neutral, advocate) shares when
     each event's raters' latent mean moves by ``shift`` (one column per event): sums over
-    the distinct design rows that rated the event, before the agitator split ``q``."""
+    the distinct design rows that rated the event, before the agitator split ``q``.
+
+    Event by event (its raters are a contiguous run of the pairs); an event that does
+    not move changes nothing (exactly zero), so its probabilities are not evaluated.
+    The sums are plain ones, not BLAS products: a threaded BLAS call per event and draw
+    is slow on a busy machine.
+    """
+    if not (np.isfinite(mu).all() and np.isfinite(sigma) and sigma > 0):
+        return _mix_change_plain(cuts, mu, sigma, wu, suff, shift, k)
+    u, bounds = suff["pair_u"], suff["pair_bounds"]
+    base = [special.ndtr((c + 0.5 - mu) / sigma) for c in cuts[:2]]
+    d = np.zeros((2, k))
+    for j in np.flatnonzero((shift != 0) & (bounds[1:] > bounds[:-1])):
+        uj = u[bounds[j] : bounds[j + 1]]
+        mj, wj = mu[uj] + shift[j], wu[uj]
+        for i, c in enumerate(cuts[:2]):
+            d[i, j] = (wj * (special.ndtr((c + 0.5 - mj) / sigma) - base[i][uj])).sum()
+    low, upto = d
+    return np.stack([low, low, upto - low, -upto], axis=-1)
+
+
+def _mix_change_plain(cuts, mu, sigma, wu, suff, shift, k) -> np.ndarray:
+    """:func:`_mix_change` term by term (every rater pair, with and without the shift):
+    the formula itself, used when the fit is degenerate (NaN shows everywhere)."""
     u, e = suff["pair_u"], suff["pair_e"]
     d = []
     for c in cuts[:2]:
@@ -549,14 +622,13 @@ def _economics(prep: dict, sums: np.ndarray, horizon: int, rate: float) -> dict:
     retention = np.clip(1 - 1 / np.maximum(tenure, 1.0), 0.0, 0.99)
     years = np.arange(1, horizon + 1)
     factor = (retention[:, None] ** (years - 1) / (1 + rate) ** years).sum(axis=1)
-    g = prep["group"]
     q = float(S[12] / max(S[13], 1e-12))
     return {
         "annual": annual,
         "tenure": tenure,
         "retention": retention,
         "value": annual * factor,
-        "n": np.bincount(g[g >= 0], minlength=4),
+        "n": prep["suff"]["group_n"],
         "q": q,
     }
 
@@ -564,12 +636,11 @@ def _economics(prep: dict, sums: np.ndarray, horizon: int, rate: float) -> dict:
 def _evaluate(prep, omega, actions, costs, a: dict, lift: float, sums=None) -> dict:
     """Every quantity of the value case for one set of respondent weights ``omega``
     (aligned with ``survey.respondents``), from the sufficient statistics of
-    :func:`_sufficient`."""
+    :func:`_sufficient` (``sums = omega @ F``, computed here unless given)."""
     k = len(prep["events"])
     sums = omega @ prep["suff"]["F"] if sums is None else sums
     ev = _event_sums(sums, k)
-    omega = omega[prep["yidx"]]
-    beta, mu, wu, sigma = _advocacy_fit(prep, omega)
+    beta, mu, wu, sigma = _advocacy_fit(prep, omega, sums)
     lifts = np.where(
         actions == "fix",
         np.maximum(-ev["brand_gap"], 0),
@@ -588,7 +659,7 @@ def _evaluate(prep, omega, actions, costs, a: dict, lift: float, sums=None) -> d
     drec = a["effect"] * np.maximum(beta[1:], 0.0) * dsat  # per rater
     eco = _economics(prep, sums, int(a["horizon_years"]), a["discount_rate"])
     suff = prep["suff"]
-    sw = omega.sum()
+    sw = wu.sum()
     dmix = _mix_change(prep["cuts"], mu, sigma, wu, suff, np.nan_to_num(drec), k) / sw
     dmix = dmix * np.array([eco["q"], 1 - eco["q"], 1.0, 1.0])
     dmix[~np.isfinite(drec)] = np.nan
@@ -781,17 +852,20 @@ def value_case(
     roi_draws = np.full((n_boot, len(events)), np.nan)
     benefit_draws = np.full((n_boot, len(events)), np.nan)
     batch = max(1, min(n_boot, 10_000_000 // max(n, 1)))  # replicates sharing one pass over F
-    for start in progress(range(0, n_boot, batch), "value-case bootstrap"):
-        stop = min(start + batch, n_boot)
-        omegas = np.stack(
-            [omega * np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(start, stop)]
-        )
-        sums = omegas @ prep["suff"]["F"]
-        for j, b in enumerate(range(start, stop)):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                res = _evaluate(prep, omegas[j], actions, cost, central, lift, sums[j])
-            draws[b], roi_draws[b], benefit_draws[b] = res["npv"], res["roi"], res["benefit"]
-        del omegas
+    # one BLAS thread: many small products per draw, where a threaded BLAS only spins
+    # (on a busy machine the bootstrap took several times longer)
+    with threadpool_limits(limits=1):
+        for start in progress(range(0, n_boot, batch), "value-case bootstrap"):
+            stop = min(start + batch, n_boot)
+            omegas = np.empty((stop - start, n))
+            for j in range(stop - start):  # filled in place: no list of rows to stack
+                np.multiply(omega, np.bincount(rng.integers(0, n, n), minlength=n), out=omegas[j])
+            sums = omegas @ prep["suff"]["F"]
+            for j, b in enumerate(range(start, stop)):
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    res = _evaluate(prep, omegas[j], actions, cost, central, lift, sums[j])
+                draws[b], roi_draws[b], benefit_draws[b] = res["npv"], res["roi"], res["benefit"]
+            del omegas
     alpha = (1 - level) / 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

@@ -702,3 +702,22 @@ def test_report_with_an_unknown_format_fails_before_a_kernel(tmp_path, project_r
     assert code == 1
     assert "--formats: unknown format(s) docx" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())  # no run folder
+
+
+def test_the_report_process_goes_without_the_slow_optional_iri_grammar():
+    """``cxlab report`` leaves out rfc3987_syntax (1.5 s at import); nbformat still
+    reads and validates notebooks without it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from cxlab.cli import _skip_slow_optional_imports\n"
+        "_skip_slow_optional_imports()\n"
+        "import nbformat\n"
+        "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell('x')])\n"
+        "nbformat.validate(nb)\n"
+        "print(sys.modules.get('rfc3987_syntax', 'absent'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "None"

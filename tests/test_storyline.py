@@ -61,6 +61,13 @@ def test_sample_headlines_quote_the_results(sample):
     top = analysis.top_event(r.value)
     assert f"“{top['name']}”" in by["value_case"].headline
     assert _numbers(by["value_case"].headline)[-1] == round(top["npv"])
+    assert "roadmap" in keys  # the sample bank has initiatives
+    assert _numbers(by["roadmap"].headline) == [
+        len(r.roadmap.table),
+        r.roadmap.assumptions["phases"],
+        round(r.roadmap.npv),
+    ]
+    assert r.key_figures["roadmap_npv"] == round(r.roadmap.npv, 2)
     # every headline number is in .numbers or the analysis' key figures, as shown
     figures = {**r.key_figures, **story.numbers}
     flat = [abs(v) for v in figures.values() if isinstance(v, int | float)]
@@ -75,6 +82,30 @@ def test_sample_headlines_quote_the_results(sample):
     assert list(story.summary) == ["Where we stand", "What matters", "How", "When"]
     assert story.summary["When"] == storyline.plain(points["when"][:1].upper() + points["when"][1:])
     assert story.base.startswith("Base: 631 respondents; raked")
+
+
+def test_satisfaction_index_section(project_root):
+    """The PLS reference run: the index headline quotes the index and its strongest driver."""
+    root = Path(project_root)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        params = load_params(root / "notebooks/reference/sample_utility_pls.yaml")
+        inputs = load_inputs(params)
+        r = analysis.analyse(inputs, params, n_boot=20)
+    story = storyline.build(r, params)
+    by = {s.key: s for s in story.sections}
+    assert "satisfaction_index" in by
+    target = r.survey.codebook.satisfaction_model["target"]
+    index = r.satisfaction.index().set_index("construct").loc[target, "index"]
+    first = r.satisfaction.ipma(target).iloc[0]
+    assert _numbers(by["satisfaction_index"].headline) == [
+        round(index, 1),
+        100,
+        round(first["importance"], 2),
+    ]
+    assert story.numbers["satisfaction_index"] == round(index, 1)
+    assert by["satisfaction_index"].figures == ("pls_path_model", "pls_ipma")
+    assert any(line.startswith("Satisfaction index:") for line in story.methods)
 
 
 def test_storyline_round_trips_through_json(sample):

@@ -18,12 +18,16 @@ from cxlab.suppression import warn_suppressed
 
 
 def _clustered_share(
-    flag: np.ndarray, w: np.ndarray, cluster: np.ndarray
+    flag: np.ndarray, w: np.ndarray, cluster: np.ndarray, k: int
 ) -> tuple[float, float, int]:
-    """Weighted share of ``flag`` with a linearisation SE clustered by respondent."""
-    codes, _ = pd.factorize(cluster)
-    res = linearise(flag, w, clusters=codes.astype(np.int64))
-    m = int(codes.max()) + 1
+    """Weighted share of ``flag`` with a linearisation SE clustered by respondent;
+    ``cluster`` are respondent codes ``0..k-1`` of the whole table, renumbered here to
+    the ``m`` respondents present (the variance's ``m / (m - 1)``)."""
+    seen = np.zeros(k, dtype=bool)
+    seen[cluster] = True
+    codes = (np.cumsum(seen) - 1)[cluster]
+    m = int(seen.sum())
+    res = linearise(flag, w, clusters=codes)
     se = float(np.sqrt(res["var"][0])) if m > 1 else np.nan
     return float(res["estimate"][0]), se, m
 
@@ -273,18 +277,24 @@ def promise_gap(
             se_exec = np.sqrt(p * (1 - p) / n) if n else np.nan
         rows.append({"measure": measure, "side": "executive", "label": label, "value": 100 * p,
                      "ci_low": 100 * lo, "ci_high": 100 * hi, "n": n, "unit": "percent", "base": n})  # fmt: skip
+    # the rated events as arrays (no copy of the event table); respondents and events
+    # factorized once (cheap for categorical ids), each event's rows a slice
     et = survey.event_table()
-    et = et[et["performance"].notna() & et["brand_expectation"].notna()]
-    if et.empty:
+    perf = et["performance"].to_numpy(dtype=float)
+    expect = et["brand_expectation"].to_numpy(dtype=float)
+    rated = np.flatnonzero(~np.isnan(perf) & ~np.isnan(expect))
+    if rated.size == 0:
         raise DataError(
             "the customer survey has no event with both performance and brand_expectation"
         )
-    met = (et["performance"] >= et["brand_expectation"]).to_numpy(dtype=float)
-    w = et["weight"].to_numpy(dtype=float)
-    p_c, se_c, m_c = _clustered_share(met, w, et["respondent_id"].to_numpy())
+    met = (perf[rated] >= expect[rated]).astype(float)
+    w = et["weight"].to_numpy(dtype=float)[rated]
+    rid, rid_uniques = pd.factorize(et["respondent_id"])
+    rid, k_rid = rid[rated], len(rid_uniques)
+    p_c, se_c, m_c = _clustered_share(met, w, rid, k_rid)
     rows.append({"measure": "brand_expectation_met", "side": "customer",
                  "label": "Customers: ratings meeting the brand expectation", "value": 100 * p_c,
-                 "ci_low": 100 * max(p_c - z * se_c, 0), "ci_high": 100 * min(p_c + z * se_c, 1), "n": len(et),
+                 "ci_low": 100 * max(p_c - z * se_c, 0), "ci_high": 100 * min(p_c + z * se_c, 1), "n": rated.size,
                  "unit": "percent", "base": m_c})  # fmt: skip
     resp = survey.respondents
     if "recommend" in resp and resp["recommend"].notna().any():
@@ -305,15 +315,19 @@ def promise_gap(
     table.loc[small, ["value", "ci_low", "ci_high"]] = np.nan
     ev_rows = []
     names = survey.events.set_index("event_id")
-    for eid, part in et.groupby("event_id", observed=True, sort=False):
-        f = (part["performance"] >= part["brand_expectation"]).to_numpy(dtype=float)
-        p, se, _ = _clustered_share(
-            f, part["weight"].to_numpy(dtype=float), part["respondent_id"].to_numpy()
-        )
+    # events in order of appearance (as groupby(sort=False)); a stable sort keeps each
+    # event's rows in table order
+    ev, eids = pd.factorize(et["event_id"].iloc[rated])
+    order = np.argsort(ev, kind="stable")
+    bounds = np.searchsorted(ev[order], np.arange(len(eids) + 1))
+    stage = et["stage"].iloc[rated]
+    for e, eid in enumerate(eids):
+        part = order[bounds[e] : bounds[e + 1]]  # rows among the rated ones
+        p, se, m = _clustered_share(met[part], w[part], rid[part], k_rid)
         ev_rows.append({"event_id": eid, "name": names.loc[eid, "name"] if eid in names.index else eid,
-                        "stage": part["stage"].iloc[0], "value": 100 * p, "ci_low": 100 * max(p - z * se, 0),
-                        "ci_high": 100 * min(p + z * se, 1), "n": len(part),
-                        "suppressed": part["respondent_id"].nunique() < min_base})  # fmt: skip
+                        "stage": stage.iloc[part[0]], "value": 100 * p, "ci_low": 100 * max(p - z * se, 0),
+                        "ci_high": 100 * min(p + z * se, 1), "n": part.size,
+                        "suppressed": m < min_base})  # fmt: skip
     events = pd.DataFrame(ev_rows)
     ev_small = events["suppressed"].to_numpy(dtype=bool)
     events.loc[ev_small, ["value", "ci_low", "ci_high"]] = np.nan

@@ -52,6 +52,15 @@ def _scale(data: pd.DataFrame) -> tuple[float, float]:
     return float(s["min"]), float(s["max"])
 
 
+def _without_attrs(data: pd.DataFrame) -> pd.DataFrame:
+    """A shallow copy of ``data`` without ``attrs``: pandas deep-copies them (the whole
+    codebook) into every intermediate frame of the per-group loops. Read what is needed
+    from ``attrs`` (:func:`display_names`, :func:`_scale`) first."""
+    out = data.copy(deep=False)
+    out.attrs = {}
+    return out
+
+
 def _per_executive(data: pd.DataFrame, competency: str, by: list[str]) -> pd.DataFrame:
     """One row per executive (x competency / indicator): mean current, target and paired gap."""
     if competency not in _LEVELS:
@@ -146,6 +155,8 @@ def maturity(
     competency, level = _old_level(competency, level)
     check_data(data)
     by = _as_list(by)
+    names = display_names(data)
+    data = _without_attrs(data)
     per = _per_executive(data, competency, by)
     keys = list(dict.fromkeys([*by, *_LEVELS[competency]]))
     groups = per.groupby(keys, observed=True, sort=True, dropna=False) if keys else [((), per)]
@@ -161,7 +172,6 @@ def maturity(
         row["gap_p"] = p
         rows.append(row)
     table = pd.DataFrame(rows)
-    names = display_names(data)
     unit = _LEVELS[competency][-1] if _LEVELS[competency] else None
     table.insert(
         len(keys), "name", table[unit].astype(str).map(names) if unit else "All competencies"
@@ -265,11 +275,12 @@ def agreement(
         raise ParameterError(f"rating must be 'current', 'target' or 'gap', got {rating!r}")
     lo, hi = _scale(data)
     null_var = ((hi - lo + 1) ** 2 - 1) / 12.0
+    names = display_names(data)
+    data = _without_attrs(data)
     per = _per_executive(data, competency, ["role"])
     item_var = (data.assign(gap=data["target"] - data["current"])
                 .groupby(["competency", "indicator"], observed=True)[rating].var().reset_index())  # fmt: skip
     keys = _LEVELS[competency]
-    names = display_names(data)
     rows = []
     for key, part in per.groupby(keys, observed=True, sort=True):
         key = key if isinstance(key, tuple) else (key,)
