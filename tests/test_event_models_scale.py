@@ -49,7 +49,9 @@ def _ids_as(kind: str, et: pd.DataFrame, resp: pd.DataFrame):
     """The same study with the respondent id stored as ``kind``."""
     ids = resp["respondent_id"].astype(object)
     et, resp = et.copy(), resp.copy()
-    if kind == "string":
+    if kind == "string":  # text, whatever the loader made of it
+        et["respondent_id"] = et["respondent_id"].astype(object).astype(str)
+        resp["respondent_id"] = ids.astype(str)
         return et, resp
     if kind == "categorical":
         cats = pd.Index(ids)
