@@ -316,9 +316,12 @@ def _other_breaks(bare: bytes, utf8: bool) -> bool:
     )
 
 
-def _check_records_fast(text: _Text, sep: str, skip_records: int) -> tuple[list[str], int] | None:
-    """Header names and the first data line when the bytes alone show that the file is
-    well formed: a header with distinct names and every data record as wide as it.
+def _check_records_fast(
+    text: _Text, sep: str, skip_records: int
+) -> tuple[list[str], int, int] | None:
+    """Header names, the first data line and the number of data records when the bytes
+    alone show that the file is well formed: a header with distinct names and every
+    data record as wide as it.
     None when they do not (the slower :func:`_check_records` then decides and names the
     problem), so the errors are always that function's.
 
@@ -341,8 +344,7 @@ def _check_records_fast(text: _Text, sep: str, skip_records: int) -> tuple[list[
     start = 0  # past the header records: first_line - 1 line ends
     for _, end in zip(range(first_line - 1), _LINE_END_BYTES.finditer(data), strict=False):
         start = end.end()
-    sep_bytes, want, n = sep.encode("ascii"), {len(header) - 1}, len(data)
-    count_seps = operator.methodcaller("count", sep_bytes)
+    sep_bytes, want, n, n_records = sep.encode("ascii"), len(header) - 1, len(data), 0
     while start < n:
         end = min(start + _BLOCK, n)
         if end < n:  # end the block after its last line end ...
@@ -356,14 +358,46 @@ def _check_records_fast(text: _Text, sep: str, skip_records: int) -> tuple[list[
             end = stop
         if quotes % 2:  # a quote left unpaired: the CSV reader decides
             return None
-        block = data[start:end]
-        bare = _QUOTED_BYTES.sub(b"", block) if quotes else block
-        if _other_breaks(bare, utf8=text.codec != "cp1252"):
+        records = _block_records(data[start:end], quotes, sep_bytes, want, text.codec != "cp1252")
+        if records is None:
             return None
-        if not set(map(count_seps, filter(None, bare.splitlines()))) <= want:
-            return None
+        n_records += records
         start = end
-    return header, first_line
+    return header, first_line, n_records
+
+
+def _block_records(block: bytes, quotes: int, sep: bytes, want: int, utf8: bool) -> int | None:
+    """The number of records in ``block`` when every line outside quotes holds ``want``
+    separators (blank lines skipped), as :func:`_line_widths` counts them; else None.
+
+    Fast path: keep only the separators, quotes and line ends (``bytes.translate``),
+    take the quoted stretches out, and compare with ``want`` separators and a line
+    feed repeated; anything else (blank lines, carriage returns, a line of one field,
+    a last line without line end) is counted line by line."""
+    bare = None
+    if _other_breaks(block, utf8):  # in the bytes: is it outside quotes?
+        bare = _QUOTED_BYTES.sub(b"", block) if quotes else block
+        if _other_breaks(bare, utf8):
+            return None
+    if want and block.endswith(b"\n"):  # (a last line without line end: line by line)
+        skeleton = block.translate(None, _NOT_STRUCTURE[sep])
+        if quotes:
+            skeleton = _QUOTED_BYTES.sub(b"", skeleton)
+        if b"\r" not in skeleton:
+            line = sep * want + b"\n"
+            if len(skeleton) % len(line) == 0 and skeleton == line * (len(skeleton) // len(line)):
+                return len(skeleton) // len(line)
+    if bare is None:
+        bare = _QUOTED_BYTES.sub(b"", block) if quotes else block
+    lines = list(filter(None, bare.splitlines()))
+    return len(lines) if set(map(operator.methodcaller("count", sep), lines)) <= {want} else None
+
+
+#: for each separator, the bytes that are not structure (separator, quote, line ends)
+_NOT_STRUCTURE = {
+    sep: bytes(b for b in range(256) if b not in (*sep, ord('"'), ord("\n"), ord("\r")))
+    for sep in (b",", b";", b"\t")
+}
 
 
 def _read_csv_text(
@@ -376,7 +410,11 @@ def _read_csv_text(
     """
     sep = _sniff(text.head)
     checked = _check_records_fast(text, sep, skip_records)
-    header, first_line = checked or _check_records(text.full, path, sep, skip_records)
+    if checked is None:
+        header, first_line = _check_records(text.full, path, sep, skip_records)
+        n_records = None
+    else:
+        header, first_line, n_records = checked
     text.release()
     text_columns = [c for c in text_columns if c in header]
     names = [h if h else f"Unnamed: {k}" for k, h in enumerate(header)]
@@ -385,7 +423,10 @@ def _read_csv_text(
         # the C parser types every column whose values are all numbers (one pass, no
         # per-value Python calls), block of rows by block of rows so that memory stays
         # near the size of the result; the rest are checked as before, column by column
-        parts = _read_columns(text, sep, len(header), skip_records, text_positions)
+        parts = _read_columns(text, sep, len(header), skip_records, text_positions, n_records)
+        if n_records is not None and _n_rows(parts) not in (None, n_records):
+            # the parser saw other records than the lines counted: read without counting
+            parts = _read_columns(text, sep, len(header), skip_records, text_positions)
     except pd.errors.EmptyDataError:
         raise DataError("the file has no header row", file=str(path)) from None
     except pd.errors.ParserError as err:
@@ -399,12 +440,17 @@ def _read_csv_text(
 _CHUNK_ROWS = 100_000
 
 
-def _read_columns(text: _Text, sep: str, width: int, skip_records: int, text_positions):
-    """The C parser's columns, read block of rows by block of rows: for each column the
-    list of its blocks' arrays (numbers as float64 copies, so that no block of the
-    parser is kept), None for a column that is not numbers in every block (a block's
-    type inference may differ from the whole column's: such columns are re-read as
-    text). Returns None when the parser sees another number of columns than the
+def _read_columns(
+    text: _Text, sep: str, width: int, skip_records: int, text_positions, n_rows=None
+) -> list | None:
+    """The C parser's columns, read block of rows by block of rows: for each column
+    a float64 array (every block numbers), a list of its blocks' text Series, or None
+    (numbers in some blocks and not in others, or booleans: a block's type inference
+    may differ from the whole column's, so such columns are re-read as text).
+
+    With ``n_rows`` (the records counted while checking) the numbers are written
+    straight into arrays of that length; without, each block is copied and the copies
+    joined. Returns None when the parser sees another number of columns than the
     header's."""
     reader = pd.read_csv(
         text.source(),
@@ -419,9 +465,9 @@ def _read_columns(text: _Text, sep: str, width: int, skip_records: int, text_pos
         low_memory=False,
         chunksize=_CHUNK_ROWS,
     )
-    columns: list[list | None] = [[] for _ in range(width)]
-    strings = [True] * width
-    skip = skip_records
+    columns: list = [[] for _ in range(width)]
+    numbers: list = [None] * width  # the float64 column being filled (n_rows known)
+    skip, done = skip_records, 0
     with reader:
         for chunk in reader:
             if chunk.shape[1] != width:
@@ -429,22 +475,50 @@ def _read_columns(text: _Text, sep: str, width: int, skip_records: int, text_pos
             if skip:  # further header records (Qualtrics): typed with the block, then dropped
                 drop = min(skip, len(chunk))
                 chunk, skip = chunk.iloc[drop:], skip - drop
+            rows = slice(done, done + len(chunk))
+            if n_rows is not None and rows.stop > n_rows:
+                return [None] * width  # more records than counted: the caller re-reads
             for k in range(width):
-                s = chunk.iloc[:, k]
                 if columns[k] is None:
                     continue
+                s = chunk.iloc[:, k]
                 if k in text_positions or pd.api.types.is_string_dtype(s):
-                    columns[k].append(s.reset_index(drop=True))
+                    if numbers[k] is not None or any(isinstance(p, np.ndarray) for p in columns[k]):
+                        columns[k] = numbers[k] = None  # numbers in an earlier block
+                    else:
+                        columns[k].append(s.reset_index(drop=True))
                 elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-                    strings[k] = False
-                    columns[k].append(s.to_numpy(dtype=float, copy=True))
+                    if any(isinstance(p, pd.Series) for p in columns[k]):
+                        columns[k] = None  # text in an earlier block
+                    elif n_rows is None:
+                        columns[k].append(s.to_numpy(dtype=float, copy=True))
+                    else:
+                        if numbers[k] is None:
+                            numbers[k] = np.empty(n_rows)
+                        numbers[k][rows] = s.to_numpy(dtype=float)
                 else:
-                    columns[k] = None
-            del chunk, s
-    for k in range(width):  # a column of text in some blocks and numbers in others
-        if columns[k] and not strings[k] and any(isinstance(p, pd.Series) for p in columns[k]):
-            columns[k] = None
+                    columns[k] = numbers[k] = None
+            done = rows.stop
+            del chunk
+    if n_rows is not None and done != n_rows:
+        return [None] * width
+    for k in range(width):
+        if numbers[k] is not None:
+            columns[k] = numbers[k]
+        elif columns[k] and isinstance(columns[k][0], np.ndarray):
+            columns[k] = np.concatenate(columns[k])
+            # (the blocks' copies are freed as each column is joined)
     return columns
+
+
+def _n_rows(parts) -> int | None:
+    """Rows of the columns read (None when every column is to be re-read)."""
+    for p in parts or ():
+        if isinstance(p, np.ndarray):
+            return len(p)
+        if p is not None:
+            return sum(map(len, p))
+    return None
 
 
 def _numeric_where_possible(parts, names, text_positions, text: _Text, sep) -> pd.DataFrame:
@@ -467,7 +541,7 @@ def _numeric_where_possible(parts, names, text_positions, text: _Text, sep) -> p
             usecols=reread,
             low_memory=False,
         )
-    n = next((sum(map(len, p)) for p in parts if p is not None), None)
+    n = _n_rows(parts)
     if n is None:
         n = len(raw)
     if raw is not None:
@@ -476,9 +550,9 @@ def _numeric_where_possible(parts, names, text_positions, text: _Text, sep) -> p
     out = {}
     for k, col in enumerate(names):
         p = parts[k]
-        if p is not None and not any(isinstance(x, pd.Series) for x in p):
-            out[col] = np.concatenate(p) if p else np.array([], dtype=float)
-            parts[k] = None  # the blocks are freed as the columns are joined
+        if isinstance(p, np.ndarray) or p == []:  # numbers (or no rows at all)
+            out[col] = p if len(p) else np.array([], dtype=float)
+            parts[k] = None
             continue
         if p is None:
             s = raw[k]
