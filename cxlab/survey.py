@@ -389,13 +389,18 @@ def _read_item(frame, item: Item, file, row_offset, value_labels=None) -> pd.Ser
         raw = _category_recode(frame[item.column], item)
         if labels:
             labels = {_norm_code(k): str(v) for k, v in labels.items()}
+            cats = list(dict.fromkeys(labels.values()))
             if pd.api.types.is_numeric_dtype(raw):
                 values = raw.astype(float)
                 if item.missing_codes:
                     values = values.mask(values.isin(item.missing_codes))
-                by_float = {float(k): v for k, v in labels.items() if not isinstance(k, str)}
-                out = values.map(by_float)
-                bad = out.isna().to_numpy() & values.notna().to_numpy()
+                # codes map straight to category positions (no label strings to hash)
+                code_of = {
+                    float(k): cats.index(v) for k, v in labels.items() if not isinstance(k, str)
+                }
+                codes = values.map(code_of)
+                bad = codes.isna().to_numpy() & values.notna().to_numpy()
+                out = None
             else:
                 text = raw.astype("string").str.strip()
                 text = text.mask(text == "")
@@ -417,7 +422,11 @@ def _read_item(frame, item: Item, file, row_offset, value_labels=None) -> pd.Ser
                     column=item.column,
                     rows=_rows(bad, row_offset),
                 )
-            cats = list(dict.fromkeys(labels.values()))
+            if out is None:
+                codes = codes.fillna(-1).to_numpy(dtype=np.int64)
+                return pd.Series(
+                    pd.Categorical.from_codes(codes, categories=cats), index=frame.index
+                )
             return pd.Series(pd.Categorical(out, categories=cats), index=frame.index)
         text = raw.astype("string").str.strip()
         text = text.mask(text == "")
@@ -1202,8 +1211,10 @@ def _row_means(col: dict, names: list[str], n: int) -> np.ndarray:
     for start in range(0, n, _ROW_BLOCK):
         part = slice(start, start + _ROW_BLOCK)
         block = np.column_stack([col[a][part] for a in names])
-        count = (~np.isnan(block)).sum(axis=1)
-        total = np.nansum(block, axis=1)
+        missing = np.isnan(block)
+        count = (~missing).sum(axis=1)
+        block[missing] = 0.0  # np.nansum's own step, on our copy: the same sums
+        total = block.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             out[part] = np.where(count > 0, total / count, np.nan)
     return out
