@@ -347,9 +347,13 @@ def _check_records_fast(
     sep_bytes, want, n, n_records = sep.encode("ascii"), len(header) - 1, len(data), 0
     while start < n:
         end = min(start + _BLOCK, n)
-        if end < n:  # end the block after its last line end ...
+        if end < n:  # end the block after its last line end (or the next one) ...
             cut = max(data.rfind(b"\n", start, end), data.rfind(b"\r", start, end))
-            end = cut + 1 if cut >= start else end
+            if cut >= start:
+                end = cut + 1
+            else:
+                nxt = _LINE_END_BYTES.search(data, end)
+                end = n if nxt is None else nxt.end()
         quotes = data.count(b'"', start, end)
         while quotes % 2 and end < n:  # ... outside quotes (extend to the next line end)
             nxt = _LINE_END_BYTES.search(data, end)
@@ -372,15 +376,17 @@ def _block_records(block: bytes, quotes: int, sep: bytes, want: int, utf8: bool)
 
     Fast path: keep only the separators, quotes and line ends (``bytes.translate``),
     take the quoted stretches out, and compare with ``want`` separators and a line
-    feed repeated; anything else (blank lines, carriage returns, a line of one field,
-    a last line without line end) is counted line by line."""
+    feed repeated; anything else (blank lines, lone carriage returns, a line of one
+    field, a last line without line end) is counted line by line."""
     bare = None
     if _other_breaks(block, utf8):  # in the bytes: is it outside quotes?
         bare = _QUOTED_BYTES.sub(b"", block) if quotes else block
         if _other_breaks(bare, utf8):
             return None
     if want and block.endswith(b"\n"):  # (a last line without line end: line by line)
-        skeleton = block.translate(None, _NOT_STRUCTURE[sep])
+        # Windows line ends are one line end, as splitlines reads them
+        lf = block.replace(b"\r\n", b"\n") if b"\r" in block else block
+        skeleton = lf.translate(None, _NOT_STRUCTURE[sep])
         if quotes:
             skeleton = _QUOTED_BYTES.sub(b"", skeleton)
         if b"\r" not in skeleton:
