@@ -451,7 +451,9 @@ def _read_item(frame, item: Item, file, row_offset, value_labels=None) -> pd.Ser
             )
     else:
         _check_range(values, item.min, item.max, item, file, row_offset, "the allowed range")
-    return pd.Series(values, index=frame.index)
+    # a new array is not copied again (pandas copies arrays it is given); a view of
+    # the frame's column is, so that the survey never shares memory with the frame
+    return pd.Series(values, index=frame.index, copy=values.base is not None)
 
 
 def _derive(item: Item, resp: dict) -> np.ndarray:
@@ -701,10 +703,11 @@ def survey_from_frame(
         Column -> {code: label} from the file itself (SPSS), used for category items
         the codebook gives no labels for.
     release_columns : bool
-        Delete each event's item columns from ``frame`` once they are read (and the
-        other columns at the end), so that a large file is not held twice (as the wide
-        frame and as the event table). Only for a caller that owns the frame and needs
-        only the survey (as :func:`cxlab.load_survey`): the frame is left empty.
+        Free each column of ``frame`` once every item reading it is read (the others at
+        the end), so that a large file is not held twice (as the wide frame and as the
+        event table): the columns are left holding only missing values (read-only).
+        Only for a caller that discards the frame afterwards (as
+        :func:`cxlab.load_survey`).
 
     Raises
     ------
@@ -933,8 +936,7 @@ def survey_from_frame(
         )
         quality = pd.concat([quality, extra], ignore_index=True)
     if release_columns:  # the frame was only needed to build the survey
-        for column in list(frame.columns):
-            del frame[column]
+        _empty_columns(frame, frame.columns)
         _return_freed_memory()
     if quality["flagged"].any():
         flagged = quality[quality["flagged"]]
@@ -1019,9 +1021,9 @@ CORE_EVENT_COLUMNS = (
 
 
 def _column_releaser(frame: pd.DataFrame, cb: Codebook):
-    """``release(columns)``: delete from ``frame`` the given item columns once every
-    item reading them is read; columns read otherwise (id, weight, duration, wave,
-    design, personal data, comments) are kept."""
+    """``release(columns)``: free the given item columns of ``frame`` once every item
+    reading them is read; columns read otherwise (id, weight, duration, wave, design,
+    personal data, comments) are kept."""
     uses: dict[str, int] = {}
     sections = (cb.demographics, cb.respondent_items, cb.segments)
     for item in [i for section in sections for i in section.values()] + [
@@ -1034,15 +1036,29 @@ def _column_releaser(frame: pd.DataFrame, cb: Codebook):
     kept |= {getattr(cb, key) for key in DESIGN_KEYS if getattr(cb, key)}
 
     def release(columns):
+        done = []
         for column in columns:
             if column is None:
                 continue
             uses[column] -= 1
-            if uses[column] == 0 and column not in kept and column in frame.columns:
-                del frame[column]
+            if uses[column] == 0 and column not in kept:
+                done.append(column)
+        _empty_columns(frame, [c for c in done if c in frame.columns])
         _return_freed_memory()
 
     return release
+
+
+def _empty_columns(frame: pd.DataFrame, columns) -> None:
+    """Replace the columns' values by a missing value repeated (a read-only view of one
+    number): their arrays are freed, and the frame keeps its columns (deleting columns
+    one by one rebuilds the column lookup each time)."""
+    # (a Series is set as it is; a bare array would be copied into a full column)
+    missing = pd.Series(
+        np.broadcast_to(np.float64(np.nan), len(frame)), index=frame.index, copy=False
+    )
+    for column in list(columns):
+        frame.isetitem(frame.columns.get_loc(column), missing)
 
 
 def _libc_malloc_trim():
@@ -1159,8 +1175,8 @@ def _build_event_data(frame, cb: Codebook, read, respondents, release=None) -> p
         part = slice(filled, filled + picked.size)
         for name in columns:
             col[name][part] = values[name][picked] if name in values else np.nan
-        rows.append(picked)
-        event_codes.append(np.full(picked.size, k))
+        rows.append(picked.astype(np.int32) if n < 2**31 else picked)  # (small codes)
+        event_codes.append(np.full(picked.size, k, dtype=np.int16))
         filled += picked.size
         del values
         if release is not None:
@@ -1169,8 +1185,8 @@ def _build_event_data(frame, cb: Codebook, read, respondents, release=None) -> p
     rows = np.concatenate(rows)
     codes = np.concatenate(event_codes)
     channels = list(dict.fromkeys(e.channel for e in cb.events))
-    channel_of = np.array([channels.index(e.channel) for e in cb.events])
-    stage_code = np.array([list(cb.stages).index(e.stage) for e in cb.events])
+    channel_of = np.array([channels.index(e.channel) for e in cb.events], dtype=np.int16)
+    stage_code = np.array([list(cb.stages).index(e.stage) for e in cb.events], dtype=np.int16)
     tactile = _row_means(col, [a for a in tactile_all if a in columns], len(rows))
     emotive = _row_means(col, [a for a in emotive_all if a in columns], len(rows))
     performance = _row_means({"t": tactile, "e": emotive}, ["t", "e"], len(rows))
