@@ -1287,9 +1287,14 @@ def quality_checks(
         # each respondent's lowest and highest attribute rating and their count, on
         # blocks of rows (fmin and fmax skip NaN as nanmin and nanmax do; unbuffered
         # ufunc.at gathers the rows per respondent)
-        codes, uniques = pd.factorize(event_data["respondent_id"])
-        r_lo, r_hi = np.full(len(uniques), np.nan), np.full(len(uniques), np.nan)
-        r_n = np.zeros(len(uniques), dtype=np.int64)
+        positions = None if respondents is None else respondent_positions(event_data, respondents)
+        if positions is None:
+            codes, uniques = pd.factorize(event_data["respondent_id"])
+            n_groups = len(uniques)
+        else:  # the ids' codes are the respondents' positions: no factorizing
+            codes, n_groups = positions, len(respondents)
+        r_lo, r_hi = np.full(n_groups, np.nan), np.full(n_groups, np.nan)
+        r_n = np.zeros(n_groups, dtype=np.int64)
         columns = [event_data[a].to_numpy(dtype=float) for a in attrs]
         for start in range(0, len(codes), _ROW_BLOCK):
             part = slice(start, start + _ROW_BLOCK)

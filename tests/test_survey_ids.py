@@ -179,3 +179,8 @@ def test_straight_lining_count_equals_the_groupby_formula(survey):
     q = quality_checks(survey.respondents, survey.codebook, et, respondents=survey.respondents)
     got = q.loc[q["check"] == "straight-lining", "n_flagged"].item()
     assert got == expected >= len(flat_ids) // 2
+    text_ids = et.assign(respondent_id=et["respondent_id"].astype(str))  # factorized path
+    q = quality_checks(
+        survey.respondents, survey.codebook, text_ids, respondents=survey.respondents
+    )
+    assert q.loc[q["check"] == "straight-lining", "n_flagged"].item() == expected
