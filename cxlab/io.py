@@ -23,9 +23,11 @@ import csv
 import io as _io
 import operator
 import re
+import threading
 import warnings
 import zipfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 
@@ -154,9 +156,14 @@ class _Text:
         """The whole text (only to name the lines of a malformed file)."""
         return self.data.decode(self.codec)
 
-    def source(self) -> Path | _io.BytesIO:
-        """What the C parser reads: the file, or the bytes held (no copy)."""
-        return self.path if self.data is None else _io.BytesIO(self.data)
+    def source(self, offset: int = 0, handle: bool = False):
+        """What the C parser reads: the file, or the bytes held (no copy); from byte
+        ``offset`` on (or with ``handle``), a handle (the caller closes it)."""
+        if offset == 0 and not handle:
+            return self.path if self.data is None else _io.BytesIO(self.data)
+        handle = open(self.path, "rb") if self.data is None else _io.BytesIO(self.data)  # noqa: SIM115
+        handle.seek(offset)
+        return handle
 
     @property
     def parser_encoding(self) -> str:
@@ -316,12 +323,11 @@ def _other_breaks(bare: bytes, utf8: bool) -> bool:
     )
 
 
-def _check_records_fast(
-    text: _Text, sep: str, skip_records: int
-) -> tuple[list[str], int, int] | None:
-    """Header names, the first data line and the number of data records when the bytes
-    alone show that the file is well formed: a header with distinct names and every
-    data record as wide as it.
+def _check_records_fast(text: _Text, sep: str, skip_records: int) -> tuple | None:
+    """Header names, the first data line, the number of data records and a record
+    boundary near the middle (byte offset, records before it; None for a small file)
+    when the bytes alone show that the file is well formed: a header with distinct
+    names and every data record as wide as it.
     None when they do not (the slower :func:`_check_records` then decides and names the
     problem), so the errors are always that function's.
 
@@ -345,6 +351,8 @@ def _check_records_fast(
     for _, end in zip(range(first_line - 1), _LINE_END_BYTES.finditer(data), strict=False):
         start = end.end()
     sep_bytes, want, n, n_records = sep.encode("ascii"), len(header) - 1, len(data), 0
+    # files of more than _SPLIT_BYTES are parsed in two halves at once (see _read_columns)
+    middle, split_at = None, (start + n) // 2 if n - start > _SPLIT_BYTES else n + 1
     while start < n:
         end = min(start + _BLOCK, n)
         if end < n:  # end the block after its last line end (or the next one) ...
@@ -362,12 +370,31 @@ def _check_records_fast(
             end = stop
         if quotes % 2:  # a quote left unpaired: the CSV reader decides
             return None
-        records = _block_records(data[start:end], quotes, sep_bytes, want, text.codec != "cp1252")
+        block = data[start:end]
+        records = _block_records(block, quotes, sep_bytes, want, text.codec != "cp1252")
         if records is None:
             return None
+        if quotes and middle is None and not _quotes_open_fields(block, sep_bytes):
+            split_at = n + 1
         n_records += records
         start = end
-    return header, first_line, n_records
+        if middle is None and start >= split_at:
+            middle = (start, n_records)  # a record boundary near the middle
+    if middle is not None and (middle[1] in (0, n_records) or want == 0):
+        middle = None
+    return header, first_line, n_records, middle
+
+
+def _quotes_open_fields(block: bytes, sep: bytes) -> bool:
+    """Whether every quoted stretch of ``block`` (which starts outside quotes) opens a
+    field: right after a separator, a line end or another quote. Then the C parser's
+    records are the lines counted (it reads a quote inside a field as a character),
+    and the file may be split at a counted line end (see :func:`_read_columns`)."""
+    values = np.frombuffer(block, dtype=np.uint8)
+    opening = np.flatnonzero(values == ord('"'))[0::2]
+    before = values[np.maximum(opening - 1, 0)]
+    allowed = np.array([sep[0], ord("\n"), ord("\r"), ord('"')], dtype=np.uint8)
+    return bool(np.all((opening == 0) | np.isin(before, allowed)))
 
 
 def _block_records(block: bytes, quotes: int, sep: bytes, want: int, utf8: bool) -> int | None:
@@ -418,9 +445,9 @@ def _read_csv_text(
     checked = _check_records_fast(text, sep, skip_records)
     if checked is None:
         header, first_line = _check_records(text.full, path, sep, skip_records)
-        n_records = None
+        n_records = middle = None
     else:
-        header, first_line, n_records = checked
+        header, first_line, n_records, middle = checked
     text.release()
     text_columns = [c for c in text_columns if c in header]
     names = [h if h else f"Unnamed: {k}" for k, h in enumerate(header)]
@@ -429,9 +456,11 @@ def _read_csv_text(
         # the C parser types every column whose values are all numbers (one pass, no
         # per-value Python calls), block of rows by block of rows so that memory stays
         # near the size of the result; the rest are checked as before, column by column
-        parts = _read_columns(text, sep, len(header), skip_records, text_positions, n_records)
-        if n_records is not None and _n_rows(parts) not in (None, n_records):
-            # the parser saw other records than the lines counted: read without counting
+        try:
+            parts = _read_columns(
+                text, sep, len(header), skip_records, text_positions, n_records, middle
+            )
+        except _Recount:  # the parser's records are not the lines counted: read plainly
             parts = _read_columns(text, sep, len(header), skip_records, text_positions)
     except pd.errors.EmptyDataError:
         raise DataError("the file has no header row", file=str(path)) from None
@@ -444,10 +473,12 @@ def _read_csv_text(
 
 #: rows the C parser reads at a time
 _CHUNK_ROWS = 100_000
+#: files (bytes past the header) larger than this are parsed in two halves at once
+_SPLIT_BYTES = 1 << 25
 
 
 def _read_columns(
-    text: _Text, sep: str, width: int, skip_records: int, text_positions, n_rows=None
+    text: _Text, sep: str, width: int, skip_records: int, text_positions, n_rows=None, middle=None
 ) -> list | None:
     """The C parser's columns, read block of rows by block of rows: for each column
     a float64 array (every block numbers), a list of its blocks' text Series, or None
@@ -455,11 +486,12 @@ def _read_columns(
     may differ from the whole column's, so such columns are re-read as text).
 
     With ``n_rows`` (the records counted while checking) the numbers are written
-    straight into arrays of that length; without, each block is copied and the copies
-    joined. Returns None when the parser sees another number of columns than the
-    header's."""
-    reader = pd.read_csv(
-        text.source(),
+    straight into arrays of that length, and with ``middle`` (the byte offset of a
+    record boundary and the records before it) the two halves of the file are parsed
+    at once, in two threads (the C parser releases the GIL while it tokenizes and
+    converts numbers). Without, each block is copied and the copies joined. Returns
+    None when the parser sees another number of columns than the header's."""
+    options = dict(
         encoding=text.parser_encoding,
         sep=sep,
         dtype=dict.fromkeys(text_positions, str),
@@ -471,50 +503,135 @@ def _read_columns(
         low_memory=False,
         chunksize=_CHUNK_ROWS,
     )
-    columns: list = [[] for _ in range(width)]
-    numbers: list = [None] * width  # the float64 column being filled (n_rows known)
-    skip, done = skip_records, 0
-    with reader:
+    numbers: list = [None] * width  # float64 columns being filled (n_rows known)
+    lock = threading.Lock()
+    if n_rows is None or middle is None:
+        parts = [
+            _read_part(
+                lambda: pd.read_csv(text.source(), **options),
+                (width, skip_records, text_positions, n_rows, 0),
+                numbers,
+                lock,
+            )
+        ]
+    else:  # the bytes before and from the middle: each half ends at its own end
+        offset, before = middle
+        head, tail = _Limited(text.source(offset=0, handle=True), offset), text.source(offset)
+
+        def first():
+            return pd.read_csv(head, **options)
+
+        def second():
+            return pd.read_csv(tail, header=None, **options)
+
+        with head, tail, ThreadPoolExecutor(max_workers=2) as pool:
+            futures = [
+                pool.submit(
+                    _read_part,
+                    first,
+                    (width, skip_records, text_positions, n_rows, 0),
+                    numbers,
+                    lock,
+                ),
+                pool.submit(
+                    _read_part, second, (width, 0, text_positions, n_rows, before), numbers, lock
+                ),
+            ]
+            try:
+                parts = [f.result() for f in futures]
+            except pd.errors.ParserError:  # the middle fell inside a quoted field
+                raise _Recount from None
+        if any(part is None for part in parts):  # a half read otherwise: read plainly
+            raise _Recount
+    if any(part is None for part in parts):
+        return None
+    done = sum(rows for _, _, rows in parts)
+    if n_rows is not None and (done != n_rows or (middle and parts[0][2] != middle[1])):
+        raise _Recount  # other records than counted
+    columns: list = []
+    for k in range(width):
+        kinds = {kinds[k] for kinds, _, _ in parts} - {"none"}
+        pieces = [p for _, part_pieces, _ in parts for p in part_pieces[k]]
+        if kinds == {"num"}:
+            columns.append(numbers[k] if n_rows is not None else np.concatenate(pieces))
+        elif kinds == {"str"}:
+            columns.append(pieces)
+        else:  # no rows ([]), or a column to re-read as text (None)
+            columns.append([] if not kinds else None)
+        numbers[k] = None
+    return columns
+
+
+class _Recount(Exception):
+    """The C parser's records are not the lines counted while checking."""
+
+
+class _Limited(_io.RawIOBase):
+    """The first ``limit`` bytes of a binary handle (the first half of a file)."""
+
+    def __init__(self, handle, limit: int):
+        self.handle, self.left = handle, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        size = min(len(buffer), self.left)
+        if size <= 0:
+            return 0
+        got = self.handle.readinto(memoryview(buffer)[:size])
+        self.left -= got
+        return got
+
+    def close(self) -> None:
+        self.handle.close()
+        super().close()
+
+
+def _read_part(make_reader, layout, numbers, lock) -> tuple[list, list, int] | None:
+    """One reader's blocks of rows (see :func:`_read_columns`): each column's kind
+    (``num``, ``str``, ``bad`` or ``none`` when no rows), its text Series (or, without a
+    row count, its number blocks' copies) and the rows read. Numbers are written into
+    ``numbers`` at the part's first row (``layout``: width, further header records,
+    text positions, row count, first row)."""
+    width, skip, text_positions, n_rows, first_row = layout
+    kinds, pieces, done = ["none"] * width, [[] for _ in range(width)], 0
+    with make_reader() as reader:
         for chunk in reader:
             if chunk.shape[1] != width:
                 return None
             if skip:  # further header records (Qualtrics): typed with the block, then dropped
                 drop = min(skip, len(chunk))
                 chunk, skip = chunk.iloc[drop:], skip - drop
-            rows = slice(done, done + len(chunk))
+            rows = slice(first_row + done, first_row + done + len(chunk))
             if n_rows is not None and rows.stop > n_rows:
-                return [None] * width  # more records than counted: the caller re-reads
+                raise _Recount  # more records than counted
             for k in range(width):
-                if columns[k] is None:
+                if kinds[k] == "bad":
                     continue
                 s = chunk.iloc[:, k]
                 if k in text_positions or pd.api.types.is_string_dtype(s):
-                    if numbers[k] is not None or any(isinstance(p, np.ndarray) for p in columns[k]):
-                        columns[k] = numbers[k] = None  # numbers in an earlier block
-                    else:
-                        columns[k].append(s.reset_index(drop=True))
+                    kind = "str"
                 elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-                    if any(isinstance(p, pd.Series) for p in columns[k]):
-                        columns[k] = None  # text in an earlier block
-                    elif n_rows is None:
-                        columns[k].append(s.to_numpy(dtype=float, copy=True))
-                    else:
+                    kind = "num"
+                else:
+                    kind = "bad"
+                if kinds[k] not in ("none", kind) or kind == "bad":
+                    kinds[k], pieces[k] = "bad", []  # numbers and text: re-read as text
+                    continue
+                kinds[k] = kind
+                if kind == "str":
+                    pieces[k].append(s.reset_index(drop=True))
+                elif n_rows is None:
+                    pieces[k].append(s.to_numpy(dtype=float, copy=True))
+                else:
+                    with lock:
                         if numbers[k] is None:
                             numbers[k] = np.empty(n_rows)
-                        numbers[k][rows] = s.to_numpy(dtype=float)
-                else:
-                    columns[k] = numbers[k] = None
-            done = rows.stop
+                    numbers[k][rows] = s.to_numpy(dtype=float)
+            done += len(chunk)
             del chunk
-    if n_rows is not None and done != n_rows:
-        return [None] * width
-    for k in range(width):
-        if numbers[k] is not None:
-            columns[k] = numbers[k]
-        elif columns[k] and isinstance(columns[k][0], np.ndarray):
-            columns[k] = np.concatenate(columns[k])
-            # (the blocks' copies are freed as each column is joined)
-    return columns
+    return kinds, pieces, done
 
 
 def _n_rows(parts) -> int | None:
