@@ -23,11 +23,9 @@ import csv
 import io as _io
 import operator
 import re
-import threading
 import warnings
 import zipfile
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 
@@ -156,14 +154,9 @@ class _Text:
         """The whole text (only to name the lines of a malformed file)."""
         return self.data.decode(self.codec)
 
-    def source(self, offset: int = 0, handle: bool = False):
-        """What the C parser reads: the file, or the bytes held (no copy); from byte
-        ``offset`` on (or with ``handle``), a handle (the caller closes it)."""
-        if offset == 0 and not handle:
-            return self.path if self.data is None else _io.BytesIO(self.data)
-        handle = open(self.path, "rb") if self.data is None else _io.BytesIO(self.data)  # noqa: SIM115
-        handle.seek(offset)
-        return handle
+    def source(self) -> Path | _io.BytesIO:
+        """What the C parser reads: the file, or the bytes held (no copy)."""
+        return self.path if self.data is None else _io.BytesIO(self.data)
 
     @property
     def parser_encoding(self) -> str:
@@ -323,11 +316,12 @@ def _other_breaks(bare: bytes, utf8: bool) -> bool:
     )
 
 
-def _check_records_fast(text: _Text, sep: str, skip_records: int) -> tuple | None:
-    """Header names, the first data line, the number of data records and a record
-    boundary near the middle (byte offset, records before it; None for a small file)
-    when the bytes alone show that the file is well formed: a header with distinct
-    names and every data record as wide as it.
+def _check_records_fast(
+    text: _Text, sep: str, skip_records: int
+) -> tuple[list[str], int, int] | None:
+    """Header names, the first data line and the number of data records when the bytes
+    alone show that the file is well formed: a header with distinct names and every
+    data record as wide as it.
     None when they do not (the slower :func:`_check_records` then decides and names the
     problem), so the errors are always that function's.
 
@@ -351,8 +345,6 @@ def _check_records_fast(text: _Text, sep: str, skip_records: int) -> tuple | Non
     for _, end in zip(range(first_line - 1), _LINE_END_BYTES.finditer(data), strict=False):
         start = end.end()
     sep_bytes, want, n, n_records = sep.encode("ascii"), len(header) - 1, len(data), 0
-    # files of more than _SPLIT_BYTES are parsed in two halves at once (see _read_columns)
-    middle, split_at = None, (start + n) // 2 if n - start > _SPLIT_BYTES else n + 1
     while start < n:
         end = min(start + _BLOCK, n)
         if end < n:  # end the block after its last line end (or the next one) ...
@@ -370,31 +362,12 @@ def _check_records_fast(text: _Text, sep: str, skip_records: int) -> tuple | Non
             end = stop
         if quotes % 2:  # a quote left unpaired: the CSV reader decides
             return None
-        block = data[start:end]
-        records = _block_records(block, quotes, sep_bytes, want, text.codec != "cp1252")
+        records = _block_records(data[start:end], quotes, sep_bytes, want, text.codec != "cp1252")
         if records is None:
             return None
-        if quotes and middle is None and not _quotes_open_fields(block, sep_bytes):
-            split_at = n + 1
         n_records += records
         start = end
-        if middle is None and start >= split_at:
-            middle = (start, n_records)  # a record boundary near the middle
-    if middle is not None and (middle[1] in (0, n_records) or want == 0):
-        middle = None
-    return header, first_line, n_records, middle
-
-
-def _quotes_open_fields(block: bytes, sep: bytes) -> bool:
-    """Whether every quoted stretch of ``block`` (which starts outside quotes) opens a
-    field: right after a separator, a line end or another quote. Then the C parser's
-    records are the lines counted (it reads a quote inside a field as a character),
-    and the file may be split at a counted line end (see :func:`_read_columns`)."""
-    values = np.frombuffer(block, dtype=np.uint8)
-    opening = np.flatnonzero(values == ord('"'))[0::2]
-    before = values[np.maximum(opening - 1, 0)]
-    allowed = np.array([sep[0], ord("\n"), ord("\r"), ord('"')], dtype=np.uint8)
-    return bool(np.all((opening == 0) | np.isin(before, allowed)))
+    return header, first_line, n_records
 
 
 def _block_records(block: bytes, quotes: int, sep: bytes, want: int, utf8: bool) -> int | None:
@@ -445,9 +418,9 @@ def _read_csv_text(
     checked = _check_records_fast(text, sep, skip_records)
     if checked is None:
         header, first_line = _check_records(text.full, path, sep, skip_records)
-        n_records = middle = None
+        n_records = None
     else:
-        header, first_line, n_records, middle = checked
+        header, first_line, n_records = checked
     text.release()
     text_columns = [c for c in text_columns if c in header]
     names = [h if h else f"Unnamed: {k}" for k, h in enumerate(header)]
@@ -457,9 +430,7 @@ def _read_csv_text(
         # per-value Python calls), block of rows by block of rows so that memory stays
         # near the size of the result; the rest are checked as before, column by column
         try:
-            parts = _read_columns(
-                text, sep, len(header), skip_records, text_positions, n_records, middle
-            )
+            parts = _read_columns(text, sep, len(header), skip_records, text_positions, n_records)
         except _Recount:  # the parser's records are not the lines counted: read plainly
             parts = _read_columns(text, sep, len(header), skip_records, text_positions)
     except pd.errors.EmptyDataError:
@@ -473,12 +444,10 @@ def _read_csv_text(
 
 #: rows the C parser reads at a time
 _CHUNK_ROWS = 100_000
-#: files (bytes past the header) larger than this are parsed in two halves at once
-_SPLIT_BYTES = 1 << 25
 
 
 def _read_columns(
-    text: _Text, sep: str, width: int, skip_records: int, text_positions, n_rows=None, middle=None
+    text: _Text, sep: str, width: int, skip_records: int, text_positions, n_rows=None
 ) -> list | None:
     """The C parser's columns, read block of rows by block of rows: for each column
     a float64 array (every block numbers), a list of its blocks' text Series, or None
@@ -486,12 +455,11 @@ def _read_columns(
     may differ from the whole column's, so such columns are re-read as text).
 
     With ``n_rows`` (the records counted while checking) the numbers are written
-    straight into arrays of that length, and with ``middle`` (the byte offset of a
-    record boundary and the records before it) the two halves of the file are parsed
-    at once, in two threads (the C parser releases the GIL while it tokenizes and
-    converts numbers). Without, each block is copied and the copies joined. Returns
+    straight into arrays of that length (:class:`_Recount` when the parser finds
+    other records); without, each block is copied and the copies joined. Returns
     None when the parser sees another number of columns than the header's."""
-    options = dict(
+    reader = pd.read_csv(
+        text.source(),
         encoding=text.parser_encoding,
         sep=sep,
         dtype=dict.fromkeys(text_positions, str),
@@ -504,61 +472,21 @@ def _read_columns(
         chunksize=_CHUNK_ROWS,
     )
     numbers: list = [None] * width  # float64 columns being filled (n_rows known)
-    lock = threading.Lock()
-    if n_rows is None or middle is None:
-        parts = [
-            _read_part(
-                lambda: pd.read_csv(text.source(), **options),
-                (width, skip_records, text_positions, n_rows, 0),
-                numbers,
-                lock,
-            )
-        ]
-    else:  # the bytes before and from the middle: each half ends at its own end
-        offset, before = middle
-        head, tail = _Limited(text.source(offset=0, handle=True), offset), text.source(offset)
-
-        def first():
-            return pd.read_csv(head, **options)
-
-        def second():
-            return pd.read_csv(tail, header=None, **options)
-
-        with head, tail, ThreadPoolExecutor(max_workers=2) as pool:
-            futures = [
-                pool.submit(
-                    _read_part,
-                    first,
-                    (width, skip_records, text_positions, n_rows, 0),
-                    numbers,
-                    lock,
-                ),
-                pool.submit(
-                    _read_part, second, (width, 0, text_positions, n_rows, before), numbers, lock
-                ),
-            ]
-            try:
-                parts = [f.result() for f in futures]
-            except pd.errors.ParserError:  # the middle fell inside a quoted field
-                raise _Recount from None
-        if any(part is None for part in parts):  # a half read otherwise: read plainly
-            raise _Recount
-    if any(part is None for part in parts):
+    part = _read_part(reader, (width, skip_records, text_positions, n_rows), numbers)
+    if part is None:
         return None
-    done = sum(rows for _, _, rows in parts)
-    if n_rows is not None and (done != n_rows or (middle and parts[0][2] != middle[1])):
-        raise _Recount  # other records than counted
+    kinds, pieces, done = part
+    if n_rows is not None and done != n_rows:
+        raise _Recount  # fewer records than counted
     columns: list = []
     for k in range(width):
-        kinds = {kinds[k] for kinds, _, _ in parts} - {"none"}
-        pieces = [p for _, part_pieces, _ in parts for p in part_pieces[k]]
-        if kinds == {"num"}:
-            columns.append(numbers[k] if n_rows is not None else np.concatenate(pieces))
-        elif kinds == {"str"}:
-            columns.append(pieces)
+        if kinds[k] == "num":
+            columns.append(numbers[k] if n_rows is not None else np.concatenate(pieces[k]))
+        elif kinds[k] == "str":
+            columns.append(pieces[k])
         else:  # no rows ([]), or a column to re-read as text (None)
-            columns.append([] if not kinds else None)
-        numbers[k] = None
+            columns.append([] if kinds[k] == "none" else None)
+        numbers[k] = pieces[k] = None
     return columns
 
 
@@ -566,44 +494,22 @@ class _Recount(Exception):
     """The C parser's records are not the lines counted while checking."""
 
 
-class _Limited(_io.RawIOBase):
-    """The first ``limit`` bytes of a binary handle (the first half of a file)."""
-
-    def __init__(self, handle, limit: int):
-        self.handle, self.left = handle, limit
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        size = min(len(buffer), self.left)
-        if size <= 0:
-            return 0
-        got = self.handle.readinto(memoryview(buffer)[:size])
-        self.left -= got
-        return got
-
-    def close(self) -> None:
-        self.handle.close()
-        super().close()
-
-
-def _read_part(make_reader, layout, numbers, lock) -> tuple[list, list, int] | None:
-    """One reader's blocks of rows (see :func:`_read_columns`): each column's kind
+def _read_part(reader, layout, numbers) -> tuple[list, list, int] | None:
+    """The reader's blocks of rows (see :func:`_read_columns`): each column's kind
     (``num``, ``str``, ``bad`` or ``none`` when no rows), its text Series (or, without a
-    row count, its number blocks' copies) and the rows read. Numbers are written into
-    ``numbers`` at the part's first row (``layout``: width, further header records,
-    text positions, row count, first row)."""
-    width, skip, text_positions, n_rows, first_row = layout
+    row count, its number blocks' copies) and the rows read. With a row count the
+    numbers are written into ``numbers`` (``layout``: width, further header records,
+    text positions, row count)."""
+    width, skip, text_positions, n_rows = layout
     kinds, pieces, done = ["none"] * width, [[] for _ in range(width)], 0
-    with make_reader() as reader:
+    with reader:
         for chunk in reader:
             if chunk.shape[1] != width:
                 return None
             if skip:  # further header records (Qualtrics): typed with the block, then dropped
                 drop = min(skip, len(chunk))
                 chunk, skip = chunk.iloc[drop:], skip - drop
-            rows = slice(first_row + done, first_row + done + len(chunk))
+            rows = slice(done, done + len(chunk))
             if n_rows is not None and rows.stop > n_rows:
                 raise _Recount  # more records than counted
             for k in range(width):
@@ -625,9 +531,8 @@ def _read_part(make_reader, layout, numbers, lock) -> tuple[list, list, int] | N
                 elif n_rows is None:
                     pieces[k].append(s.to_numpy(dtype=float, copy=True))
                 else:
-                    with lock:
-                        if numbers[k] is None:
-                            numbers[k] = np.empty(n_rows)
+                    if numbers[k] is None:
+                        numbers[k] = np.empty(n_rows)
                     numbers[k][rows] = s.to_numpy(dtype=float)
             done += len(chunk)
             del chunk
