@@ -1344,7 +1344,9 @@ def quality_checks(
     event_codes, event_ids = pd.factorize(event_data["event_id"])
     position = {e: k for k, e in enumerate(event_ids)}
     counted = event_codes >= 0
-    n_rows = np.bincount(event_codes[counted], minlength=len(event_ids))
+    every = event_codes if counted.all() else event_codes[counted]  # (no copy when all)
+    n_rows = np.bincount(every, minlength=len(event_ids))
+    del every
     n_missing: dict[str, np.ndarray] = {}
     for ev in cb.events:
         k = position.get(ev.id)
