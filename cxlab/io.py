@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io as _io
 import operator
@@ -25,6 +26,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -64,9 +66,12 @@ def _format_of(path: Path, requested: str | None) -> str:
 MAX_MAGNITUDE = 1e100
 
 
-def _decode(path: Path) -> tuple[str, str]:
+def _decode(path: Path) -> _Text:
+    """The file's text: its encoding checked on the bytes (UTF-16 with or without a
+    byte-order mark, UTF-8 with or without one, else Windows-1252), decoded only as far
+    as it is read (a large file is parsed from its bytes, never held as one string)."""
     raw = path.read_bytes()
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise DataError("the file is empty", file=str(path))
     utf16 = _utf16_encoding(raw)
     if utf16:
@@ -78,7 +83,7 @@ def _decode(path: Path) -> tuple[str, str]:
                 "re-export it as UTF-8",
                 file=str(path),
             ) from None
-        return text.lstrip("\ufeff"), utf16
+        return _Text(text.lstrip("\ufeff").encode("utf-8"), "utf-8", utf16, path)
     if b"\x00" in raw:
         raise DataError(
             "the file holds NUL bytes: it is not a text table (or an unsupported encoding); "
@@ -86,14 +91,77 @@ def _decode(path: Path) -> tuple[str, str]:
             file=str(path),
         )
     for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
+        if _decodes(raw, encoding):
+            return _Text(raw, encoding, encoding, path)
     raise DataError(
         "the file is neither UTF-8 nor Windows-1252 (cp1252) text; re-export it as UTF-8",
         file=str(path),
     )
+
+
+#: bytes decoded (or checked) at a time: large files are handled in blocks of this size
+_BLOCK = 1 << 24
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    """Whether the bytes decode in ``encoding``, checked block by block (no full copy)."""
+    view, start = memoryview(raw), 0
+    try:
+        if encoding != "utf-8-sig":  # one byte per character: any block boundary will do
+            for start in range(0, len(raw), _BLOCK):
+                codecs.decode(view[start : start + _BLOCK], encoding)
+            return True
+        while start < len(raw):  # a block may end inside a character: the next starts there
+            _, used = codecs.utf_8_decode(view[start : start + _BLOCK], "strict", False)
+            if used == 0:
+                codecs.utf_8_decode(view[start:], "strict", True)  # raises (cut character)
+                break
+            start += used
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class _Text:
+    """A CSV file's text as bytes in a known encoding: ``codec`` decodes ``data``
+    (``utf-8-sig`` drops a byte-order mark; UTF-16 files are held re-encoded as UTF-8),
+    ``encoding`` is the file's own. Parts are decoded only when read."""
+
+    def __init__(self, data: bytes, codec: str, encoding: str, path: Path):
+        self.data, self.codec, self.encoding, self.path = data, codec, encoding, path
+        self.derived = codec != encoding  # the bytes are not the file's (UTF-16)
+
+    def release(self) -> None:
+        """Forget the bytes and any decoded text once checked: the parser then reads
+        the file itself, so that the file is not held in memory while it is parsed."""
+        if not self.derived:
+            self.data = None
+        self.__dict__.pop("full", None)
+
+    def stream(self) -> _io.TextIOWrapper:
+        """The text as a stream (universal line ends recognised, not translated)."""
+        return _io.TextIOWrapper(_io.BytesIO(self.data), encoding=self.codec, newline="")
+
+    @cached_property
+    def head(self) -> str:
+        """At least the first million characters (or the whole text)."""
+        decoder = codecs.getincrementaldecoder(self.codec)()
+        part = self.data[: 4 * 1_000_000]  # a character is at most 4 bytes
+        return decoder.decode(part, final=len(part) == len(self.data))
+
+    @cached_property
+    def full(self) -> str:
+        """The whole text (only to name the lines of a malformed file)."""
+        return self.data.decode(self.codec)
+
+    def source(self) -> Path | _io.BytesIO:
+        """What the C parser reads: the file, or the bytes held (no copy)."""
+        return self.path if self.data is None else _io.BytesIO(self.data)
+
+    @property
+    def parser_encoding(self) -> str:
+        # the C parser skips a UTF-8 byte-order mark itself
+        return "utf-8" if self.codec == "utf-8-sig" else self.codec
 
 
 def _utf16_encoding(raw: bytes) -> str | None:
@@ -161,19 +229,25 @@ def _line_widths(text: str, sep: str, first_line: int, width: int) -> set[int] |
     return widths if widths <= {width} else None
 
 
+def _header_records(reader, skip_records: int) -> tuple[list[str] | None, int, int]:
+    """The header record, the file line it ends on and the file line of the first data
+    record (past ``skip_records`` further header records); blank lines are skipped."""
+    header = next((r for r in reader if r), None)
+    header_line = reader.line_num
+    for _ in range(skip_records):
+        next((r for r in reader if r), None)
+    return header, header_line, reader.line_num + 1
+
+
 def _check_records(text: str, path: Path, sep: str, skip_records: int) -> tuple[list[str], int]:
     """Header names and the file line of the first data record, after checking that
     every record has as many fields as the header (CSV records, not physical lines:
     quoted fields may hold line breaks) and that no name repeats."""
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
     try:
-        header = next((r for r in reader if r), None)
+        header, header_line, first_line = _header_records(reader, skip_records)
         if header is None:
             raise DataError("the file has no header row", file=str(path))
-        header_line = reader.line_num
-        for _ in range(skip_records):
-            next((r for r in reader if r), None)
-        first_line = reader.line_num + 1
         widths = _line_widths(text, sep, first_line, len(header))
         if widths is None:  # not decided by lines: the CSV records
             widths = {len(r) for r in reader if r}  # C-level records, no line bookkeeping
@@ -182,11 +256,7 @@ def _check_records(text: str, path: Path, sep: str, skip_records: int) -> tuple[
     header = [h.strip() for h in header]
     if not any(header):
         raise DataError("the header row is empty", file=str(path))
-    positions: dict[str, list[int]] = {}
-    for k, name in enumerate(header, start=1):
-        if name:  # empty names become "Unnamed: k"
-            positions.setdefault(name, []).append(k)
-    dups = {name: pos for name, pos in positions.items() if len(pos) > 1}
+    dups = _repeated_names(header)
     if dups:
         where = "; ".join(
             f"{name!r} at positions {', '.join(map(str, pos))}" for name, pos in dups.items()
@@ -218,80 +288,307 @@ def _check_records(text: str, path: Path, sep: str, skip_records: int) -> tuple[
     return header, first_line
 
 
+def _repeated_names(header: list[str]) -> dict[str, list[int]]:
+    """Names given to more than one column, with their positions (from 1)."""
+    positions: dict[str, list[int]] = {}
+    for k, name in enumerate(header, start=1):
+        if name:  # empty names become "Unnamed: k"
+            positions.setdefault(name, []).append(k)
+    return {name: pos for name, pos in positions.items() if len(pos) > 1}
+
+
+_QUOTED_BYTES = re.compile(rb'"[^"]*"')
+_LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
+#: line breaks str.splitlines knows besides \n and \r (in UTF-8 by their lead byte):
+#: a file holding one outside quotes is left to the CSV reader, as _line_widths does
+_OTHER_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")
+_OTHER_BREAKS_UTF8 = {b"\xc2": (b"\xc2\x85",), b"\xe2": (b"\xe2\x80\xa8", b"\xe2\x80\xa9")}
+
+
+def _other_breaks(bare: bytes, utf8: bool) -> bool:
+    """Whether ``bare`` holds a line break other than \\n and \\r (single bytes found
+    first: a search for one byte is much faster than for a sequence)."""
+    if any(b in bare for b in _OTHER_BREAKS):
+        return True
+    return utf8 and any(
+        lead in bare and any(seq in bare for seq in seqs)
+        for lead, seqs in _OTHER_BREAKS_UTF8.items()
+    )
+
+
+def _check_records_fast(
+    text: _Text, sep: str, skip_records: int
+) -> tuple[list[str], int, int] | None:
+    """Header names, the first data line and the number of data records when the bytes
+    alone show that the file is well formed: a header with distinct names and every
+    data record as wide as it.
+    None when they do not (the slower :func:`_check_records` then decides and names the
+    problem), so the errors are always that function's.
+
+    The check is :func:`_line_widths` on the bytes, block by block: quoted stretches
+    (which may hold separators and line breaks) are taken out, then each remaining line
+    must hold ``width - 1`` separators. Blocks end at a line end outside quotes (an even
+    number of quote characters before it), so no quoted stretch is cut.
+    """
+    reader = csv.reader(text.stream(), delimiter=sep, skipinitialspace=True)
+    try:
+        header, _, first_line = _header_records(reader, skip_records)
+    except csv.Error:
+        return None
+    if header is None:
+        return None
+    header = [h.strip() for h in header]
+    if not any(header) or _repeated_names(header):
+        return None
+    data = text.data
+    start = 0  # past the header records: first_line - 1 line ends
+    for _, end in zip(range(first_line - 1), _LINE_END_BYTES.finditer(data), strict=False):
+        start = end.end()
+    sep_bytes, want, n, n_records = sep.encode("ascii"), len(header) - 1, len(data), 0
+    while start < n:
+        end = min(start + _BLOCK, n)
+        if end < n:  # end the block after its last line end (or the next one) ...
+            cut = max(data.rfind(b"\n", start, end), data.rfind(b"\r", start, end))
+            if cut >= start:
+                end = cut + 1
+            else:
+                nxt = _LINE_END_BYTES.search(data, end)
+                end = n if nxt is None else nxt.end()
+        quotes = data.count(b'"', start, end)
+        while quotes % 2 and end < n:  # ... outside quotes (extend to the next line end)
+            nxt = _LINE_END_BYTES.search(data, end)
+            stop = n if nxt is None else nxt.end()
+            quotes += data.count(b'"', end, stop)
+            end = stop
+        if quotes % 2:  # a quote left unpaired: the CSV reader decides
+            return None
+        records = _block_records(data[start:end], quotes, sep_bytes, want, text.codec != "cp1252")
+        if records is None:
+            return None
+        n_records += records
+        start = end
+    return header, first_line, n_records
+
+
+def _block_records(block: bytes, quotes: int, sep: bytes, want: int, utf8: bool) -> int | None:
+    """The number of records in ``block`` when every line outside quotes holds ``want``
+    separators (blank lines skipped), as :func:`_line_widths` counts them; else None.
+
+    Fast path: keep only the separators, quotes and line ends (``bytes.translate``),
+    take the quoted stretches out, and compare with ``want`` separators and a line
+    feed repeated; anything else (blank lines, lone carriage returns, a line of one
+    field, a last line without line end) is counted line by line."""
+    bare = None
+    if _other_breaks(block, utf8):  # in the bytes: is it outside quotes?
+        bare = _QUOTED_BYTES.sub(b"", block) if quotes else block
+        if _other_breaks(bare, utf8):
+            return None
+    if want and block.endswith(b"\n"):  # (a last line without line end: line by line)
+        # Windows line ends are one line end, as splitlines reads them
+        lf = block.replace(b"\r\n", b"\n") if b"\r" in block else block
+        skeleton = lf.translate(None, _NOT_STRUCTURE[sep])
+        if quotes:
+            skeleton = _QUOTED_BYTES.sub(b"", skeleton)
+        if b"\r" not in skeleton:
+            line = sep * want + b"\n"
+            if len(skeleton) % len(line) == 0 and skeleton == line * (len(skeleton) // len(line)):
+                return len(skeleton) // len(line)
+    if bare is None:
+        bare = _QUOTED_BYTES.sub(b"", block) if quotes else block
+    lines = list(filter(None, bare.splitlines()))
+    return len(lines) if set(map(operator.methodcaller("count", sep), lines)) <= {want} else None
+
+
+#: for each separator, the bytes that are not structure (separator, quote, line ends)
+_NOT_STRUCTURE = {
+    sep: bytes(b for b in range(256) if b not in (*sep, ord('"'), ord("\n"), ord("\r")))
+    for sep in (b",", b";", b"\t")
+}
+
+
 def _read_csv_text(
-    text: str, path: Path, skip_records: int = 0, text_columns=()
+    text: _Text, path: Path, skip_records: int = 0, text_columns=()
 ) -> tuple[pd.DataFrame, int]:
     """The table of a CSV text: one header record (after which ``skip_records``
     further header records are dropped) and data records of exactly as many fields.
 
     Returns the frame and the file line of its first data record.
     """
-    sep = _sniff(text)
-    header, first_line = _check_records(text, path, sep, skip_records)
+    sep = _sniff(text.head)
+    checked = _check_records_fast(text, sep, skip_records)
+    if checked is None:
+        header, first_line = _check_records(text.full, path, sep, skip_records)
+        n_records = None
+    else:
+        header, first_line, n_records = checked
+    text.release()
     text_columns = [c for c in text_columns if c in header]
+    names = [h if h else f"Unnamed: {k}" for k, h in enumerate(header)]
+    text_positions = [k for k, h in enumerate(header) if h in text_columns]
     try:
         # the C parser types every column whose values are all numbers (one pass, no
-        # per-value Python calls); the rest are checked as before, column by column
-        frame = pd.read_csv(
-            _io.StringIO(text),
-            sep=sep,
-            dtype=dict.fromkeys(text_columns, str),
-            keep_default_na=False,
-            na_values=[""],
-            skipinitialspace=True,
-            true_values=[],
-            false_values=[],
-            low_memory=False,
-        )
+        # per-value Python calls), block of rows by block of rows so that memory stays
+        # near the size of the result; the rest are checked as before, column by column
+        try:
+            parts = _read_columns(text, sep, len(header), skip_records, text_positions, n_records)
+        except _Recount:  # the parser's records are not the lines counted: read plainly
+            parts = _read_columns(text, sep, len(header), skip_records, text_positions)
     except pd.errors.EmptyDataError:
         raise DataError("the file has no header row", file=str(path)) from None
     except pd.errors.ParserError as err:
         raise DataError(f"the file is not a well-formed table ({err})", file=str(path)) from None
-    if len(frame.columns) != len(header):
+    if parts is None:
         raise DataError("the file is not a well-formed table", file=str(path))
-    frame.columns = [h if h else f"Unnamed: {k}" for k, h in enumerate(header)]
-    if skip_records:
-        frame = frame.iloc[skip_records:].reset_index(drop=True)
-    return _numeric_where_possible(frame, text_columns, text, sep), first_line
+    return _numeric_where_possible(parts, names, text_positions, text, sep), first_line
 
 
-def _numeric_where_possible(
-    frame: pd.DataFrame, text_columns=(), text=None, sep=","
-) -> pd.DataFrame:
-    """Columns whose every value is a number as floats; the others (and ``text_columns``)
-    as the text written. Columns the parser did not type as numbers are re-read as text
-    (booleans, dates and the like stay exactly as written) and tried with ``to_numeric``."""
-    numeric = {
-        col
-        for col in frame.columns
-        if col not in text_columns
-        and pd.api.types.is_numeric_dtype(frame[col])
-        and not pd.api.types.is_bool_dtype(frame[col])
-    }
-    other = [c for c in frame.columns if c not in numeric]
-    raw = frame[other]
-    if text is not None and any(not pd.api.types.is_string_dtype(raw[c]) for c in other):
-        positions = [k for k, c in enumerate(frame.columns) if c in set(other)]
+#: rows the C parser reads at a time
+_CHUNK_ROWS = 100_000
+
+
+def _read_columns(
+    text: _Text, sep: str, width: int, skip_records: int, text_positions, n_rows=None
+) -> list | None:
+    """The C parser's columns, read block of rows by block of rows: for each column
+    a float64 array (every block numbers), a list of its blocks' text Series, or None
+    (numbers in some blocks and not in others, or booleans: a block's type inference
+    may differ from the whole column's, so such columns are re-read as text).
+
+    With ``n_rows`` (the records counted while checking) the numbers are written
+    straight into arrays of that length (:class:`_Recount` when the parser finds
+    other records); without, each block is copied and the copies joined. Returns
+    None when the parser sees another number of columns than the header's."""
+    reader = pd.read_csv(
+        text.source(),
+        encoding=text.parser_encoding,
+        sep=sep,
+        dtype=dict.fromkeys(text_positions, str),
+        keep_default_na=False,
+        na_values=[""],
+        skipinitialspace=True,
+        true_values=[],
+        false_values=[],
+        low_memory=False,
+        chunksize=_CHUNK_ROWS,
+    )
+    numbers: list = [None] * width  # float64 columns being filled (n_rows known)
+    part = _read_part(reader, (width, skip_records, text_positions, n_rows), numbers)
+    if part is None:
+        return None
+    kinds, pieces, done = part
+    if n_rows is not None and done != n_rows:
+        raise _Recount  # fewer records than counted
+    columns: list = []
+    for k in range(width):
+        if kinds[k] == "num":
+            columns.append(numbers[k] if n_rows is not None else np.concatenate(pieces[k]))
+        elif kinds[k] == "str":
+            columns.append(pieces[k])
+        else:  # no rows ([]), or a column to re-read as text (None)
+            columns.append([] if kinds[k] == "none" else None)
+        numbers[k] = pieces[k] = None
+    return columns
+
+
+class _Recount(Exception):
+    """The C parser's records are not the lines counted while checking."""
+
+
+def _read_part(reader, layout, numbers) -> tuple[list, list, int] | None:
+    """The reader's blocks of rows (see :func:`_read_columns`): each column's kind
+    (``num``, ``str``, ``bad`` or ``none`` when no rows), its text Series (or, without a
+    row count, its number blocks' copies) and the rows read. With a row count the
+    numbers are written into ``numbers`` (``layout``: width, further header records,
+    text positions, row count)."""
+    width, skip, text_positions, n_rows = layout
+    kinds, pieces, done = ["none"] * width, [[] for _ in range(width)], 0
+    with reader:
+        for chunk in reader:
+            if chunk.shape[1] != width:
+                return None
+            if skip:  # further header records (Qualtrics): typed with the block, then dropped
+                drop = min(skip, len(chunk))
+                chunk, skip = chunk.iloc[drop:], skip - drop
+            rows = slice(done, done + len(chunk))
+            if n_rows is not None and rows.stop > n_rows:
+                raise _Recount  # more records than counted
+            for k in range(width):
+                if kinds[k] == "bad":
+                    continue
+                s = chunk.iloc[:, k]
+                if k in text_positions or pd.api.types.is_string_dtype(s):
+                    kind = "str"
+                elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+                    kind = "num"
+                else:
+                    kind = "bad"
+                if kinds[k] not in ("none", kind) or kind == "bad":
+                    kinds[k], pieces[k] = "bad", []  # numbers and text: re-read as text
+                    continue
+                kinds[k] = kind
+                if kind == "str":
+                    pieces[k].append(s.reset_index(drop=True))
+                elif n_rows is None:
+                    pieces[k].append(s.to_numpy(dtype=float, copy=True))
+                else:
+                    if numbers[k] is None:
+                        numbers[k] = np.empty(n_rows)
+                    numbers[k][rows] = s.to_numpy(dtype=float)
+            done += len(chunk)
+            del chunk
+    return kinds, pieces, done
+
+
+def _n_rows(parts) -> int | None:
+    """Rows of the columns read (None when every column is to be re-read)."""
+    for p in parts or ():
+        if isinstance(p, np.ndarray):
+            return len(p)
+        if p is not None:
+            return sum(map(len, p))
+    return None
+
+
+def _numeric_where_possible(parts, names, text_positions, text: _Text, sep) -> pd.DataFrame:
+    """Columns whose every value is a number as floats; the others (and the columns at
+    ``text_positions``) as the text written. Columns the parser did not type as numbers
+    or text throughout are re-read as text (booleans, dates and the like stay exactly as
+    written); text columns are tried with ``to_numeric``. The frame's columns are not
+    consolidated into one block (no second copy of the table)."""
+    reread = [k for k, p in enumerate(parts) if p is None]
+    raw = None
+    if reread:
         raw = pd.read_csv(
-            _io.StringIO(text),
+            text.source(),
+            encoding=text.parser_encoding,
             sep=sep,
             dtype=str,
             keep_default_na=False,
             na_values=[""],
             skipinitialspace=True,
-            usecols=positions,
+            usecols=reread,
             low_memory=False,
         )
-        raw = raw.iloc[len(raw) - len(frame) :]  # past any further header records
-        raw.columns = other
-        raw.index = frame.index
+    n = _n_rows(parts)
+    if n is None:
+        n = len(raw)
+    if raw is not None:
+        raw = raw.iloc[len(raw) - n :].reset_index(drop=True)  # past further header records
+        raw.columns = reread
     out = {}
-    for col in frame.columns:
-        if col in numeric:
-            out[col] = frame[col].astype(float)
+    for k, col in enumerate(names):
+        p = parts[k]
+        if isinstance(p, np.ndarray) or p == []:  # numbers (or no rows at all)
+            out[col] = p if len(p) else np.array([], dtype=float)
+            parts[k] = None
             continue
-        s = raw[col]
-        if col in text_columns:  # e.g. respondent ids: kept exactly as written
+        if p is None:
+            s = raw[k]
+        else:
+            s = pd.concat(p, ignore_index=True) if len(p) != 1 else p[0]
+            parts[k] = None
+        s.name = None
+        if k in text_positions:  # e.g. respondent ids: kept exactly as written
             out[col] = s.astype("string")
             continue
         head = s.dropna().iloc[:1000]  # a text column is usually told by its first values
@@ -303,7 +600,7 @@ def _numeric_where_possible(
             out[col] = conv.astype(float)
         else:
             out[col] = s
-    return pd.DataFrame(out, index=frame.index)
+    return pd.DataFrame(out, index=pd.RangeIndex(n), copy=False)
 
 
 def _check_finite(frame: pd.DataFrame, path: Path, row_offset: int) -> None:
@@ -332,7 +629,7 @@ def _check_finite(frame: pd.DataFrame, path: Path, row_offset: int) -> None:
 
 def _is_qualtrics(text: str) -> bool:
     """Three header *records* (a question text may hold a line break) whose third
-    holds ImportId tags."""
+    holds ImportId tags (in the first million characters of ``text``)."""
     reader = csv.reader(_io.StringIO(text[:1_000_000], newline=""), delimiter=_sniff(text))
     try:
         head = [next(reader) for _ in range(3)]
@@ -341,8 +638,8 @@ def _is_qualtrics(text: str) -> bool:
     return any("ImportId" in field for field in head[2])
 
 
-def _read_qualtrics(text: str, path: Path, text_columns=()) -> tuple[pd.DataFrame, int]:
-    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=_sniff(text))
+def _read_qualtrics(text: _Text, path: Path, text_columns=()) -> tuple[pd.DataFrame, int]:
+    reader = csv.reader(text.stream(), delimiter=_sniff(text.head))
     rows = []
     try:
         for record in reader:
@@ -409,6 +706,17 @@ def read_table(
     >>> info["format"], info["row_offset"]
     ('csv', 2)
     """
+    frame, info = _read_table(path, format, text_columns=text_columns)
+    # one block per dtype, as pandas builds frames (a frame of one block per column
+    # warns on every inserted column); load_survey reads without this copy
+    return frame.copy(), info
+
+
+def _read_table(
+    path: str | Path, format: str | None = None, *, text_columns: Sequence[str] = ()
+) -> tuple[pd.DataFrame, dict]:
+    """:func:`read_table`, the CSV columns each in its own block (the parser's columns,
+    not copied into one; deleting one frees it)."""
     path = Path(path)
     if not path.exists():
         raise DataError("file not found", file=str(path))
@@ -417,9 +725,9 @@ def read_table(
     fmt = _format_of(path, None if format == "qualtrics" else format)
     info = {"format": fmt, "row_offset": 2, "value_labels": {}, "variable_labels": {}}
     if fmt == "csv":
-        text, encoding = _decode(path)
-        info["encoding"] = encoding
-        if format == "qualtrics" or _is_qualtrics(text):
+        text = _decode(path)
+        info["encoding"] = text.encoding
+        if format == "qualtrics" or _is_qualtrics(text.head):
             frame, first = _read_qualtrics(text, path, text_columns)
             info.update(format="qualtrics", row_offset=first)
         else:
@@ -530,7 +838,7 @@ def load_survey(
         cb = Codebook.load(codebook)
     fmt = format or cb.format
     try:
-        frame, info = read_table(path, fmt, text_columns=[cb.respondent_id])
+        frame, info = _read_table(path, fmt, text_columns=[cb.respondent_id])
     except CxlabError:
         raise
     except Exception as err:  # last line of defence: never a raw pandas traceback
@@ -547,6 +855,7 @@ def load_survey(
             row_offset=info["row_offset"],
             source=source,
             value_labels=info["value_labels"],
+            release_columns=True,  # the frame is ours: its event columns go once read
         )
     except CxlabError:
         raise

@@ -17,6 +17,8 @@ True
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import warnings
 from contextvars import ContextVar
@@ -34,6 +36,7 @@ from cxlab.errors import DataError, DataQualityWarning, combine_errors, quote_va
 __all__ = [
     "Survey",
     "survey_from_frame",
+    "respondent_positions",
     "suspicious_constants",
     "ITEM_ORDER",
     "CORE_EVENT_COLUMNS",
@@ -202,12 +205,19 @@ class Survey(Card):
         """
         mask = np.asarray(mask, dtype=bool)
         resp = self.respondents.loc[mask].reset_index(drop=True)
-        keep = set(resp["respondent_id"])
-        ev = self._event_data[self._event_data["respondent_id"].isin(keep)].reset_index(drop=True)
+        ev = self._event_data
+        pos = respondent_positions(ev, self.respondents)
+        if pos is None:
+            ev = ev[ev["respondent_id"].isin(resp["respondent_id"])].reset_index(drop=True)
+        else:  # codes are respondent positions: renumber them for the kept respondents
+            kept = mask[pos]
+            new_pos = np.cumsum(mask) - 1
+            ev = ev[kept].reset_index(drop=True)
+            ev["respondent_id"] = _event_respondent_ids(resp, new_pos[pos[kept]])
         personal = self.personal.loc[mask].reset_index(drop=True)
         duration = resp["duration"].to_numpy() if "duration" in resp else None
         quality = quality_checks(resp, self.codebook, ev, duration, respondents=resp)
-        comments = self.comments[self.comments["respondent_id"].isin(keep)]
+        comments = self.comments[self.comments["respondent_id"].isin(resp["respondent_id"])]
         return Survey(
             resp,
             personal,
@@ -234,8 +244,14 @@ class Survey(Card):
                 column="weight",
             )
         resp = self.respondents.assign(weight=w)
-        by_id = pd.Series(w, index=resp["respondent_id"].to_numpy())
-        ev = self._event_data.assign(weight=self._event_data["respondent_id"].map(by_id).to_numpy())
+        pos = respondent_positions(self._event_data, self.respondents)
+        if pos is None:
+            by_id = pd.Series(w, index=resp["respondent_id"].to_numpy())
+            ev_w = self._event_data["respondent_id"].map(by_id).to_numpy(dtype=float)
+        else:  # codes are respondent positions
+            ev_w = w[pos]
+        # only the weight column is new: copy-on-write shares every other column
+        ev = self._event_data.assign(weight=ev_w)
         return Survey(
             resp,
             self.personal,
@@ -373,13 +389,18 @@ def _read_item(frame, item: Item, file, row_offset, value_labels=None) -> pd.Ser
         raw = _category_recode(frame[item.column], item)
         if labels:
             labels = {_norm_code(k): str(v) for k, v in labels.items()}
+            cats = list(dict.fromkeys(labels.values()))
             if pd.api.types.is_numeric_dtype(raw):
                 values = raw.astype(float)
                 if item.missing_codes:
                     values = values.mask(values.isin(item.missing_codes))
-                by_float = {float(k): v for k, v in labels.items() if not isinstance(k, str)}
-                out = values.map(by_float)
-                bad = out.isna().to_numpy() & values.notna().to_numpy()
+                # codes map straight to category positions (no label strings to hash)
+                code_of = {
+                    float(k): cats.index(v) for k, v in labels.items() if not isinstance(k, str)
+                }
+                codes = values.map(code_of)
+                bad = codes.isna().to_numpy() & values.notna().to_numpy()
+                out = None
             else:
                 text = raw.astype("string").str.strip()
                 text = text.mask(text == "")
@@ -401,7 +422,11 @@ def _read_item(frame, item: Item, file, row_offset, value_labels=None) -> pd.Ser
                     column=item.column,
                     rows=_rows(bad, row_offset),
                 )
-            cats = list(dict.fromkeys(labels.values()))
+            if out is None:
+                codes = codes.fillna(-1).to_numpy(dtype=np.int64)
+                return pd.Series(
+                    pd.Categorical.from_codes(codes, categories=cats), index=frame.index
+                )
             return pd.Series(pd.Categorical(out, categories=cats), index=frame.index)
         text = raw.astype("string").str.strip()
         text = text.mask(text == "")
@@ -426,7 +451,9 @@ def _read_item(frame, item: Item, file, row_offset, value_labels=None) -> pd.Ser
             )
     else:
         _check_range(values, item.min, item.max, item, file, row_offset, "the allowed range")
-    return pd.Series(values, index=frame.index)
+    # a new array is not copied again (pandas copies arrays it is given); a view of
+    # the frame's column is, so that the survey never shares memory with the frame
+    return pd.Series(values, index=frame.index, copy=values.base is not None)
 
 
 def _derive(item: Item, resp: dict) -> np.ndarray:
@@ -651,6 +678,7 @@ def survey_from_frame(
     row_offset: int = 2,
     source: dict | None = None,
     value_labels: dict | None = None,
+    release_columns: bool = False,
 ) -> Survey:
     """Validate a wide data frame against a codebook and build a :class:`Survey`.
 
@@ -674,6 +702,12 @@ def survey_from_frame(
     value_labels : dict, optional
         Column -> {code: label} from the file itself (SPSS), used for category items
         the codebook gives no labels for.
+    release_columns : bool
+        Free each column of ``frame`` once every item reading it is read (the others at
+        the end), so that a large file is not held twice (as the wide frame and as the
+        event table): the columns are left holding only missing values (read-only).
+        Only for a caller that discards the frame afterwards (as
+        :func:`cxlab.load_survey`).
 
     Raises
     ------
@@ -810,7 +844,8 @@ def survey_from_frame(
         resp[key] = values.to_numpy()
     suspicious = []
     unreadable = set()
-    for section in (cb.demographics, cb.respondent_items, cb.segments):
+    sections = (cb.demographics, cb.respondent_items, cb.segments)
+    for section in sections:
         for name, item in section.items():
             if item.derived:
                 if unreadable & set(item.derived["items"]):
@@ -829,6 +864,10 @@ def survey_from_frame(
                 for value, count in suspicious_constants(values.to_numpy(dtype=float)):
                     suspicious.append((name, item.column, value, count, int(values.notna().sum())))
     respondents = pd.DataFrame(resp)
+    del resp, id_values  # now in the respondents frame
+    release = _column_releaser(frame, cb) if release_columns else None
+    if release is not None:
+        release([item.column for section in sections for item in section.values()])
     if waves is not None:
         respondents.insert(1, "wave", waves)
     for name, item in cb.demographics.items():
@@ -872,7 +911,7 @@ def survey_from_frame(
     )
     events["stage_order"] = events["stage"].cat.codes.astype(int)
 
-    event_data = _build_event_data(frame, cb, read, respondents)
+    event_data = _build_event_data(frame, cb, read, respondents, release)
     comments = _read_comments(frame, cb, respondents, absent)
     if problems:
         raise combine_errors(problems)
@@ -896,6 +935,9 @@ def survey_from_frame(
             columns=quality.columns,
         )
         quality = pd.concat([quality, extra], ignore_index=True)
+    if release_columns:  # the frame was only needed to build the survey
+        _empty_columns(frame, frame.columns)
+        _return_freed_memory()
     if quality["flagged"].any():
         flagged = quality[quality["flagged"]]
         warnings.warn(
@@ -978,12 +1020,118 @@ CORE_EVENT_COLUMNS = (
 )
 
 
-def _empty_event_data(cb: Codebook, respondents) -> pd.DataFrame:
+def _column_releaser(frame: pd.DataFrame, cb: Codebook):
+    """``release(columns)``: free the given item columns of ``frame`` once every item
+    reading them is read; columns read otherwise (id, weight, duration, wave, design,
+    personal data, comments) are kept."""
+    uses: dict[str, int] = {}
+    sections = (cb.demographics, cb.respondent_items, cb.segments)
+    for item in [i for section in sections for i in section.values()] + [
+        i for ev in cb.events for i in ev.items.values()
+    ]:
+        if item.column is not None:
+            uses[item.column] = uses.get(item.column, 0) + 1
+    kept = set(cb.personal_data) | {c.column for c in cb.comments}
+    kept |= {c for c in (cb.respondent_id, cb.weight, cb.duration, cb.wave) if c}
+    kept |= {getattr(cb, key) for key in DESIGN_KEYS if getattr(cb, key)}
+
+    def release(columns):
+        done = []
+        for column in columns:
+            if column is None:
+                continue
+            uses[column] -= 1
+            if uses[column] == 0 and column not in kept:
+                done.append(column)
+        _empty_columns(frame, [c for c in done if c in frame.columns])
+        _return_freed_memory()
+
+    return release
+
+
+def _empty_columns(frame: pd.DataFrame, columns) -> None:
+    """Replace the columns' values by a missing value repeated (a read-only view of one
+    number): their arrays are freed, and the frame keeps its columns (deleting columns
+    one by one rebuilds the column lookup each time)."""
+    # (a Series is set as it is; a bare array would be copied into a full column)
+    missing = pd.Series(
+        np.broadcast_to(np.float64(np.nan), len(frame)), index=frame.index, copy=False
+    )
+    for column in list(columns):
+        frame.isetitem(frame.columns.get_loc(column), missing)
+
+
+def _libc_malloc_trim():
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        return None
+
+
+_MALLOC_TRIM = _libc_malloc_trim()
+
+
+def _return_freed_memory() -> None:
+    """Hand freed memory back to the operating system (glibc's ``malloc_trim``).
+
+    glibc keeps freed arrays of up to 32 MB in its heap for reuse (it raises its
+    threshold for "large" allocations after a large one is freed), so the columns of
+    a wide frame freed while the event table is built would otherwise still count in
+    the process's memory. A no-op where the C library is not glibc."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
+def _event_respondent_ids(respondents, rows: np.ndarray):
+    """The event table's ``respondent_id`` for the respondents at positions ``rows``:
+    a Categorical whose categories are the respondents' ids in the respondents' order
+    (so its codes are the rows' positions in ``respondents``); integer ids (row
+    numbers) stay integers. Ids that cannot be categories (missing or repeated: the
+    survey is refused for them anyway) stay text."""
     ids = respondents["respondent_id"]
-    id_dtype = "string" if ids.dtype == object or pd.api.types.is_string_dtype(ids) else ids.dtype
+    if ids.dtype.kind in "iu":
+        return ids.to_numpy()[rows].astype(int)
+    categories = pd.Index(ids.to_numpy(dtype=object) if ids.dtype == object else ids)
+    if categories.hasnans or not categories.is_unique:
+        return pd.array(ids.to_numpy(dtype=object)[rows], dtype="string")
+    return pd.Categorical.from_codes(rows, dtype=pd.CategoricalDtype(categories))
+
+
+def respondent_positions(event_data: pd.DataFrame, respondents: pd.DataFrame) -> np.ndarray | None:
+    """Position in ``respondents`` of each row of an event table, when its
+    ``respondent_id`` is a Categorical whose categories are exactly the respondents'
+    ids in order (the codes are then the positions); else None (match the ids).
+
+    Parameters
+    ----------
+    event_data : pandas.DataFrame
+        An event table (:meth:`Survey.event_table`).
+    respondents : pandas.DataFrame
+        The respondents it belongs to.
+
+    Examples
+    --------
+    >>> from cxlab.synth import make_study
+    >>> survey, _ = make_study("banking", n_respondents=20, seed=1)
+    >>> pos = respondent_positions(survey.event_table(), survey.respondents)
+    >>> bool((survey.respondents["respondent_id"].to_numpy()[pos]
+    ...       == survey.event_table()["respondent_id"].astype(str).to_numpy()).all())
+    True
+    """
+    ids = event_data["respondent_id"]
+    if not isinstance(ids.dtype, pd.CategoricalDtype):
+        return None
+    cats, own = ids.cat.categories, respondents["respondent_id"]
+    if len(cats) != len(own) or not cats.equals(pd.Index(own)):
+        return None
+    return ids.cat.codes.to_numpy()
+
+
+def _empty_event_data(cb: Codebook, respondents) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "respondent_id": pd.array([], dtype=id_dtype),
+            "respondent_id": _event_respondent_ids(respondents, np.array([], dtype=int)),
             "event_id": pd.Categorical([], categories=[]),
             "stage": pd.Categorical([], categories=list(cb.stages), ordered=True),
             "channel": pd.Categorical([], categories=[]),
@@ -992,7 +1140,15 @@ def _empty_event_data(cb: Codebook, respondents) -> pd.DataFrame:
     )
 
 
-def _build_event_data(frame, cb: Codebook, read, respondents) -> pd.DataFrame:
+#: rows of the event table whose composites are computed at a time (bounds memory)
+_ROW_BLOCK = 1 << 16
+
+
+def _build_event_data(frame, cb: Codebook, read, respondents, release=None) -> pd.DataFrame:
+    """One row per respondent x rated event (see :meth:`Survey.event_table`), built
+    column by column: each event's items are read, its rated respondents found, and
+    their values written into the table's columns (no wide block, no second copy).
+    ``release(columns)`` is called with each event's columns once they are read."""
     if not cb.events:
         return _empty_event_data(cb, respondents)
     tactile_all, emotive_all = list(cb.tactile_attributes), list(cb.emotive_attributes)
@@ -1002,47 +1158,41 @@ def _build_event_data(frame, cb: Codebook, read, respondents) -> pd.DataFrame:
     if "satisfaction" in present:
         columns.append("satisfaction")
     n = len(frame)
-    blocks, rows, event_codes = [], [], []
+    # each column is written event by event into room for every respondent x event;
+    # room never written (np.empty: pages not touched) takes no memory
+    col = {name: np.empty(n * len(cb.events)) for name in columns}
+    rows, event_codes, filled = [], [], 0
     for k, ev in enumerate(cb.events):
-        block = np.full((n, len(columns)), np.nan)
+        values = {}
         for name, item in ev.items.items():
-            values = read(item)
-            if values is not None:
-                block[:, columns.index(name)] = values.to_numpy()
-        rated = ~np.isnan(block).all(axis=1)
-        blocks.append(block[rated])
-        rows.append(np.flatnonzero(rated))
-        event_codes.append(np.full(int(rated.sum()), k))
+            got = read(item)
+            if got is not None:
+                values[name] = got.to_numpy(dtype=float)
+        rated = np.zeros(n, dtype=bool)
+        for v in values.values():
+            rated |= ~np.isnan(v)
+        picked = np.flatnonzero(rated)
+        part = slice(filled, filled + picked.size)
+        for name in columns:
+            col[name][part] = values[name][picked] if name in values else np.nan
+        rows.append(picked.astype(np.int32) if n < 2**31 else picked)  # (small codes)
+        event_codes.append(np.full(picked.size, k, dtype=np.int16))
+        filled += picked.size
+        del values
+        if release is not None:
+            release([item.column for item in ev.items.values()])
+    col = {name: values[:filled] for name, values in col.items()}
     rows = np.concatenate(rows)
     codes = np.concatenate(event_codes)
-    values = np.concatenate(blocks)
-    col = {name: values[:, j] for j, name in enumerate(columns)}
-    ids = respondents["respondent_id"].to_numpy(dtype=object)
     channels = list(dict.fromkeys(e.channel for e in cb.events))
-    channel_of = np.array([channels.index(e.channel) for e in cb.events])
-    stage_code = np.array([list(cb.stages).index(e.stage) for e in cb.events])
-
-    def row_mean(names):
-        if not names:
-            return np.full(len(rows), np.nan)
-        block = values[:, [columns.index(a) for a in names]]
-        count = (~np.isnan(block)).sum(axis=1)
-        total = np.nansum(block, axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(count > 0, total / count, np.nan)
-
-    tactile = row_mean([a for a in tactile_all if a in columns])
-    emotive = row_mean([a for a in emotive_all if a in columns])
-    both = np.column_stack([tactile, emotive])
-    n_both = (~np.isnan(both)).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        performance = np.where(n_both > 0, np.nansum(both, axis=1) / n_both, np.nan)
+    channel_of = np.array([channels.index(e.channel) for e in cb.events], dtype=np.int16)
+    stage_code = np.array([list(cb.stages).index(e.stage) for e in cb.events], dtype=np.int16)
+    tactile = _row_means(col, [a for a in tactile_all if a in columns], len(rows))
+    emotive = _row_means(col, [a for a in emotive_all if a in columns], len(rows))
+    performance = _row_means({"t": tactile, "e": emotive}, ["t", "e"], len(rows))
     nan = np.full(len(rows), np.nan)
-    id_values = ids[rows] if respondents["respondent_id"].dtype.kind in "iu" else None
     out = {
-        "respondent_id": pd.array(ids[rows], dtype="string")
-        if id_values is None
-        else id_values.astype(int),
+        "respondent_id": _event_respondent_ids(respondents, rows),
         "event_id": pd.Categorical.from_codes(codes, categories=[e.id for e in cb.events]),
         "stage": pd.Categorical.from_codes(
             stage_code[codes], categories=list(cb.stages), ordered=True
@@ -1062,7 +1212,28 @@ def _build_event_data(frame, cb: Codebook, read, respondents) -> pd.DataFrame:
     out["baseline_gap"] = (
         performance - col["baseline_expectation"] if "baseline_expectation" in col else nan
     )
-    return pd.DataFrame(out)
+    # one block per column: no consolidating copy, and replacing a column (the
+    # weights) leaves the others shared
+    return pd.DataFrame(out, copy=False)
+
+
+def _row_means(col: dict, names: list[str], n: int) -> np.ndarray:
+    """Mean of the given columns over their non-missing values, row by row (NaN when
+    none is there), computed on blocks of rows so that the stacked values stay small
+    (the same sums as on the whole table: each row's sum is its own)."""
+    out = np.full(n, np.nan)
+    if not names:
+        return out
+    for start in range(0, n, _ROW_BLOCK):
+        part = slice(start, start + _ROW_BLOCK)
+        block = np.column_stack([col[a][part] for a in names])
+        missing = np.isnan(block)
+        count = (~missing).sum(axis=1)
+        block[missing] = 0.0  # np.nansum's own step, on our copy: the same sums
+        total = block.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[part] = np.where(count > 0, total / count, np.nan)
+    return out
 
 
 def quality_checks(
@@ -1113,20 +1284,33 @@ def quality_checks(
                 )
             )
     if attrs:
-        values = event_data[attrs].to_numpy()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # rows with no attribute ratings
-            per_row = pd.DataFrame(
-                {
-                    "lo": np.nanmin(values, axis=1),
-                    "hi": np.nanmax(values, axis=1),
-                    "n": (~np.isnan(values)).sum(axis=1),
-                }
-            )
-        codes = pd.factorize(event_data["respondent_id"])[0]
-        stats = per_row.groupby(codes).agg({"lo": "min", "hi": "max", "n": "sum"})
-        enough = stats["n"] >= QUALITY_THRESHOLDS["straightline_min_items"]
-        flat = int(((stats["lo"] == stats["hi"]) & enough).sum())
+        # each respondent's lowest and highest attribute rating and their count, on
+        # blocks of rows (fmin and fmax skip NaN as nanmin and nanmax do; unbuffered
+        # ufunc.at gathers the rows per respondent)
+        positions = None if respondents is None else respondent_positions(event_data, respondents)
+        if positions is None:
+            codes, uniques = pd.factorize(event_data["respondent_id"])
+            n_groups = len(uniques)
+        else:  # the ids' codes are the respondents' positions: no factorizing
+            codes, n_groups = positions, len(respondents)
+        r_lo, r_hi = np.full(n_groups, np.nan), np.full(n_groups, np.nan)
+        r_n = np.zeros(n_groups, dtype=np.int64)
+        columns = [event_data[a].to_numpy(dtype=float) for a in attrs]
+        for start in range(0, len(codes), _ROW_BLOCK):
+            part = slice(start, start + _ROW_BLOCK)
+            lo, hi = columns[0][part].copy(), columns[0][part].copy()
+            count = (~np.isnan(lo)).astype(np.int64)
+            for v in columns[1:]:
+                np.fmin(lo, v[part], out=lo)
+                np.fmax(hi, v[part], out=hi)
+                count += ~np.isnan(v[part])
+            who = codes[part]
+            mine = who >= 0  # rows without an id belong to nobody
+            np.fmin.at(r_lo, who[mine], lo[mine])
+            np.fmax.at(r_hi, who[mine], hi[mine])
+            np.add.at(r_n, who[mine], count[mine])
+        enough = r_n >= QUALITY_THRESHOLDS["straightline_min_items"]
+        flat = int(((r_lo == r_hi) & enough).sum())
         share = flat / max(len(frame), 1)
         rows.append(
             (
@@ -1156,18 +1340,29 @@ def quality_checks(
             )
         )
     limit = QUALITY_THRESHOLDS["item_nonresponse"]
+    # missing answers of each item per event: the event table factorized once
+    event_codes, event_ids = pd.factorize(event_data["event_id"])
+    position = {e: k for k, e in enumerate(event_ids)}
+    counted = event_codes >= 0
+    every = event_codes if counted.all() else event_codes[counted]  # (no copy when all)
+    n_rows = np.bincount(every, minlength=len(event_ids))
+    del every
+    n_missing: dict[str, np.ndarray] = {}
     for ev in cb.events:
-        part = event_data[event_data["event_id"] == ev.id]
-        if len(part) == 0:
+        k = position.get(ev.id)
+        if k is None or n_rows[k] == 0:
             continue
         for name, item in ev.items.items():
-            share = float(part[name].isna().mean())
+            if name not in n_missing:
+                gone = event_data[name].isna().to_numpy() & counted
+                n_missing[name] = np.bincount(event_codes[gone], minlength=len(event_ids))
+            share = float(n_missing[name][k] / n_rows[k])
             if share > limit:
                 rows.append(
                     (
                         "item non-response",
                         item.column,
-                        int(part[name].isna().sum()),
+                        int(n_missing[name][k]),
                         "answers",
                         share,
                         limit,
