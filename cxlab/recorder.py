@@ -75,8 +75,10 @@ class Recorder:
     ) -> None:
         self.output_dir = None if output_dir is None else Path(output_dir)
         self.personal_columns = frozenset(str(c) for c in personal_columns) | {"respondent_id"}
+        # the values as text, as they are (no set of a million Python strings: at 1M
+        # respondents that was about 0.5 GB of the kernel and a second of every report)
         self._personal_values = {
-            str(c): set(personal[c].dropna().astype(str))
+            str(c): personal[c].dropna().astype(str)
             for c in (personal.columns if personal is not None else [])
         }
 
@@ -171,10 +173,11 @@ class Recorder:
         """
         data = story.to_dict() if hasattr(story, "to_dict") else dict(story)
         text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
-        leaked = sorted(  # values of 8+ characters: short answers ("ok") occur by chance
+        pieces: dict[int, set] = {}  # the text's substrings by length, shared by the columns
+        leaked = sorted(
             c
             for c, values in self._personal_values.items()
-            if any(len(v) >= 8 and v in text for v in values)
+            if _quotes_any(text, values, pieces=pieces)
         )
         if leaked:
             raise ReportError(
@@ -218,7 +221,7 @@ class Recorder:
             if str(c) in self.personal_columns
             or (
                 str(c) in self._personal_values
-                and not self._personal_values[str(c)].isdisjoint(flat[c].dropna().astype(str))
+                and flat[c].dropna().astype(str).isin(self._personal_values[str(c)]).any()
             )
         )
         if leaked:
@@ -272,6 +275,29 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)
+
+
+def _quotes_any(text: str, values: pd.Series, shortest: int = 8, pieces=None) -> bool:
+    """Whether ``text`` contains one of ``values`` (text) of ``shortest`` or more
+    characters (short answers such as "ok" occur by chance).
+
+    Same answer as ``any(v in text for v in values if len(v) >= shortest)``, but the
+    text's substrings of every length a value has are looked up in the values at
+    once, rather than the text being searched once per value. ``pieces`` caches those
+    substrings by length across calls on the same text.
+    """
+    lengths = values.str.len()
+    long = (lengths >= shortest).to_numpy()
+    if not long.any():
+        return False
+    values, lengths = values[long], lengths[long]
+    pieces = {} if pieces is None else pieces
+    for size in sorted(set(lengths.tolist())):
+        if size not in pieces:
+            pieces[size] = {text[i : i + size] for i in range(len(text) - size + 1)}
+        if pieces[size] and values[(lengths == size).to_numpy()].isin(pieces[size]).any():
+            return True
+    return False
 
 
 def _check_name(name: str) -> None:
