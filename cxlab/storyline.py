@@ -565,8 +565,15 @@ def build(results, params, *, filter_text: str | None = None) -> Storyline:
                 f"Funding {_count(len(roadmap.table), 'initiative')} over {phases} phases "
                 f"returns a net present value of {plan_npv:,} {cur}"
             )
+        basis = value.assumptions if value is not None else {}
         note = (
-            "The exact optimum of an integer programme over start phases; "
+            (
+                f"Customer base {basis['customers']:,.0f}"
+                if basis.get("customers_given")
+                else "Per 1,000 customers"
+            )
+            + ", events valued by the value case; the exact optimum of an integer programme "
+            "over start phases; "
             f"discount rate {float(roadmap.assumptions.get('discount_rate', 0)):.0%} a year; "
             f"stability over {len(roadmap.boot)} bootstrap draws of the value case."
         )
