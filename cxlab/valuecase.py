@@ -418,25 +418,23 @@ def _prepare(survey, weights, outcome, cuts, scale=(0, 10)) -> dict:
     # every respondent is resampled; event rows (gaps, slopes) use all raters, the
     # advocacy model and the economics those who answered the outcome.  The design
     # gives each event row's respondent position and event index (integer codes).
-    pos, code = design["row_pos"], design["row_event"]
+    # (taken out of the design: only the rows below, subset, are kept while F is built)
+    pos, code = design.pop("row_pos"), design.pop("row_event")
     keep = (pos >= 0) & (code >= 0)
 
-    def column(name):
-        return et[name].to_numpy(dtype=float)[keep]
-
-    rows = {
-        "row_pos": pos[keep],
-        "row_event": code[keep],
-        "perf": column("performance"),
-        "sat": column("satisfaction"),
-        "brand_gap": column("brand_gap"),
-        "baseline_gap": column("baseline_gap"),
-    }
+    rows = {"row_pos": pos[keep], "row_event": code[keep]}
+    del pos, code
+    for key, name in [
+        ("perf", "performance"),
+        ("sat", "satisfaction"),
+        ("brand_gap", "brand_gap"),
+        ("baseline_gap", "baseline_gap"),
+    ]:
+        rows[key] = et[name].to_numpy(dtype=float)[keep]
+    del keep
     # the event rows and the design matrix are needed only for the sufficient
     # statistics: not kept (at 1M respondents they are about 1 GB)
-    prep = {
-        key: v for key, v in design.items() if key not in ("X", "rated", "row_pos", "row_event")
-    }
+    prep = {key: v for key, v in design.items() if key not in ("X", "rated")}
     prep.update(
         group=groups.cat.codes.to_numpy(),
         annual=(num["spend"] - num["service_cost"]).to_numpy(float),
@@ -445,22 +443,29 @@ def _prepare(survey, weights, outcome, cuts, scale=(0, 10)) -> dict:
         yidx=design["rows"],
         cuts=cuts,
     )
-    prep["suff"] = _sufficient(prep, rows, design["X"], design["rated"])
+    X, rated = design.pop("X"), design.pop("rated")
+    del design
+    # _sufficient empties ``rows`` as it goes (memory: each event-row array is freed
+    # once its statistics are in F)
+    prep["suff"] = _sufficient(prep, rows, X, rated)
     return prep
 
 
-def _distinct_rows(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _distinct_rows(M) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of ``M``: the index of each one's first occurrence and every
     row's distinct-row number (as ``np.unique(M, axis=0)``, in order of appearance).
 
+    ``M`` is a 2-D array or a list of its columns (1-D arrays of one length, e.g. the
+    columns of several matrices, so that they need not be stacked into one copy).
     Each column is factorised to integer codes and the codes are combined column by
     column into one integer key (mixed radix, re-factorised whenever the next column
     could overflow), so no row is compared element by element.
     """
-    key = np.zeros(len(M), dtype=np.int64)
+    columns = list(M.T) if isinstance(M, np.ndarray) else list(M)
+    key = np.zeros(len(columns[0]), dtype=np.int64)
     size = 1
-    for j in range(M.shape[1]):
-        c, uniq = pd.factorize(M[:, j], use_na_sentinel=False)
+    for col in columns:
+        c, uniq = pd.factorize(np.ascontiguousarray(col), use_na_sentinel=False)
         if size * len(uniq) >= 2**62:
             key, u = pd.factorize(key)
             size = len(u)
@@ -483,45 +488,65 @@ def _sufficient(prep: dict, rows: dict, X: np.ndarray, rated: np.ndarray) -> dic
     the distinct rows of its design ``X`` (respondents with the same ratings share a
     latent mean, so the normal probabilities are evaluated once per distinct row); its
     ``X'Wy`` and ``y'Wy`` are the last columns of ``F``.  ``rows`` holds the event
-    rows' respondent positions, event indices and ratings.
+    rows' respondent positions, event indices and ratings; it is emptied as they are
+    used (memory).
     """
     k = len(prep["events"])
     n_all = len(prep["w_all"])
 
     def statistics():  # the nine per-row statistics, one at a time (memory)
         for g in ("brand_gap", "baseline_gap"):
-            v = rows[g]
+            v = rows.pop(g)  # freed once its statistics are in F
             ok = np.isfinite(v)
             yield ok.astype(float)
             yield np.where(ok, v, 0.0)
-        x, y = rows["perf"], rows["sat"]
+            del v, ok
+        x, y = rows.pop("perf"), rows.pop("sat")
         ok = np.isfinite(x) & np.isfinite(y)
         x0, y0 = np.where(ok, x, 0.0), np.where(ok, y, 0.0)
+        del x, y
         yield ok.astype(float)
+        del ok
         yield x0
         yield y0
         yield x0 * y0
         yield x0 * x0
 
-    # the advocacy groups' economics (respondents who answered the outcome): per group
-    # the weight, spend and tenure sums of complete answers, then the agitator split
-    g, a, t = prep["group"], prep["annual"], prep["tenure"]
-    ok = (g >= 0) & np.isfinite(a) & np.isfinite(t)
-    eco = [ok & (g == j) for j in range(4)]
-    eco = eco + [np.where(m, a, 0.0) for m in eco] + [np.where(m, t, 0.0) for m in eco]
-    eco += [g == 0, np.isin(g, (0, 1))]
-    # the advocacy model's cross-products with the outcome: X'Wy and y'Wy
-    yv = prep["y"]
-    model = np.column_stack([X * yv[:, None], yv * yv])
-    F = np.zeros((n_all, 9 * k + len(eco) + model.shape[1]))
-    cell = rows["row_pos"] * k + rows["row_event"]
+    # F is filled in place, column block by column block (memory: no full-width
+    # temporaries next to it).  Column-major, so that a column's memory is committed
+    # only when the column is written: the event-row arrays are freed while F fills up
+    # (in row-major order the first block already touches every page of F).
+    g, yv = prep["group"], prep["y"]
+    F = np.zeros((n_all, 9 * k + 14 + X.shape[1] + 1), order="F")  # 14 economics columns
+    cell = rows.pop("row_pos") * k + rows.pop("row_event")
     for j, c in enumerate(statistics()):  # each one bincount over the rows
         F[:, j * k : (j + 1) * k] = np.bincount(cell, c, n_all * k).reshape(n_all, k)
+        del c
     del cell
-    F[prep["yidx"], 9 * k :] = np.column_stack([*eco, model])
-    del model
+
+    def respondent_columns():
+        # the advocacy groups' economics (respondents who answered the outcome): per
+        # group the weight, spend and tenure sums of complete answers, then the
+        # agitator split
+        a, t = prep["annual"], prep["tenure"]
+        ok = (g >= 0) & np.isfinite(a) & np.isfinite(t)
+        for j in range(4):
+            yield ok & (g == j)
+        for v in (a, t):
+            for j in range(4):
+                yield np.where(ok & (g == j), v, 0.0)
+        yield g == 0
+        yield np.isin(g, (0, 1))
+        # the advocacy model's cross-products with the outcome: X'Wy and y'Wy
+        for j in range(X.shape[1]):
+            yield X[:, j] * yv
+        yield yv * yv
+
+    yidx = prep["yidx"]
+    for j, c in enumerate(respondent_columns(), start=9 * k):
+        F[yidx, j] = c
     # the advocacy model's design, collapsed to its distinct rows
-    first, inv = _distinct_rows(np.column_stack([X, rated]))
+    first, inv = _distinct_rows([*X.T, *rated.T])
     # the (distinct row, event) pairs of raters, event by event: event j's raters are
     # pair_u[pair_bounds[j]:pair_bounds[j + 1]]
     pair_e, pair_u = map(np.ascontiguousarray, np.nonzero(rated[first].T))

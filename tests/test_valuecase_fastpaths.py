@@ -38,6 +38,16 @@ def test_distinct_rows_with_missing_values():
     assert len({tuple(np.nan_to_num(r, nan=-1)) for r in M}) == len(first)
 
 
+def test_distinct_rows_of_columns_are_the_stacked_matrixs():
+    # the value case passes the design's and the rated flags' columns unstacked (memory)
+    rng = np.random.default_rng(3)
+    X = rng.integers(0, 3, size=(1000, 3)).astype(float)
+    rated = rng.random((1000, 2)) < 0.5
+    first, inv = vc._distinct_rows([*X.T, *rated.T])
+    first_m, inv_m = vc._distinct_rows(np.column_stack([X, rated]))
+    assert np.array_equal(first, first_m) and np.array_equal(inv, inv_m)
+
+
 @pytest.fixture(scope="module")
 def survey():
     s, _ = make_study("banking", n_respondents=600, seed=5)
