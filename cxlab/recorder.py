@@ -173,7 +173,7 @@ class Recorder:
         """
         data = story.to_dict() if hasattr(story, "to_dict") else dict(story)
         text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
-        pieces: dict[int, set] = {}  # the text's substrings by length, shared by the columns
+        pieces: dict = {}  # the text's substrings, shared by the columns
         leaked = sorted(
             c
             for c, values in self._personal_values.items()
@@ -221,7 +221,9 @@ class Recorder:
             if str(c) in self.personal_columns
             or (
                 str(c) in self._personal_values
-                and flat[c].dropna().astype(str).isin(self._personal_values[str(c)]).any()
+                # the survey's values looked up among the table's few (a hash of a handful
+                # of cells, not of a million personal values, per table)
+                and self._personal_values[str(c)].isin(set(flat[c].dropna().astype(str))).any()
             )
         )
         if leaked:
@@ -284,20 +286,19 @@ def _quotes_any(text: str, values: pd.Series, shortest: int = 8, pieces=None) ->
     Same answer as ``any(v in text for v in values if len(v) >= shortest)``, but the
     text's substrings of every length a value has are looked up in the values at
     once, rather than the text being searched once per value. ``pieces`` caches those
-    substrings by length across calls on the same text.
+    substrings (``{"lengths": set, "set": set}``) across calls on the same text.
     """
     lengths = values.str.len()
     long = (lengths >= shortest).to_numpy()
     if not long.any():
         return False
-    values, lengths = values[long], lengths[long]
+    values = values[long]
     pieces = {} if pieces is None else pieces
-    for size in sorted(set(lengths.tolist())):
-        if size not in pieces:
-            pieces[size] = {text[i : i + size] for i in range(len(text) - size + 1)}
-        if pieces[size] and values[(lengths == size).to_numpy()].isin(pieces[size]).any():
-            return True
-    return False
+    done, found = pieces.setdefault("lengths", set()), pieces.setdefault("set", set())
+    for size in set(lengths[long].tolist()) - done:
+        found.update(text[i : i + size] for i in range(len(text) - size + 1))
+        done.add(size)
+    return bool(found) and bool(values.isin(found).any())
 
 
 def _check_name(name: str) -> None:
