@@ -283,22 +283,21 @@ def _quotes_any(text: str, values: pd.Series, shortest: int = 8, pieces=None) ->
     """Whether ``text`` contains one of ``values`` (text) of ``shortest`` or more
     characters (short answers such as "ok" occur by chance).
 
-    Same answer as ``any(v in text for v in values if len(v) >= shortest)``, but the
-    text's substrings of every length a value has are looked up in the values at
-    once, rather than the text being searched once per value. ``pieces`` caches those
-    substrings (``{"lengths": set, "set": set}``) across calls on the same text.
+    Same answer as ``any(v in text for v in values if len(v) >= shortest)``, without
+    searching the text once per value: a value can only occur where its first
+    ``shortest`` characters do, so the values whose first characters are among the
+    text's substrings of that length (one vectorised lookup) are the only ones
+    searched for. ``pieces`` caches those substrings across calls on the same text.
     """
-    lengths = values.str.len()
-    long = (lengths >= shortest).to_numpy()
-    if not long.any():
+    long = values[(values.str.len() >= shortest).to_numpy()]
+    if long.empty:
         return False
-    values = values[long]
     pieces = {} if pieces is None else pieces
-    done, found = pieces.setdefault("lengths", set()), pieces.setdefault("set", set())
-    for size in set(lengths[long].tolist()) - done:
-        found.update(text[i : i + size] for i in range(len(text) - size + 1))
-        done.add(size)
-    return bool(found) and bool(values.isin(found).any())
+    if shortest not in pieces:
+        pieces[shortest] = {text[i : i + shortest] for i in range(len(text) - shortest + 1)}
+    heads = long.str.slice(0, shortest)
+    candidates = long[heads.isin(pieces[shortest]).to_numpy()]
+    return any(v in text for v in candidates)
 
 
 def _check_name(name: str) -> None:
