@@ -113,7 +113,12 @@ def _suppress(
 ) -> pd.DataFrame:
     labels = table[keys].astype(str).agg(" | ".join, axis=1) if keys else ["overall"] * len(table)
     return suppress(
-        table, min_base, keep=["category"], what=what, labels=labels, stacklevel=stacklevel
+        table,
+        min_base,
+        keep=["category", *keys],  # segment keys coded as numbers are labels, not figures
+        what=what,
+        labels=labels,
+        stacklevel=stacklevel,
     )
 
 

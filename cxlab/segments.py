@@ -248,16 +248,19 @@ def net_advocacy(
         )
         table = _net_table(codes, w, seg, len(keys), level, dsn)
     table = pd.concat([keys.reset_index(drop=True), table], axis=1) if by is not None else table
-    table = suppress(table, min_base, warn=False)
+    key_cols = list(keys.columns) if by is not None else []  # labels, even when numbers
+    table = suppress(table, min_base, keep=key_cols, warn=False)
     primary = table["suppressed"].to_numpy().copy()
     if by is not None and complementary:
-        table = _complementary(table, min_base, proper_subsets(keys.columns))
+        table = _complementary(table, min_base, proper_subsets(keys.columns), keep=key_cols)
     _warn("net advocacy", primary, table, min_base, None)
     return table
 
 
-def _complementary(table, min_base, partitions, together=None):
-    return suppress_complementary(table, "n", min_base, partitions=partitions, together=together)
+def _complementary(table, min_base, partitions, together=None, keep=()):
+    return suppress_complementary(
+        table, "n", min_base, partitions=partitions, together=together, keep=keep
+    )
 
 
 def _warn(what, before, table, min_base, units):
@@ -519,11 +522,11 @@ def advocacy_shares(
     out["advocacy_group"] = pd.Categorical(out["advocacy_group"], levels, ordered=True)
     seg_cols = list(keys.columns) if by is not None else []
     out = out.sort_values([*seg_cols, "advocacy_group"], kind="stable").reset_index(drop=True)
-    out = suppress(out, min_base, warn=False)
+    out = suppress(out, min_base, keep=seg_cols, warn=False)
     primary = out["suppressed"].to_numpy().copy()
     if by is not None and complementary:
         partitions = [["advocacy_group", *p] for p in proper_subsets(seg_cols)]
-        out = _complementary(out, min_base, partitions, together=seg_cols)
+        out = _complementary(out, min_base, partitions, together=seg_cols, keep=seg_cols)
     units = out[seg_cols].astype(str).agg(" | ".join, axis=1) if seg_cols else None
     if units is None:
         units = pd.Series(["overall"] * len(out))

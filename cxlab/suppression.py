@@ -282,6 +282,7 @@ def suppress_complementary(
     partitions: Sequence[Sequence[str]] | None = None,
     together: Sequence[str] | None = None,
     columns: Sequence[str] | None = None,
+    keep: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Complementary (secondary) suppression: no suppressed cell can be recomputed
     from a published total and the other parts.
@@ -314,7 +315,10 @@ def suppress_complementary(
         advocacy group of one segment, whose shares sum to 100).
     columns : list of str, optional
         The value columns to blank (default every numeric, non-boolean column but
-        ``n_col``).
+        ``n_col`` and ``keep``).
+    keep : sequence of str
+        Numeric label columns that are not figures (a segment coded as numbers), as in
+        :func:`suppress`.
 
     Returns
     -------
@@ -375,7 +379,7 @@ def suppress_complementary(
         columns = [
             c
             for c in out.columns
-            if c not in ("suppressed", n_col)
+            if c not in ("suppressed", n_col, *keep)
             and pd.api.types.is_numeric_dtype(out[c])
             and not pd.api.types.is_bool_dtype(out[c])
         ]

@@ -461,3 +461,31 @@ def test_suppress_is_the_one_rule_and_names_the_rows():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         suppress(t, 5)  # nothing under the base: no warning
+
+
+def test_numeric_segment_keys_are_labels_not_figures():
+    """A segment coded as numbers (region 1, 2, 3) keeps its codes on suppressed rows:
+    only the figures are blanked, so a reader still sees which group is not shown."""
+    from cxlab.segments import advocacy_shares, net_advocacy
+
+    rng = np.random.default_rng(3)
+    n = 400
+    region = np.where(np.arange(n) < 12, 3, rng.integers(1, 3, n))  # region 3: 12 people
+    frame = pd.DataFrame(
+        {"region": region, "recommend": rng.integers(0, 11, n).astype(float), "w": 1.0}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tables = {
+            "mean": weighted_mean(frame, "recommend", weights="w", by="region", min_base=30),
+            "net": net_advocacy("recommend", "w", by="region", data=frame, min_base=30),
+            "shares": advocacy_shares("recommend", "w", by="region", data=frame, min_base=30),
+        }
+    for name, table in tables.items():
+        assert table["suppressed"].any(), name  # region 3, and a complementary partner
+        assert table["region"].notna().all(), name
+        assert set(table["region"]) == {1, 2, 3}, name
+        small = table[table["region"] == 3]
+        assert small["suppressed"].all(), name
+        value = "estimate" if "estimate" in table else ("value" if "value" in table else "share")
+        assert small[value].isna().all(), name
