@@ -102,8 +102,9 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "net advocacy suppression skips pct_advocate/pct_antagonist",
         "cxlab/segments.py",
-        "table = suppress(table, min_base, warn=False)",
-        'table = suppress(table, min_base, columns=["value", "se", "ci_low", "ci_high"], warn=False)',
+        "table = suppress(table, min_base, keep=key_cols, warn=False)",
+        'table = suppress(table, min_base, columns=["value", "se", "ci_low", "ci_high"], '
+        "warn=False)",
         (_SUP, "-k", "net_advocacy"),
         planted=True,
     ),
@@ -180,8 +181,9 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "Kish n_effective from weight totals instead of squares (estimates)",
         "cxlab/_stats.py",
-        "bincount(groups, weights=weights * weights, minlength=k)",
-        "bincount(groups, weights=weights, minlength=k)",
+        # the estimates' Kish base sums the squared weights per domain in linearise
+        "squares=total(wc * wc)",
+        "squares=total(wc)",
         ("tests/test_estimates.py",),
     ),
     Mutation(
