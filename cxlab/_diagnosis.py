@@ -38,6 +38,7 @@ from cxlab._stats import cluster_wls, critical
 from cxlab.errors import DataError, ModelError, ParameterError, SuppressionWarning
 from cxlab.estimates import weighted_mean
 from cxlab.suppression import warn_suppressed
+from cxlab.survey import respondent_positions
 
 __all__ = [
     "MEASURES",
@@ -47,7 +48,6 @@ __all__ = [
     "EVENT_INFO",
     "wls_hc1",
     "advocacy_design",
-    "respondent_positions",
 ]
 
 #: Event-level means estimated by :func:`diagnose` (each with ``_se``, ``_ci_low``, ``_ci_high``).
@@ -174,20 +174,6 @@ def advocacy_impact(
     return out
 
 
-def respondent_positions(ids: pd.Series, respondent_ids) -> np.ndarray:
-    """Position in ``respondent_ids`` (unique) of each of ``ids``, -1 where absent.
-
-    For a Categorical (the event table's ``respondent_id``) only its categories are
-    looked up, once; its codes then give every row's position.
-    """
-    target = pd.Index(respondent_ids)
-    if isinstance(ids.dtype, pd.CategoricalDtype):
-        cats = ids.cat.categories
-        lookup = np.arange(len(cats)) if cats.equals(target) else target.get_indexer(cats)
-        return np.append(lookup, -1)[ids.cat.codes.to_numpy()]  # code -1 (missing): -1
-    return target.get_indexer(ids)
-
-
 def advocacy_design(
     event_table: pd.DataFrame,
     respondents: pd.DataFrame,
@@ -206,7 +192,7 @@ def advocacy_design(
     for col in ("respondent_id", outcome):
         if col not in respondents.columns:
             raise DataError("column needed by the advocacy model is missing", column=col)
-    pos = respondent_positions(event_table["respondent_id"], respondents["respondent_id"])
+    pos = respondent_positions(event_table, respondents, match=True)
     code, labels = pd.factorize(event_table["event_id"], sort=True)
     labels = pd.Index(labels).astype(object)
     sat = event_table["satisfaction"].to_numpy(dtype=float)

@@ -30,7 +30,6 @@ from scipy import stats
 
 from cxlab._advocacy import advocacy_groups
 from cxlab._checks import frames, renamed
-from cxlab._diagnosis import respondent_positions
 from cxlab._ordinal import ame, fit_ordinal, pool_rows
 from cxlab._stats import critical
 from cxlab._style import ADVOCACY_COLORS, new_ax
@@ -42,6 +41,7 @@ from cxlab.errors import (
     ParameterError,
     SuppressionWarning,
 )
+from cxlab.survey import respondent_positions
 
 __all__ = ["advocacy_drivers", "AdvocacyDrivers", "defector_promoter"]
 
@@ -94,7 +94,7 @@ def _pivot(respondents, event_table, measures) -> pd.DataFrame:
     (cell ``position * events + event``); columns measure-major, events sorted,
     (measure, event) pairs never rated left out.
     """
-    pos = respondent_positions(event_table["respondent_id"], respondents["respondent_id"])
+    pos = respondent_positions(event_table, respondents, match=True)
     code, events = pd.factorize(event_table["event_id"], sort=True)
     events = np.asarray(events, dtype=object)
     n, k = len(respondents), len(events)

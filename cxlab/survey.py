@@ -1098,10 +1098,17 @@ def _event_respondent_ids(respondents, rows: np.ndarray):
     return pd.Categorical.from_codes(rows, dtype=pd.CategoricalDtype(categories))
 
 
-def respondent_positions(event_data: pd.DataFrame, respondents: pd.DataFrame) -> np.ndarray | None:
-    """Position in ``respondents`` of each row of an event table, when its
-    ``respondent_id`` is a Categorical whose categories are exactly the respondents'
-    ids in order (the codes are then the positions); else None (match the ids).
+def respondent_positions(
+    event_data: pd.DataFrame, respondents: pd.DataFrame, *, match: bool = False
+) -> np.ndarray | None:
+    """Position in ``respondents`` of each row of an event table (-1: no such
+    respondent), the one rule linking event rows to respondents.
+
+    When the table's ``respondent_id`` is a Categorical whose categories are exactly the
+    respondents' ids in order (what :meth:`Survey.event_table` gives), its codes are
+    the positions. Otherwise ``match=False`` returns None (the caller matches the ids
+    itself) and ``match=True`` matches them: a Categorical's categories are looked up
+    once, other ids row by row.
 
     Parameters
     ----------
@@ -1109,6 +1116,8 @@ def respondent_positions(event_data: pd.DataFrame, respondents: pd.DataFrame) ->
         An event table (:meth:`Survey.event_table`).
     respondents : pandas.DataFrame
         The respondents it belongs to.
+    match : bool
+        Match the ids when the codes are not the positions.
 
     Examples
     --------
@@ -1119,13 +1128,15 @@ def respondent_positions(event_data: pd.DataFrame, respondents: pd.DataFrame) ->
     ...       == survey.event_table()["respondent_id"].astype(str).to_numpy()).all())
     True
     """
-    ids = event_data["respondent_id"]
-    if not isinstance(ids.dtype, pd.CategoricalDtype):
-        return None
-    cats, own = ids.cat.categories, respondents["respondent_id"]
-    if len(cats) != len(own) or not cats.equals(pd.Index(own)):
-        return None
-    return ids.cat.codes.to_numpy()
+    ids, own = event_data["respondent_id"], pd.Index(respondents["respondent_id"])
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        cats, codes = ids.cat.categories, ids.cat.codes.to_numpy().astype(np.intp)
+        if len(cats) == len(own) and cats.equals(own):
+            return codes
+        if not match:
+            return None
+        return np.append(own.get_indexer(cats), -1)[codes]  # code -1 (missing): -1
+    return own.get_indexer(ids).astype(np.intp) if match else None
 
 
 def _empty_event_data(cb: Codebook, respondents) -> pd.DataFrame:

@@ -20,11 +20,12 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from cxlab._diagnosis import advocacy_design, diagnose, respondent_positions
+from cxlab._diagnosis import advocacy_design, diagnose
 from cxlab._stats import cluster_wls
 from cxlab.advocacy_drivers import _pivot, advocacy_drivers
 from cxlab.drivers import investment_weighting
 from cxlab.reliability import _pooled, cronbach_alpha, factor_structure, scale_reliability
+from cxlab.survey import respondent_positions
 from cxlab.synth import make_study
 
 RTOL = 1e-10
@@ -100,7 +101,7 @@ def test_respondent_positions_link_rows_to_respondents(study, kind):
     else:
         et["respondent_id"] = et["respondent_id"].cat.add_categories("stranger")
         et.loc[et.index[-1], "respondent_id"] = "stranger"
-    pos = respondent_positions(et["respondent_id"], resp["respondent_id"])
+    pos = respondent_positions(et, resp, match=True)
     expected = pd.Index(resp["respondent_id"].astype(object)).get_indexer(
         et["respondent_id"].astype(object)
     )
